@@ -1,0 +1,40 @@
+// swift-tools-version: 6.0
+// lmlab — a from-scratch language-model lab. Modules depend one way:
+//   Tensor ← Tokenizers ← Models ← Decoding ← CLI/Server, with the file formats (GGUF, HDF5) beside Models.
+import PackageDescription
+
+let package = Package(
+    name: "lmlab",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "lmlab", targets: ["lmlab"]),
+        .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "Tokenizers", targets: ["Tokenizers"]),
+        .library(name: "GGUF", targets: ["GGUF"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config (Debian: libopenblas-dev, libhdf5-dev).
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        // HDF5's property-list and flag macros (H5P_DEFAULT, H5F_ACC_TRUNC, H5T_NATIVE_FLOAT…) do not import into
+        // Swift; this shim turns each into a function.
+        .target(name: "HDF5Shim", dependencies: ["CHDF5"]),
+
+        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        .target(name: "Tokenizers"),
+        .target(name: "GGUF", dependencies: ["Tensor", "Tokenizers"]),
+        .executableTarget(
+            name: "lmlab",
+            dependencies: [
+                "Tensor", "Tokenizers", "GGUF", "HDF5Shim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF"], resources: [.copy("Fixtures")]),
+    ]
+)

@@ -1,0 +1,21 @@
+// HDF5 defines its defaults and type ids as macros that expand to function calls or globals; Swift cannot import
+// them, so each is wrapped in a tiny function here.
+#pragma once
+#include <hdf5.h>
+
+hid_t lm_H5P_DEFAULT(void);
+unsigned lm_H5F_ACC_TRUNC(void);
+unsigned lm_H5F_ACC_RDONLY(void);
+unsigned lm_H5F_ACC_RDWR(void);
+hid_t lm_H5P_DATASET_CREATE(void);
+hid_t lm_H5P_FILE_ACCESS(void);
+hid_t lm_H5S_ALL(void);
+hid_t lm_H5T_NATIVE_FLOAT(void);
+hid_t lm_H5T_NATIVE_DOUBLE(void);
+hid_t lm_H5T_NATIVE_INT32(void);
+hid_t lm_H5T_NATIVE_INT64(void);
+hid_t lm_H5T_NATIVE_UINT8(void);
+hid_t lm_H5T_NATIVE_UINT64(void);
+hid_t lm_H5T_C_S1(void);
+/// Silence HDF5's own stderr error stack, so lmlab reports one clear line instead.
+void lm_H5_silence_errors(void);

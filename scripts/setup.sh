@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what lmlab needs on a fresh Debian machine with Swift: OpenBLAS, HDF5 (library and tools).
+# Idempotent: does nothing when everything is already there.
+set -euo pipefail
+need=()
+for pkg in libopenblas-dev libhdf5-dev hdf5-tools pkg-config; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+    echo "setup: installing ${need[*]}"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+pkg-config --exists openblas hdf5 || { echo "setup: pkg-config cannot find openblas and hdf5" >&2; exit 1; }
