@@ -4,10 +4,16 @@ SWIFT ?= swift
 RELEASE := $(SWIFT) build -c release
 LMLAB := .build/release/lmlab
 
-.PHONY: demo test setup build bench
+.PHONY: demo test setup corpus build bench
+
+# CI and developers' machines have WikiText-2 in ../shared; elsewhere get-corpus.sh downloads it.
+CORPUS ?= $(wildcard ../shared/corpora/wikitext-2)
 
 setup:
 	@bash scripts/setup.sh
+
+corpus:
+	@bash scripts/get-corpus.sh $(CORPUS)
 
 build: setup
 	$(RELEASE) --product lmlab
@@ -16,7 +22,7 @@ demo: build
 	$(LMLAB) demo xor
 	$(LMLAB) bench tensor
 
-test: setup
+test: setup corpus
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
 

@@ -1,9 +1,22 @@
+// The `lmlab` command line: one subcommand per verb (swift-argument-parser).
 import ArgumentParser
-import HDF5Shim
-import Tensor
 
 @main
 struct LMLab: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "lmlab", abstract: "A from-scratch language-model lab.")
-    func run() throws { print(TensorPlaceholder.blasThreads(), lm_H5P_DEFAULT()) }
+    static let configuration = CommandConfiguration(
+        commandName: "lmlab",
+        abstract: "A from-scratch language-model lab: train a tiny GPT, decode it, and contrast a real Llama.",
+        subcommands: [
+            Demo.self,
+            Bench.self,
+        ])
+}
+
+/// `lmlab bench …`: benchmarks that print figures (and one JSON object with `--json`).
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure throughput of lmlab's building blocks.",
+        subcommands: [
+            BenchTensor.self,
+        ])
 }

@@ -1,0 +1,5 @@
+import ArgumentParser
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a demonstration.")
+    func run() throws {}
+}
