@@ -23,7 +23,10 @@ let package = Package(
         // Swift; this shim turns each into a function.
         .target(name: "HDF5Shim", dependencies: ["CHDF5"]),
 
-        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        // One mallopt call that keeps large tensors on the heap (see its header for why).
+        .target(name: "CAllocator"),
+
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CAllocator"]),
         .target(name: "Tokenizers"),
         .target(name: "GGUF", dependencies: ["Tensor", "Tokenizers"]),
         .executableTarget(

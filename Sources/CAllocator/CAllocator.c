@@ -1,0 +1,10 @@
+#include "CAllocator.h"
+#if defined(__GLIBC__)
+#include <malloc.h>
+void lm_keep_large_allocations_on_heap(void) {
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+#else
+void lm_keep_large_allocations_on_heap(void) {}
+#endif

@@ -1,0 +1,224 @@
+// Elementwise ops: + − × ÷ with broadcasting, and the unary functions of a transformer (exp, log, sqrt, tanh,
+// ReLU, GELU, SiLU). Each function is a small type holding its value and its derivative side by side; the kernels
+// are generic over it, so the compiler specializes each loop and inlines the function (no call per element).
+// Large tensors are split over both cores.
+import Foundation
+
+/// A binary function applied elementwise.
+public protocol BinaryFunction { static func apply(_ x: Float, _ y: Float) -> Float }
+
+/// A unary function y = f(x) with its derivative, which may use x or y (whichever is cheaper).
+public protocol UnaryFunction {
+    func value(_ x: Float) -> Float
+    func derivative(x: Float, y: Float) -> Float
+}
+
+public enum Add: BinaryFunction { @inline(__always) public static func apply(_ x: Float, _ y: Float) -> Float { x + y } }
+public enum Subtract: BinaryFunction { @inline(__always) public static func apply(_ x: Float, _ y: Float) -> Float { x - y } }
+public enum Multiply: BinaryFunction { @inline(__always) public static func apply(_ x: Float, _ y: Float) -> Float { x * y } }
+public enum Divide: BinaryFunction { @inline(__always) public static func apply(_ x: Float, _ y: Float) -> Float { x / y } }
+/// −x/y², the derivative of a/b with respect to b (times the incoming gradient, pre-multiplied into x).
+enum NegativeOverSquare: BinaryFunction { @inline(__always) static func apply(_ x: Float, _ y: Float) -> Float { -x / (y * y) } }
+
+extension Tensor {
+    // MARK: kernels (no autograd)
+
+    /// out = Op(a, b) with broadcasting.
+    static func broadcastKernel<Op: BinaryFunction>(_ a: Tensor, _ b: Tensor, _: Op.Type) -> Tensor {
+        let pa = a.pointer, pb = b.pointer
+        if a.shape == b.shape {
+            let out = Tensor(uninitialized: a.shape)
+            let o = out.pointer
+            Parallel.chunks(a.count) { r in for i in r { o[i] = Op.apply(pa[i], pb[i]) } }
+            return out
+        }
+        let plan = BroadcastPlan(a.shape, b.shape)
+        let out = Tensor(uninitialized: plan.outShape)
+        let o = out.pointer, n = plan.inner
+        let (sa, sb) = plan.innerStrides
+        Parallel.chunks(plan.rows, grain: Swift.max(1, (1 << 15) / Swift.max(n, 1))) { rows in
+            for row in rows {
+                let (oa, ob) = plan.offsets(row: row)
+                let x = pa + oa, y = pb + ob, z = o + row * n
+                switch (sa, sb) {
+                case (1, 1): for j in 0..<n { z[j] = Op.apply(x[j], y[j]) }
+                case (1, 0): let v = y[0]; for j in 0..<n { z[j] = Op.apply(x[j], v) }
+                case (0, 1): let u = x[0]; for j in 0..<n { z[j] = Op.apply(u, y[j]) }
+                default: let u = x[0], v = y[0]; for j in 0..<n { z[j] = Op.apply(u, v) }
+                }
+            }
+        }
+        return out
+    }
+
+    /// out = f(x), elementwise.
+    func mapKernel<F: UnaryFunction>(_ f: F) -> Tensor {
+        let out = Tensor(uninitialized: shape)
+        let x = pointer, y = out.pointer
+        Parallel.chunks(count) { r in for i in r { y[i] = f.value(x[i]) } }
+        return out
+    }
+
+    /// y = f(x), whose backward is ∂L/∂x = ∂L/∂y · f′(x).
+    public func apply<F: UnaryFunction>(_ f: F) -> Tensor {
+        let out = mapKernel(f)
+        return Tensor.record(out, inputs: [self]) { [self, unowned out] g in
+            let gx = Tensor(uninitialized: shape)
+            let x = pointer, y = out.pointer, gp = g.pointer, d = gx.pointer
+            Parallel.chunks(count) { r in for i in r { d[i] = gp[i] * f.derivative(x: x[i], y: y[i]) } }
+            accumulateGrad(gx)
+        }
+    }
+
+    // MARK: binary ops
+
+    public static func + (a: Tensor, b: Tensor) -> Tensor {
+        let out = broadcastKernel(a, b, Add.self)
+        return record(out, inputs: [a, b]) { g in
+            a.accumulateGrad(g.sumToShape(a.shape))
+            b.accumulateGrad(g.sumToShape(b.shape))
+        }
+    }
+
+    public static func - (a: Tensor, b: Tensor) -> Tensor {
+        let out = broadcastKernel(a, b, Subtract.self)
+        return record(out, inputs: [a, b]) { g in
+            a.accumulateGrad(g.sumToShape(a.shape))
+            if b.requiresGrad { b.accumulateGrad(g.mapKernel(Scale(factor: -1)).sumToShape(b.shape)) }
+        }
+    }
+
+    public static func * (a: Tensor, b: Tensor) -> Tensor {
+        let out = broadcastKernel(a, b, Multiply.self)
+        return record(out, inputs: [a, b]) { g in
+            if a.requiresGrad { a.accumulateGrad(broadcastKernel(g, b, Multiply.self).sumToShape(a.shape)) }
+            if b.requiresGrad { b.accumulateGrad(broadcastKernel(g, a, Multiply.self).sumToShape(b.shape)) }
+        }
+    }
+
+    public static func / (a: Tensor, b: Tensor) -> Tensor {
+        let out = broadcastKernel(a, b, Divide.self)
+        return record(out, inputs: [a, b]) { g in
+            // ∂(a/b)/∂a = 1/b,  ∂(a/b)/∂b = −a/b²
+            if a.requiresGrad { a.accumulateGrad(broadcastKernel(g, b, Divide.self).sumToShape(a.shape)) }
+            if b.requiresGrad {
+                let ga = broadcastKernel(g, a, Multiply.self)
+                b.accumulateGrad(broadcastKernel(ga, b, NegativeOverSquare.self).sumToShape(b.shape))
+            }
+        }
+    }
+
+    // MARK: with a scalar
+
+    public static func + (a: Tensor, s: Float) -> Tensor { a.apply(Shift(offset: s)) }
+    public static func - (a: Tensor, s: Float) -> Tensor { a.apply(Shift(offset: -s)) }
+    public static func * (a: Tensor, s: Float) -> Tensor { a.apply(Scale(factor: s)) }
+    public static func / (a: Tensor, s: Float) -> Tensor { a.apply(Scale(factor: 1 / s)) }
+    public static func * (s: Float, a: Tensor) -> Tensor { a.apply(Scale(factor: s)) }
+    public static func + (s: Float, a: Tensor) -> Tensor { a.apply(Shift(offset: s)) }
+    public static func - (s: Float, a: Tensor) -> Tensor { a.apply(Scale(factor: -1)).apply(Shift(offset: s)) }
+    public static prefix func - (a: Tensor) -> Tensor { a.apply(Scale(factor: -1)) }
+
+    // MARK: unary functions
+
+    public func exp() -> Tensor { apply(Exp()) }
+    public func log() -> Tensor { apply(Log()) }
+    public func sqrt() -> Tensor { apply(Sqrt()) }
+    public func tanh() -> Tensor { apply(Tanh()) }
+    public func relu() -> Tensor { apply(ReLU()) }
+    public func square() -> Tensor { apply(Square()) }
+    public func sigmoid() -> Tensor { apply(Sigmoid()) }
+    /// SiLU (swish), x·σ(x): the gate of Llama's SwiGLU MLP.
+    public func silu() -> Tensor { apply(SiLU()) }
+    /// GELU, exact or with GPT-2's tanh approximation.
+    public func gelu(approximate: Bool = false) -> Tensor { approximate ? apply(GELUTanh()) : apply(GELU()) }
+}
+
+// MARK: the functions and their derivatives
+
+public struct Shift: UnaryFunction {
+    public var offset: Float
+    @inline(__always) public func value(_ x: Float) -> Float { x + offset }
+    @inline(__always) public func derivative(x: Float, y: Float) -> Float { 1 }
+}
+
+public struct Scale: UnaryFunction {
+    public var factor: Float
+    @inline(__always) public func value(_ x: Float) -> Float { x * factor }
+    @inline(__always) public func derivative(x: Float, y: Float) -> Float { factor }
+}
+
+public struct Exp: UnaryFunction {
+    @inline(__always) public func value(_ x: Float) -> Float { Foundation.exp(x) }
+    @inline(__always) public func derivative(x: Float, y: Float) -> Float { y }
+}
+
+public struct Log: UnaryFunction {
+    @inline(__always) public func value(_ x: Float) -> Float { Foundation.log(x) }
+    @inline(__always) public func derivative(x: Float, y: Float) -> Float { 1 / x }
+}
+
+public struct Sqrt: UnaryFunction {
+    @inline(__always) public func value(_ x: Float) -> Float { x.squareRoot() }
+    @inline(__always) public func derivative(x: Float, y: Float) -> Float { 0.5 / y }
+}
+
+public struct Tanh: UnaryFunction {
+    @inline(__always) public func value(_ x: Float) -> Float { Foundation.tanh(x) }
+    @inline(__always) public func derivative(x: Float, y: Float) -> Float { 1 - y * y }
+}
+
+public struct ReLU: UnaryFunction {
+    @inline(__always) public func value(_ x: Float) -> Float { Swift.max(x, 0) }
+    @inline(__always) public func derivative(x: Float, y: Float) -> Float { x > 0 ? 1 : 0 }
+}
+
+public struct Square: UnaryFunction {
+    @inline(__always) public func value(_ x: Float) -> Float { x * x }
+    @inline(__always) public func derivative(x: Float, y: Float) -> Float { 2 * x }
+}
+
+public struct Sigmoid: UnaryFunction {
+    @inline(__always) public func value(_ x: Float) -> Float { Activation.sigmoid(x) }
+    @inline(__always) public func derivative(x: Float, y: Float) -> Float { y * (1 - y) }
+}
+
+/// x·σ(x); d/dx = σ(x)·(1 + x·(1 − σ(x))).
+public struct SiLU: UnaryFunction {
+    @inline(__always) public func value(_ x: Float) -> Float { x * Activation.sigmoid(x) }
+    @inline(__always) public func derivative(x: Float, y: Float) -> Float {
+        let s = Activation.sigmoid(x)
+        return s * (1 + x * (1 - s))
+    }
+}
+
+/// GELU (Hendrycks & Gimpel, 2016), exact: x·Φ(x); d/dx = Φ(x) + x·φ(x).
+public struct GELU: UnaryFunction {
+    @inline(__always) public func value(_ x: Float) -> Float { Activation.gelu(x) }
+    @inline(__always) public func derivative(x: Float, y: Float) -> Float { Activation.geluDerivative(x) }
+}
+
+/// GPT-2's GELU: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+public struct GELUTanh: UnaryFunction {
+    @inline(__always) public func value(_ x: Float) -> Float { Activation.geluTanh(x) }
+    @inline(__always) public func derivative(x: Float, y: Float) -> Float { Activation.geluTanhDerivative(x) }
+}
+
+/// Scalar activation functions and their derivatives, shared by the autograd ops and the inference runtime.
+public enum Activation {
+    @inline(__always) public static func sigmoid(_ x: Float) -> Float { 1 / (1 + Foundation.exp(-x)) }
+
+    @inline(__always) public static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erf(x * 0.70710678118654752)) }
+    @inline(__always) public static func geluDerivative(_ x: Float) -> Float {
+        0.5 * (1 + erf(x * 0.70710678118654752)) + x * Foundation.exp(-0.5 * x * x) * 0.39894228040143268
+    }
+
+    static let sqrt2OverPi: Float = 0.79788456080286536
+    @inline(__always) public static func geluTanh(_ x: Float) -> Float {
+        0.5 * x * (1 + Foundation.tanh(sqrt2OverPi * (x + 0.044715 * x * x * x)))
+    }
+    @inline(__always) public static func geluTanhDerivative(_ x: Float) -> Float {
+        let t = Foundation.tanh(sqrt2OverPi * (x + 0.044715 * x * x * x))
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * sqrt2OverPi * (1 + 3 * 0.044715 * x * x)
+    }
+}

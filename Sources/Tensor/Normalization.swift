@@ -1,0 +1,73 @@
+// LayerNorm (Ba et al., 2016) and RMSNorm (Zhang & Sennrich, 2019) over the last axis, each with a fused forward
+// and backward: the per-row statistics are computed once and reused by the gradient.
+//   LayerNorm: x̂ = (x − μ)·r, r = 1/√(σ² + ε), y = x̂·w + b;   dx = r·(dŷ − mean(dŷ) − x̂·mean(dŷ⊙x̂)), dŷ = g⊙w
+//   RMSNorm:   x̂ = x·r,       r = 1/√(mean(x²) + ε), y = x̂·w;  dx = r·(dŷ − x̂·mean(dŷ⊙x̂))
+
+extension Tensor {
+    public func layerNorm(weight: Tensor, bias: Tensor?, eps: Float = 1e-5) -> Tensor {
+        normalize(weight: weight, bias: bias, eps: eps, centered: true)
+    }
+
+    public func rmsNorm(weight: Tensor, eps: Float = 1e-5) -> Tensor {
+        normalize(weight: weight, bias: nil, eps: eps, centered: false)
+    }
+
+    private func normalize(weight: Tensor, bias: Tensor?, eps: Float, centered: Bool) -> Tensor {
+        let (n, w) = rows
+        precondition(weight.count == w && (bias?.count ?? w) == w,
+                     "norm: weight \(weight.shape) / bias \(bias?.shape ?? []) do not match the last axis of \(shape)")
+        let out = Tensor(uninitialized: shape)
+        let xhat = Tensor(uninitialized: shape)  // kept for the backward
+        var rstd = [Float](repeating: 0, count: n)
+        let x = pointer, y = out.pointer, xh = xhat.pointer, wp = weight.pointer, bp = bias?.pointer
+        rstd.withUnsafeMutableBufferPointer { rs in
+            let rsp = rs.baseAddress!
+            Parallel.chunks(n, grain: Swift.max(1, 8192 / Swift.max(w, 1))) { r in
+                for i in r {
+                    let xi = x + i * w, xhi = xh + i * w, yi = y + i * w
+                    let mean = centered ? Kernels.sum(xi, w) / Float(w) : 0
+                    var ss: Float = 0
+                    for j in 0..<w { let d = xi[j] - mean; ss += d * d }
+                    let rr = 1 / (ss / Float(w) + eps).squareRoot()
+                    rsp[i] = rr
+                    for j in 0..<w { xhi[j] = (xi[j] - mean) * rr }
+                    if let bp { for j in 0..<w { yi[j] = xhi[j] * wp[j] + bp[j] } }
+                    else { for j in 0..<w { yi[j] = xhi[j] * wp[j] } }
+                }
+            }
+        }
+        let inputs = [self, weight] + (bias.map { [$0] } ?? [])
+        return Tensor.record(out, inputs: inputs) { [self, xhat] g in
+            let gp = g.pointer, xh = xhat.pointer
+            if requiresGrad {
+                let gx = Tensor(uninitialized: shape)
+                let d = gx.pointer
+                rstd.withUnsafeBufferPointer { rs in
+                    let rsp = rs.baseAddress!
+                    Parallel.chunks(n, grain: Swift.max(1, 8192 / Swift.max(w, 1))) { r in
+                        var dyhat = [Float](repeating: 0, count: w)
+                        for i in r {
+                            let gi = gp + i * w, xhi = xh + i * w, di = d + i * w
+                            var meanDy: Float = 0, meanDyX: Float = 0
+                            for j in 0..<w {
+                                dyhat[j] = gi[j] * wp[j]
+                                meanDy += dyhat[j]; meanDyX += dyhat[j] * xhi[j]
+                            }
+                            meanDy = centered ? meanDy / Float(w) : 0
+                            meanDyX /= Float(w)
+                            for j in 0..<w { di[j] = rsp[i] * (dyhat[j] - meanDy - xhi[j] * meanDyX) }
+                        }
+                    }
+                }
+                accumulateGrad(gx)
+            }
+            // dw = Σ_rows g⊙x̂, db = Σ_rows g (serial over rows: every row adds into the same vector).
+            if weight.requiresGrad {
+                let gw = Tensor(zeros: weight.shape)
+                for i in 0..<n { for j in 0..<w { gw.pointer[j] += gp[i * w + j] * xh[i * w + j] } }
+                weight.accumulateGrad(gw)
+            }
+            if let bias, bias.requiresGrad { bias.accumulateGrad(g.reshape([n, w]).sumToShape([w])) }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+// Splitting a loop over both cores. Elementwise and reduction kernels call `Parallel.chunks` for large tensors;
+// small ones stay on one thread, where a thread hand-off would cost more than the work.
+import Dispatch
+import COpenBLAS
+
+public enum Parallel {
+    /// Threads lmlab's own kernels use (and OpenBLAS, after `setThreads`). Defaults to the number of cores.
+    nonisolated(unsafe) public private(set) static var threads: Int = Swift.max(1, sysconfThreads())
+
+    /// Sets the thread count for lmlab's kernels and OpenBLAS's matrix products (like `torch.set_num_threads`).
+    public static func setThreads(_ n: Int) {
+        threads = Swift.max(1, n)
+        openblas_set_num_threads(Int32(threads))
+    }
+
+    /// Runs `body` over contiguous sub-ranges of `0..<count`, in parallel when each thread gets at least `grain`
+    /// items. Sub-ranges are disjoint, so `body` may write its own part of an output without locks.
+    @inline(__always)
+    public static func chunks(_ count: Int, grain: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
+        let parts = Swift.min(threads, count / Swift.max(grain, 1))
+        if parts <= 1 {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        let step = (count + parts - 1) / parts
+        // The sub-ranges are disjoint, so sharing `body` across threads is safe by construction; the box tells
+        // the compiler so, in this one place.
+        withoutActuallyEscaping(body) { body in
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: parts) { p in
+                let start = p * step
+                let end = Swift.min(count, start + step)
+                if start < end { shared.value(start..<end) }
+            }
+        }
+    }
+
+    private static func sysconfThreads() -> Int {
+        #if os(Linux)
+        return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        #else
+        return 2
+        #endif
+    }
+}
+
+/// Carries a value the compiler cannot prove thread-safe into a concurrent loop whose iterations do not share
+/// mutable state.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

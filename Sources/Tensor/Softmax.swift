@@ -1,0 +1,112 @@
+// Softmax and log-softmax over the last axis, and the causal (masked) softmax at the heart of attention.
+// softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m) with m = maxⱼ xⱼ, so large logits never overflow.
+import Foundation
+
+extension Tensor {
+    /// Rows of the last axis: (number of rows, row length).
+    var rows: (count: Int, width: Int) {
+        let w = shape.last ?? 1
+        return (w == 0 ? 0 : count / w, w)
+    }
+
+    /// softmax over the last axis. Backward: ∂L/∂x = y ⊙ (g − Σ g⊙y).
+    public func softmax() -> Tensor {
+        let (n, w) = rows
+        let out = Tensor(uninitialized: shape)
+        let x = pointer, y = out.pointer
+        Parallel.chunks(n, grain: Swift.max(1, 4096 / Swift.max(w, 1))) { r in
+            for i in r { Kernels.softmax(x + i * w, y + i * w, w) }
+        }
+        return Tensor.record(out, inputs: [self]) { [self, unowned out] g in
+            accumulateGrad(Tensor.softmaxBackward(g, out, scale: 1))
+        }
+    }
+
+    /// log-softmax over the last axis: xᵢ − m − log Σⱼ exp(xⱼ − m). Backward: g − softmax(x)·Σ g.
+    public func logSoftmax() -> Tensor {
+        let (n, w) = rows
+        let out = Tensor(uninitialized: shape)
+        let x = pointer, y = out.pointer
+        Parallel.chunks(n, grain: Swift.max(1, 4096 / Swift.max(w, 1))) { r in
+            for i in r {
+                let xi = x + i * w, yi = y + i * w
+                let lse = Kernels.logSumExp(xi, w)
+                for j in 0..<w { yi[j] = xi[j] - lse }
+            }
+        }
+        return Tensor.record(out, inputs: [self]) { [self, unowned out] g in
+            let gx = Tensor(uninitialized: shape)
+            let gp = g.pointer, yp = out.pointer, d = gx.pointer
+            Parallel.chunks(n, grain: Swift.max(1, 4096 / Swift.max(w, 1))) { r in
+                for i in r {
+                    let s = Kernels.sum(gp + i * w, w)
+                    for j in 0..<w { d[i * w + j] = gp[i * w + j] - Foundation.exp(yp[i * w + j]) * s }
+                }
+            }
+            accumulateGrad(gx)
+        }
+    }
+
+    /// Causal softmax of attention scores (…, T, S): row t may attend to keys 0…t + (S − T) (the S − T earlier
+    /// keys come from a cache), the rest get probability 0. Computes softmax(scale · x) with the mask fused in.
+    public func causalSoftmax(scale: Float = 1) -> Tensor {
+        precondition(rank >= 2, "causalSoftmax: needs (…, T, S) scores, got \(shape)")
+        let t = shape[rank - 2], s = shape[rank - 1]
+        precondition(s >= t, "causalSoftmax: \(t) queries but only \(s) keys")
+        let (n, _) = rows
+        let out = Tensor(zeros: shape)
+        let x = pointer, y = out.pointer
+        Parallel.chunks(n, grain: Swift.max(1, 4096 / Swift.max(s, 1))) { r in
+            for i in r {
+                let visible = i % t + 1 + (s - t)
+                let xi = x + i * s, yi = y + i * s
+                var m = -Float.infinity
+                for j in 0..<visible { m = Swift.max(m, scale * xi[j]) }
+                var total: Float = 0
+                for j in 0..<visible { let e = Foundation.exp(scale * xi[j] - m); yi[j] = e; total += e }
+                let inv = 1 / total
+                for j in 0..<visible { yi[j] *= inv }
+            }
+        }
+        return Tensor.record(out, inputs: [self]) { [self, unowned out] g in
+            accumulateGrad(Tensor.softmaxBackward(g, out, scale: scale))
+        }
+    }
+
+    /// scale · y ⊙ (g − Σⱼ gⱼyⱼ), row by row (masked entries have y = 0 and get no gradient).
+    static func softmaxBackward(_ g: Tensor, _ y: Tensor, scale: Float) -> Tensor {
+        let (n, w) = y.rows
+        let gx = Tensor(uninitialized: y.shape)
+        let gp = g.pointer, yp = y.pointer, d = gx.pointer
+        Parallel.chunks(n, grain: Swift.max(1, 4096 / Swift.max(w, 1))) { r in
+            for i in r {
+                let gi = gp + i * w, yi = yp + i * w, di = d + i * w
+                let s = Kernels.dot(gi, yi, w)
+                for j in 0..<w { di[j] = scale * yi[j] * (gi[j] - s) }
+            }
+        }
+        return gx
+    }
+}
+
+extension Kernels {
+    /// log Σ exp(x), stable.
+    @inline(__always)
+    public static func logSumExp(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+        let m = max(x, n)
+        if m == -.infinity { return m }
+        var s: Float = 0
+        for j in 0..<n { s += Foundation.exp(x[j] - m) }
+        return m + Foundation.log(s)
+    }
+
+    /// y = softmax(x) over n values (y may alias x).
+    @inline(__always)
+    public static func softmax(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        let m = max(x, n)
+        var s: Float = 0
+        for j in 0..<n { let e = Foundation.exp(x[j] - m); y[j] = e; s += e }
+        let inv = 1 / s
+        for j in 0..<n { y[j] *= inv }
+    }
+}
