@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
         .library(name: "GGUF", targets: ["GGUF"]),
+        .library(name: "HDF5", targets: ["HDF5"]),
+        .library(name: "Models", targets: ["Models"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,15 +31,20 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["COpenBLAS", "CAllocator"]),
         .target(name: "Tokenizers"),
         .target(name: "GGUF", dependencies: ["Tensor", "Tokenizers"]),
+        // A small Swift layer over libhdf5: files, groups, datasets and attributes.
+        .target(name: "HDF5", dependencies: ["CHDF5", "HDF5Shim"]),
+        .target(name: "Models", dependencies: ["Tensor", "Tokenizers", "HDF5"]),
         .executableTarget(
             name: "lmlab",
             dependencies: [
-                "Tensor", "Tokenizers", "GGUF", "HDF5Shim",
+                "Tensor", "Tokenizers", "GGUF", "HDF5", "Models",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models"]),
     ]
 )

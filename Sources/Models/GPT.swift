@@ -1,0 +1,169 @@
+// A decoder-only transformer on lmlab's autograd, in the two styles of `TransformerConfig`, read like the math:
+//   x = embed(tokens) (+ positions)
+//   for each block:  x = x + attention(norm₁(x));  x = x + mlp(norm₂(x))
+//   logits = norm_f(x) · Eᵀ
+// Weights are stored (out, in) like PyTorch and GGUF; products use the transpose flag of `matmul`.
+import Tensor
+
+public final class GPT: Module {
+    public let config: TransformerConfig
+    public let tokenEmbedding: Tensor          // (vocab, width)
+    public let positionEmbedding: Tensor?      // (context, width), gpt2 only
+    public let blocks: [TransformerBlock]
+    public let finalNorm: Norm
+    public let outputHead: Tensor?             // (vocab, width) when not tied to the token embedding
+
+    /// GPT-2 initialisation: weights ~ N(0, 0.02²), residual projections ~ N(0, (0.02/√(2·layers))²) so the
+    /// residual stream's variance does not grow with depth, biases 0, norm gains 1.
+    public init(config: TransformerConfig, seed: UInt64) {
+        var rng = RandomGenerator(seed: seed)
+        self.config = config
+        tokenEmbedding = Tensor(randomNormal: [config.vocabSize, config.width], std: 0.02, rng: &rng, requiresGrad: true)
+        positionEmbedding = config.style == .gpt2
+            ? Tensor(randomNormal: [config.contextLength, config.width], std: 0.02, rng: &rng, requiresGrad: true) : nil
+        blocks = (0..<config.layers).map { _ in TransformerBlock(config: config, rng: &rng) }
+        finalNorm = Norm(config: config)
+        outputHead = config.tiedEmbeddings ? nil
+            : Tensor(randomNormal: [config.vocabSize, config.width], std: 0.02, rng: &rng, requiresGrad: true)
+    }
+
+    /// Logits (batch, time, vocab) for token ids laid out (batch, time). `rng` draws dropout masks when training.
+    public func logits(_ ids: [Int32], batch: Int, time: Int, rng: inout RandomGenerator, training: Bool = false) -> Tensor {
+        precondition(time <= config.contextLength, "GPT: \(time) tokens exceed the context length \(config.contextLength)")
+        var x = tokenEmbedding.embedding(ids, shape: [batch, time])             // (B, T, C)
+        if let positionEmbedding { x = x + positionEmbedding.slice(axis: 0, 0..<time) }
+        x = dropout(x, &rng, training)
+        for block in blocks { x = block(x, rng: &rng, training: training) }
+        x = finalNorm(x)
+        return x.matmul(outputHead ?? tokenEmbedding, transposeB: true)       // (B, T, vocab)
+    }
+
+    /// Mean cross-entropy of predicting `targets` (batch·time ids) from `ids`.
+    public func loss(_ ids: [Int32], targets: [Int32], batch: Int, time: Int, rng: inout RandomGenerator,
+                     training: Bool = false) -> Tensor {
+        logits(ids, batch: batch, time: time, rng: &rng, training: training)
+            .reshape([batch * time, config.vocabSize]).crossEntropy(targets: targets)
+    }
+
+    func dropout(_ x: Tensor, _ rng: inout RandomGenerator, _ training: Bool) -> Tensor {
+        training && config.dropout > 0 ? x.dropout(probability: config.dropout, rng: &rng) : x
+    }
+}
+
+public final class TransformerBlock: Module {
+    public let attentionNorm: Norm
+    public let attention: SelfAttention
+    public let mlpNorm: Norm
+    public let mlp: MLP
+    let dropout: Float
+
+    init(config: TransformerConfig, rng: inout RandomGenerator) {
+        attentionNorm = Norm(config: config)
+        attention = SelfAttention(config: config, rng: &rng)
+        mlpNorm = Norm(config: config)
+        mlp = MLP(config: config, rng: &rng)
+        dropout = config.dropout
+    }
+
+    func callAsFunction(_ x: Tensor, rng: inout RandomGenerator, training: Bool) -> Tensor {
+        func drop(_ t: Tensor) -> Tensor { training && dropout > 0 ? t.dropout(probability: dropout, rng: &rng) : t }
+        let h = x + drop(attention(attentionNorm(x)))
+        return h + drop(mlp(mlpNorm(h)))
+    }
+}
+
+/// LayerNorm with bias (gpt2) or RMSNorm (llama).
+public final class Norm: Module {
+    public let weight: Tensor  // (width)
+    public let bias: Tensor?   // (width), LayerNorm only
+    let eps: Float
+
+    init(config: TransformerConfig) {
+        weight = Tensor(repeating: 1, shape: [config.width], requiresGrad: true)
+        bias = config.style == .gpt2 ? Tensor(zeros: [config.width], requiresGrad: true) : nil
+        eps = config.normEps
+    }
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        bias == nil ? x.rmsNorm(weight: weight, eps: eps) : x.layerNorm(weight: weight, bias: bias, eps: eps)
+    }
+}
+
+/// Multi-head causal self-attention, with RoPE and grouped-query attention in the llama style.
+public final class SelfAttention: Module {
+    public let wq: Tensor    // (heads·hs, width)
+    public let wk: Tensor    // (kvHeads·hs, width)
+    public let wv: Tensor    // (kvHeads·hs, width)
+    public let wo: Tensor    // (width, heads·hs)
+    public let bq, bk, bv, bo: Tensor?  // gpt2 only
+    let config: TransformerConfig
+
+    init(config: TransformerConfig, rng: inout RandomGenerator) {
+        self.config = config
+        let c = config.width, hs = config.headSize
+        let residualStd = 0.02 / Float(2 * config.layers).squareRoot()
+        wq = Tensor(randomNormal: [config.heads * hs, c], std: 0.02, rng: &rng, requiresGrad: true)
+        wk = Tensor(randomNormal: [config.kvHeads * hs, c], std: 0.02, rng: &rng, requiresGrad: true)
+        wv = Tensor(randomNormal: [config.kvHeads * hs, c], std: 0.02, rng: &rng, requiresGrad: true)
+        wo = Tensor(randomNormal: [c, config.heads * hs], std: residualStd, rng: &rng, requiresGrad: true)
+        let biased = config.style == .gpt2
+        bq = biased ? Tensor(zeros: [config.heads * hs], requiresGrad: true) : nil
+        bk = biased ? Tensor(zeros: [config.kvHeads * hs], requiresGrad: true) : nil
+        bv = biased ? Tensor(zeros: [config.kvHeads * hs], requiresGrad: true) : nil
+        bo = biased ? Tensor(zeros: [c], requiresGrad: true) : nil
+    }
+
+    /// x (B, T, C) → (B, T, C)
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        let (b, t) = (x.shape[0], x.shape[1])
+        let hs = config.headSize
+        func project(_ w: Tensor, _ bias: Tensor?, heads: Int) -> Tensor {
+            let y = x.matmul(w, transposeB: true)                                 // (B, T, heads·hs)
+            return (bias.map { y + $0 } ?? y).reshape([b, t, heads, hs]).permute([0, 2, 1, 3])  // (B, heads, T, hs)
+        }
+        var q = project(wq, bq, heads: config.heads)
+        var k = project(wk, bk, heads: config.kvHeads)
+        var v = project(wv, bv, heads: config.kvHeads)
+        if config.style == .llama {
+            q = q.rope(theta: config.ropeTheta)
+            k = k.rope(theta: config.ropeTheta)
+        }
+        let group = config.heads / config.kvHeads
+        k = k.repeatHeads(axis: 1, times: group)
+        v = v.repeatHeads(axis: 1, times: group)
+        let y = Tensor.causalAttention(query: q, key: k, value: v)               // (B, H, T, hs)
+            .permute([0, 2, 1, 3]).reshape([b, t, config.heads * hs])            // (B, T, H·hs)
+        let out = y.matmul(wo, transposeB: true)
+        return bo.map { out + $0 } ?? out
+    }
+}
+
+/// The position-wise MLP: GELU (gpt2: fc → gelu → proj) or SwiGLU (llama: down(silu(gate·x) ⊙ up·x)).
+public final class MLP: Module {
+    public let up: Tensor      // (hidden, width): gpt2's c_fc, llama's w3
+    public let gate: Tensor?   // (hidden, width): llama's w1
+    public let down: Tensor    // (width, hidden): gpt2's c_proj, llama's w2
+    public let upBias: Tensor?, downBias: Tensor?  // gpt2 only
+
+    init(config: TransformerConfig, rng: inout RandomGenerator) {
+        let c = config.width, h = config.mlpHidden
+        let llama = config.style == .llama
+        gate = llama ? Tensor(randomNormal: [h, c], std: 0.02, rng: &rng, requiresGrad: true) : nil
+        up = Tensor(randomNormal: [h, c], std: 0.02, rng: &rng, requiresGrad: true)
+        down = Tensor(randomNormal: [c, h], std: 0.02 / Float(2 * config.layers).squareRoot(), rng: &rng, requiresGrad: true)
+        upBias = llama ? nil : Tensor(zeros: [h], requiresGrad: true)
+        downBias = llama ? nil : Tensor(zeros: [c], requiresGrad: true)
+    }
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        let hidden: Tensor
+        if let gate {
+            hidden = x.matmul(gate, transposeB: true).silu() * x.matmul(up, transposeB: true)
+        } else {
+            let u = x.matmul(up, transposeB: true)
+            hidden = (upBias.map { u + $0 } ?? u).gelu()
+        }
+        let y = hidden.matmul(down, transposeB: true)
+        return downBias.map { y + $0 } ?? y
+    }
+}
