@@ -55,7 +55,7 @@ public struct GGUFVocabulary: Sendable, Equatable {
         let n = tokens.count
         let types: [TokenType] = try (tokenTypes ?? Array(repeating: 1, count: n)).enumerated().map { id, raw in
             guard let t = TokenType(rawValue: raw) else {
-                throw TokenizerError.badMerge(index: id, text: tokens[id], reason: "token type \(raw) is not 1…6")
+                throw TokenizerError.badTokenType(id: id, value: raw)
             }
             return t
         }

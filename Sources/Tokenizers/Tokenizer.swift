@@ -12,6 +12,8 @@ public enum TokenType: Int32, Sendable, Codable, CaseIterable {
     /// Markers such as `<s>`, `<|im_start|>`: matched in text only when the caller asks to parse special tokens.
     case control = 3
     /// Added by the model's authors; treated like control tokens here (whole-token match only on request).
+    /// llama.cpp matches these even without parse_special; lmlab keeps the stricter rule so that plain text never
+    /// turns into special ids unasked.
     case userDefined = 4
     case unused = 5
     /// SentencePiece byte fallback `<0xNN>`.

@@ -9,6 +9,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible, Localized
     case lengthMismatch(field: String, expected: Int, observed: Int)
     /// A merge line is not two space-separated pieces, or names a piece that is not in the vocabulary.
     case badMerge(index: Int, text: String, reason: String)
+    /// `tokenizer.ggml.token_type` holds a value outside 1…6.
+    case badTokenType(id: Int, value: Int32)
     /// A special-token id (bos, eos, …) or a merge id points outside the vocabulary.
     case idOutOfRange(name: String, id: Int, vocabSize: Int)
     /// A tokenizer file could not be read or parsed.
@@ -26,6 +28,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible, Localized
                 + "the vocabulary arrays must have one entry per token — re-export the file"
         case .badMerge(let index, let text, let reason):
             return "merge #\(index) \"\(text)\": \(reason); the merges list is corrupt — re-export the tokenizer"
+        case .badTokenType(let id, let value):
+            return "token \(id) has type \(value), expected 1 (normal) … 6 (byte); the token_type array is corrupt — re-export the file"
         case .idOutOfRange(let name, let id, let vocabSize):
             return "\(name) id \(id) is outside the vocabulary (0..<\(vocabSize)); fix or drop that id"
         case .badFile(let path, let reason):
