@@ -72,6 +72,21 @@ TEXTS = [
 ]
 
 
+# Random strings over a pool of tricky characters (seeded: the fixtures are reproducible). The pool mixes
+# letters, digits of several scripts, every kind of whitespace the regexes treat specially (\r \n \t, NBSP, em
+# space, U+0085, U+001C), apostrophe contractions, punctuation, symbols, CJK and emoji.
+POOL = (list("aAbBzZsStTdDmMlLvVrReE") + list("0123456789") + ["'", "'", " ", " ", " ", "\n", "\r", "\t",
+        "\u00a0", "\u2003", "\u0085", "\u001c", "\u3000", ".", ",", "!", "?", "-", "_", "(", ")", "<", ">",
+        "|", "$", "+", "=", "^", "~", "`", "é", "ß", "Ω", "中", "文", "ア", "😀", "👍", "\U0001F3FD",
+        "\u00b2", "\u00bd", "\u216b", "\u0663", "\u0301", "\u200d", "«", "—", "“"])
+
+
+def random_texts(n, seed=1234):
+    import random
+    rng = random.Random(seed)
+    return ["".join(rng.choice(POOL) for _ in range(rng.randint(1, 40))) for _ in range(n)]
+
+
 def split_chain(text, patterns):
     fragments = [text]
     for p in patterns:
@@ -107,10 +122,11 @@ def wikitext_lines(n):
 
 
 def make_pretokenizer():
+    texts = TEXTS + random_texts(300) + wikitext_lines(30)
     write("pretokenizer-reference.json", {
         "source": "Python regex " + regex.__version__ + "; patterns from llama.cpp src/llama-vocab.cpp",
-        "texts": TEXTS,
-        "chunks": {name: [split_chain(t, pats) for t in TEXTS] for name, pats in PRESETS.items()},
+        "texts": texts,
+        "chunks": {name: [split_chain(t, pats) for t in texts] for name, pats in PRESETS.items()},
     })
 
 
@@ -149,7 +165,7 @@ def make_smollm2():
         "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n",
         "text<|endoftext|>more text <|im_end|>",
         "",
-    ] + wikitext_lines(40)
+    ] + wikitext_lines(100) + random_texts(150, seed=99)
     cases = []
     for t in texts:
         for parse in (True, False):
@@ -190,7 +206,7 @@ def make_sentencepiece():
         return 1
 
     n = sp.get_piece_size()
-    texts = [t for t in TEXTS if "<|" not in t] + ["Hello", "  two leading spaces", "The history of the game"] + wikitext_lines(20)
+    texts = [t for t in TEXTS if "<|" not in t] + ["Hello", "  two leading spaces", "The history of the game"] + wikitext_lines(20) + random_texts(100, seed=7)
     write("spm-tiny.json", {
         "source": f"sentencepiece {spm.__version__} BPE, vocab 600, byte_fallback, identity normalization, "
                   "add_dummy_prefix, remove_extra_whitespaces=False, trained on the first 3000 lines of WikiText-2 valid",
