@@ -122,11 +122,22 @@ public struct BPETokenizer: Tokenizer {
 
     /// One pre-tokenized chunk → ids: bytes, then merges by rank. The readable version of the loop is
     /// "find the adjacent pair with the lowest rank; merge every occurrence of it; repeat".
+    /// Each pass is O(n), so a chunk costs O(n²): fine for words, not for a 100 kB run of letters (a base64 blob),
+    /// which goes to `encodeLongChunk`.
     func encodeChunk(_ chunk: ArraySlice<UInt8>) -> [Int32] {
         if preTokenizer.ignoreMerges, let id = idOfBytes[Array(chunk)] { return [id] }
         var symbols: [Int32] = []
         symbols.reserveCapacity(chunk.count)
         for b in chunk where byteIDs[Int(b)] >= 0 { symbols.append(byteIDs[Int(b)]) }
+        return symbols.count > Self.longChunk ? mergeWithHeap(symbols) : mergeByPasses(symbols)
+    }
+
+    /// Chunks longer than this (in bytes) use the heap: below it the simple passes are faster.
+    static let longChunk = 128
+
+    /// The readable merge loop (see `encodeChunk`).
+    func mergeByPasses(_ input: [Int32]) -> [Int32] {
+        var symbols = input
         while symbols.count >= 2 {
             var bestRank = UInt64.max, bestResult: Int32 = -1, bestAt = -1
             for j in 0..<(symbols.count - 1) {
@@ -148,6 +159,47 @@ public struct BPETokenizer: Tokenizer {
             symbols.removeLast(symbols.count - w)
         }
         return symbols
+    }
+
+    /// A candidate merge at symbol `left`: lowest rank first, then leftmost — the same order as `mergeByPasses`.
+    struct RankedPair: Comparable {
+        var rank: UInt32
+        var left: Int32
+        var leftID: Int32
+        var rightID: Int32
+        static func < (a: RankedPair, b: RankedPair) -> Bool { a.rank != b.rank ? a.rank > b.rank : a.left > b.left }
+    }
+
+    /// The same merges in O(n log n): symbols in a linked list, candidate pairs in a heap; a popped pair whose
+    /// symbols have changed since it was pushed is skipped (HF tokenizers' `Word::merge_all` works this way).
+    func mergeWithHeap(_ input: [Int32]) -> [Int32] {
+        var id = input
+        var next = (0..<input.count).map { Int32($0 + 1) }; next[input.count - 1] = -1
+        var prev = (0..<input.count).map { Int32($0 - 1) }
+        var alive = [Bool](repeating: true, count: input.count)
+        var heap = BinaryHeap<RankedPair>()
+        func consider(_ l: Int32) {
+            guard l >= 0, next[Int(l)] >= 0 else { return }
+            let r = next[Int(l)]
+            if let m = mergeTable[Self.pairKey(id[Int(l)], id[Int(r)])] {
+                heap.push(RankedPair(rank: UInt32(m >> 32), left: l, leftID: id[Int(l)], rightID: id[Int(r)]))
+            }
+        }
+        for i in 0..<(input.count - 1) { consider(Int32(i)) }
+        while let top = heap.pop() {
+            let l = Int(top.left), r = Int(next[l])
+            guard alive[l], r >= 0, id[l] == top.leftID, id[r] == top.rightID else { continue }  // stale
+            id[l] = Int32(truncatingIfNeeded: mergeTable[Self.pairKey(id[l], id[r])]! & 0xFFFF_FFFF)
+            alive[r] = false
+            next[l] = next[r]
+            if next[r] >= 0 { prev[Int(next[r])] = Int32(l) }
+            consider(prev[l])
+            consider(Int32(l))
+        }
+        var out: [Int32] = []
+        var i: Int32 = 0
+        while i >= 0 { out.append(id[Int(i)]); i = next[Int(i)] }
+        return out
     }
 
     public func bytes(for id: Int32) -> [UInt8] {

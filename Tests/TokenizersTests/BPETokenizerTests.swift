@@ -96,3 +96,30 @@ final class BPETokenizerTests: XCTestCase {
         }
     }
 }
+
+final class BPEMergeLoopTests: XCTestCase {
+    /// The heap merge loop (long chunks) against the readable passes, on random symbol strings of all lengths.
+    func testHeapMergeMatchesPasses() throws {
+        let text = String(repeating: "aaab abab the then there other ", count: 40) + "mississippi banana bandana"
+        let tok = try BPETrainer(options: .init(vocabSize: 400)).train(text)
+        var rng = SplitMix64(seed: 11)
+        let alphabet = Array("abnst hemrio".utf8)
+        for trial in 0..<200 {
+            let n = Int.random(in: 2...300, using: &rng)
+            let symbols = (0..<n).map { _ in Int32(alphabet.randomElement(using: &rng)!) }
+            let expected = tok.mergeByPasses(symbols)
+            let observed = tok.mergeWithHeap(symbols)
+            XCTAssertEqual(observed, expected, "trial \(trial) (seed 11), \(n) symbols: " + firstDifference(expected, observed))
+        }
+    }
+
+    func testLongChunkIsFast() throws {
+        let tok = try BPETrainer(options: .init(vocabSize: 300)).train(String(repeating: "abcabcab ", count: 50))
+        let long = String(repeating: "abcab", count: 40_000)  // one 200 kB chunk
+        let start = Date()
+        let ids = tok.encode(long, addSpecial: false)
+        let seconds = Date().timeIntervalSince(start)
+        XCTAssertEqual(tok.decode(ids), long)
+        XCTAssertLessThan(seconds, 10, "a 200 kB single chunk should not be quadratic")
+    }
+}
