@@ -26,7 +26,8 @@ public struct GGUFVocabulary: Sendable, Equatable {
     public var eot: Int32?
     public var unk: Int32?
     public var pad: Int32?
-    /// Defaults follow llama.cpp: SentencePiece vocabularies add BOS, BPE ones do not.
+    /// `tokenizer.ggml.add_bos_token`; when the file lacks it: true for "llama" (SentencePiece models have always
+    /// started with `<s>`), false for "gpt2".
     public var addBOS: Bool?
     public var addEOS: Bool = false
     /// SentencePiece only; llama.cpp's default is true.
