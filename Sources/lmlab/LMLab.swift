@@ -9,6 +9,8 @@ struct LMLab: ParsableCommand {
         subcommands: [
             Demo.self,
             Bench.self,
+            TokenizerGroup.self,
+            Tokenize.self,
         ])
 }
 
@@ -18,5 +20,6 @@ struct Bench: ParsableCommand {
         abstract: "Measure throughput of lmlab's building blocks.",
         subcommands: [
             BenchTensor.self,
+            BenchTokenize.self,
         ])
 }
