@@ -16,11 +16,12 @@ public enum TokenFile {
         case .uint32: for id in ids { withUnsafeBytes(of: UInt32(id).littleEndian) { data.append(contentsOf: $0) } }
         }
         let tmp = path + ".tmp"
-        do {
-            try data.write(to: URL(fileURLWithPath: tmp))
-            _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: tmp))
-        } catch {
-            throw DataError.io(path: path, reason: "\(error.localizedDescription)")
+        do { try data.write(to: URL(fileURLWithPath: tmp)) } catch {
+            throw DataError.io(path: path, reason: "cannot write \(tmp): \(error.localizedDescription)")
+        }
+        // rename(2) replaces the old file atomically: readers see the old stream or the new one, never half.
+        guard rename(tmp, path) == 0 else {
+            throw DataError.io(path: path, reason: "cannot rename \(tmp) into place: \(String(cString: strerror(errno)))")
         }
     }
 

@@ -10,7 +10,7 @@ public final class Trainer {
     public let model: GPT
     public let config: TrainingConfig
     public let optimizer: AdamW
-    public let schedule: CosineSchedule
+    public private(set) var schedule: CosineSchedule
     public var state: TrainingState
     let train: [Int32], validation: [Int32]
     /// Fixed validation windows (the same every evaluation, so losses are comparable across steps).
@@ -44,6 +44,10 @@ public final class Trainer {
             (0..<config.batchSize).map { _ in vrng.nextInt(below: validation.count - t - 1) }
         }
     }
+
+    /// Changes the run's length (and so where the cosine schedule ends), e.g. once a time budget is converted
+    /// into steps.
+    public func setTotalSteps(_ steps: Int) { schedule.totalSteps = steps }
 
     /// One optimizer step over `gradientAccumulation` micro-batches.
     public func step() -> StepReport {
@@ -103,5 +107,26 @@ extension GPT {
             }
         }
         return Array(tokens.dropFirst(prompt.count))
+    }
+}
+
+extension GPT {
+    /// Mean next-token loss over a whole stream, cut into non-overlapping windows of the context length
+    /// (batched `batchSize` at a time). exp of it is the stream's perplexity.
+    public func meanLoss(over tokens: [Int32], batchSize: Int = 16) -> Float {
+        let t = config.contextLength
+        let starts = Array(stride(from: 0, to: tokens.count - t - 1, by: t))
+        guard !starts.isEmpty else { return .nan }
+        var rng = RandomGenerator(seed: 0)
+        var total = 0.0
+        Tensor.noGrad {
+            for i in stride(from: 0, to: starts.count, by: batchSize) {
+                let chunk = Array(starts[i..<min(i + batchSize, starts.count)])
+                let batch = BatchSampler.windows(tokens, starts: chunk, time: t)
+                let loss = self.loss(batch.inputs, targets: batch.targets, batch: chunk.count, time: t, rng: &rng)
+                total += Double(loss.item) * Double(chunk.count)
+            }
+        }
+        return Float(total / Double(starts.count))
     }
 }

@@ -36,8 +36,9 @@ extension Tensor {
             let d = gx.pointer
             Parallel.chunks(n, grain: Swift.max(1, 4096 / Swift.max(v, 1))) { r in
                 for i in r where targets[i] != ignoreIndex {
-                    let xi = x + i * v, di = d + i * v, m = lse[i]
-                    for j in 0..<v { di[j] = Foundation.exp(xi[j] - m) * scale }
+                    let xi = x + i * v, di = d + i * v
+                    _ = Kernels.sumExp(xi, v, scale: 1, shift: lse[i], into: di)  // softmax(row)
+                    for j in 0..<v { di[j] *= scale }
                     di[Int(targets[i])] -= scale
                 }
             }

@@ -7,10 +7,27 @@ import Foundation
 /// A binary function applied elementwise.
 public protocol BinaryFunction { static func apply(_ x: Float, _ y: Float) -> Float }
 
-/// A unary function y = f(x) with its derivative, which may use x or y (whichever is cheaper).
+/// A unary function y = f(x) with its derivative, which may use x or y (whichever is cheaper). The scalar
+/// versions are the readable definitions; kernels call the 16-lane versions, which default to the scalar ones
+/// lane by lane and are overridden where a vector formula is much faster (exp, GELU, SiLU…).
 public protocol UnaryFunction {
     func value(_ x: Float) -> Float
     func derivative(x: Float, y: Float) -> Float
+    func value(_ x: VectorMath.Vector) -> VectorMath.Vector
+    func derivative(x: VectorMath.Vector, y: VectorMath.Vector) -> VectorMath.Vector
+}
+
+extension UnaryFunction {
+    @inline(__always) public func value(_ x: VectorMath.Vector) -> VectorMath.Vector {
+        var y = VectorMath.Vector()
+        for i in 0..<16 { y[i] = value(x[i]) }
+        return y
+    }
+    @inline(__always) public func derivative(x: VectorMath.Vector, y: VectorMath.Vector) -> VectorMath.Vector {
+        var d = VectorMath.Vector()
+        for i in 0..<16 { d[i] = derivative(x: x[i], y: y[i]) }
+        return d
+    }
 }
 
 public enum Add: BinaryFunction { @inline(__always) public static func apply(_ x: Float, _ y: Float) -> Float { x + y } }
@@ -51,11 +68,18 @@ extension Tensor {
         return out
     }
 
-    /// out = f(x), elementwise.
+    /// out = f(x), elementwise, 16 lanes at a time (a partial vector at the end of each chunk).
     func mapKernel<F: UnaryFunction>(_ f: F) -> Tensor {
         let out = Tensor(uninitialized: shape)
         let x = pointer, y = out.pointer
-        Parallel.chunks(count) { r in for i in r { y[i] = f.value(x[i]) } }
+        Parallel.chunks(count) { r in
+            var i = r.lowerBound
+            while i < r.upperBound {
+                let n = Swift.min(16, r.upperBound - i)
+                VectorMath.store(f.value(VectorMath.load(x + i, n)), y + i, n)
+                i += 16
+            }
+        }
         return out
     }
 
@@ -65,7 +89,15 @@ extension Tensor {
         return Tensor.record(out, inputs: [self]) { [self, unowned out] g in
             let gx = Tensor(uninitialized: shape)
             let x = pointer, y = out.pointer, gp = g.pointer, d = gx.pointer
-            Parallel.chunks(count) { r in for i in r { d[i] = gp[i] * f.derivative(x: x[i], y: y[i]) } }
+            Parallel.chunks(count) { r in
+                var i = r.lowerBound
+                while i < r.upperBound {
+                    let n = Swift.min(16, r.upperBound - i)
+                    let dy = f.derivative(x: VectorMath.load(x + i, n), y: VectorMath.load(y + i, n))
+                    VectorMath.store(VectorMath.load(gp + i, n) * dy, d + i, n)
+                    i += 16
+                }
+            }
             accumulateGrad(gx)
         }
     }
@@ -140,17 +172,23 @@ public struct Shift: UnaryFunction {
     public var offset: Float
     @inline(__always) public func value(_ x: Float) -> Float { x + offset }
     @inline(__always) public func derivative(x: Float, y: Float) -> Float { 1 }
+    @inline(__always) public func value(_ x: VectorMath.Vector) -> VectorMath.Vector { x + offset }
+    @inline(__always) public func derivative(x: VectorMath.Vector, y: VectorMath.Vector) -> VectorMath.Vector { .one }
 }
 
 public struct Scale: UnaryFunction {
     public var factor: Float
     @inline(__always) public func value(_ x: Float) -> Float { x * factor }
     @inline(__always) public func derivative(x: Float, y: Float) -> Float { factor }
+    @inline(__always) public func value(_ x: VectorMath.Vector) -> VectorMath.Vector { x * factor }
+    @inline(__always) public func derivative(x: VectorMath.Vector, y: VectorMath.Vector) -> VectorMath.Vector { .init(repeating: factor) }
 }
 
 public struct Exp: UnaryFunction {
     @inline(__always) public func value(_ x: Float) -> Float { Foundation.exp(x) }
     @inline(__always) public func derivative(x: Float, y: Float) -> Float { y }
+    @inline(__always) public func value(_ x: VectorMath.Vector) -> VectorMath.Vector { VectorMath.exp(x) }
+    @inline(__always) public func derivative(x: VectorMath.Vector, y: VectorMath.Vector) -> VectorMath.Vector { y }
 }
 
 public struct Log: UnaryFunction {
@@ -161,6 +199,8 @@ public struct Log: UnaryFunction {
 public struct Sqrt: UnaryFunction {
     @inline(__always) public func value(_ x: Float) -> Float { x.squareRoot() }
     @inline(__always) public func derivative(x: Float, y: Float) -> Float { 0.5 / y }
+    @inline(__always) public func value(_ x: VectorMath.Vector) -> VectorMath.Vector { x.squareRoot() }
+    @inline(__always) public func derivative(x: VectorMath.Vector, y: VectorMath.Vector) -> VectorMath.Vector { 0.5 / y }
 }
 
 public struct Tanh: UnaryFunction {
@@ -171,16 +211,24 @@ public struct Tanh: UnaryFunction {
 public struct ReLU: UnaryFunction {
     @inline(__always) public func value(_ x: Float) -> Float { Swift.max(x, 0) }
     @inline(__always) public func derivative(x: Float, y: Float) -> Float { x > 0 ? 1 : 0 }
+    @inline(__always) public func value(_ x: VectorMath.Vector) -> VectorMath.Vector { x.replacing(with: 0, where: x .< 0) }
+    @inline(__always) public func derivative(x: VectorMath.Vector, y: VectorMath.Vector) -> VectorMath.Vector {
+        VectorMath.Vector.zero.replacing(with: 1, where: x .> 0)
+    }
 }
 
 public struct Square: UnaryFunction {
     @inline(__always) public func value(_ x: Float) -> Float { x * x }
     @inline(__always) public func derivative(x: Float, y: Float) -> Float { 2 * x }
+    @inline(__always) public func value(_ x: VectorMath.Vector) -> VectorMath.Vector { x * x }
+    @inline(__always) public func derivative(x: VectorMath.Vector, y: VectorMath.Vector) -> VectorMath.Vector { 2 * x }
 }
 
 public struct Sigmoid: UnaryFunction {
     @inline(__always) public func value(_ x: Float) -> Float { Activation.sigmoid(x) }
     @inline(__always) public func derivative(x: Float, y: Float) -> Float { y * (1 - y) }
+    @inline(__always) public func value(_ x: VectorMath.Vector) -> VectorMath.Vector { VectorMath.sigmoid(x) }
+    @inline(__always) public func derivative(x: VectorMath.Vector, y: VectorMath.Vector) -> VectorMath.Vector { y * (1 - y) }
 }
 
 /// x·σ(x); d/dx = σ(x)·(1 + x·(1 − σ(x))).
@@ -190,18 +238,44 @@ public struct SiLU: UnaryFunction {
         let s = Activation.sigmoid(x)
         return s * (1 + x * (1 - s))
     }
+    @inline(__always) public func value(_ x: VectorMath.Vector) -> VectorMath.Vector { x * VectorMath.sigmoid(x) }
+    @inline(__always) public func derivative(x: VectorMath.Vector, y: VectorMath.Vector) -> VectorMath.Vector {
+        let s = VectorMath.sigmoid(x)
+        return s * (1 + x * (1 - s))
+    }
 }
 
 /// GELU (Hendrycks & Gimpel, 2016), exact: x·Φ(x); d/dx = Φ(x) + x·φ(x).
 public struct GELU: UnaryFunction {
     @inline(__always) public func value(_ x: Float) -> Float { Activation.gelu(x) }
     @inline(__always) public func derivative(x: Float, y: Float) -> Float { Activation.geluDerivative(x) }
+    @inline(__always) public func value(_ x: VectorMath.Vector) -> VectorMath.Vector {
+        0.5 * x * (1 + VectorMath.erf(x * 0.70710678118654752))
+    }
+    @inline(__always) public func derivative(x: VectorMath.Vector, y: VectorMath.Vector) -> VectorMath.Vector {
+        let cdf: VectorMath.Vector = 0.5 * (1 + VectorMath.erf(x * 0.70710678118654752))
+        let pdf: VectorMath.Vector = VectorMath.exp(-0.5 * x * x) * 0.39894228040143268
+        return cdf + x * pdf
+    }
 }
 
 /// GPT-2's GELU: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
 public struct GELUTanh: UnaryFunction {
     @inline(__always) public func value(_ x: Float) -> Float { Activation.geluTanh(x) }
     @inline(__always) public func derivative(x: Float, y: Float) -> Float { Activation.geluTanhDerivative(x) }
+    /// tanh(u) = 1 − 2/(e^(2u) + 1), which the vector exp makes cheap.
+    @inline(__always) static func tanh(_ u: VectorMath.Vector) -> VectorMath.Vector { 1 - 2 / (VectorMath.exp(2 * u) + 1) }
+    @inline(__always) public func value(_ x: VectorMath.Vector) -> VectorMath.Vector {
+        let u: VectorMath.Vector = Activation.sqrt2OverPi * (x + 0.044715 * x * x * x)
+        return 0.5 * x * (1 + Self.tanh(u))
+    }
+    @inline(__always) public func derivative(x: VectorMath.Vector, y: VectorMath.Vector) -> VectorMath.Vector {
+        let x2: VectorMath.Vector = x * x
+        let t: VectorMath.Vector = Self.tanh(Activation.sqrt2OverPi * (x + 0.044715 * x2 * x))
+        let inner: VectorMath.Vector = Activation.sqrt2OverPi * (1 + 0.134145 * x2)  // d/dx of the tanh argument
+        let left: VectorMath.Vector = 0.5 * (1 + t)
+        return left + 0.5 * x * (1 - t * t) * inner
+    }
 }
 
 /// Scalar activation functions and their derivatives, shared by the autograd ops and the inference runtime.
@@ -213,7 +287,7 @@ public enum Activation {
         0.5 * (1 + erf(x * 0.70710678118654752)) + x * Foundation.exp(-0.5 * x * x) * 0.39894228040143268
     }
 
-    static let sqrt2OverPi: Float = 0.79788456080286536
+    public static let sqrt2OverPi: Float = 0.79788456080286536
     @inline(__always) public static func geluTanh(_ x: Float) -> Float {
         0.5 * x * (1 + Foundation.tanh(sqrt2OverPi * (x + 0.044715 * x * x * x)))
     }

@@ -123,11 +123,18 @@ public enum Kernels {
         return s
     }
 
-    /// max x[i]
+    /// max x[i], 16 lanes at a time.
     @inline(__always)
     public static func max(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
-        var m = -Float.infinity
-        for i in 0..<n { m = Swift.max(m, x[i]) }
+        var acc = SIMD16<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 16 <= n {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+            acc = acc.replacing(with: v, where: v .> acc)  // a vector select (pointwiseMax compiles to a scalar loop)
+            i += 16
+        }
+        var m = acc.max()
+        while i < n { m = Swift.max(m, x[i]); i += 1 }
         return m
     }
 }

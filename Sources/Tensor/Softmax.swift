@@ -40,7 +40,8 @@ extension Tensor {
             Parallel.chunks(n, grain: Swift.max(1, 4096 / Swift.max(w, 1))) { r in
                 for i in r {
                     let s = Kernels.sum(gp + i * w, w)
-                    for j in 0..<w { d[i * w + j] = gp[i * w + j] - Foundation.exp(yp[i * w + j]) * s }
+                    _ = Kernels.sumExp(yp + i * w, w, scale: 1, shift: 0, into: d + i * w)  // softmax = exp(log-softmax)
+                    for j in 0..<w { d[i * w + j] = gp[i * w + j] - d[i * w + j] * s }
                 }
             }
             accumulateGrad(gx)
@@ -60,11 +61,8 @@ extension Tensor {
             for i in r {
                 let visible = i % t + 1 + (s - t)
                 let xi = x + i * s, yi = y + i * s
-                var m = -Float.infinity
-                for j in 0..<visible { m = Swift.max(m, scale * xi[j]) }
-                var total: Float = 0
-                for j in 0..<visible { let e = Foundation.exp(scale * xi[j] - m); yi[j] = e; total += e }
-                let inv = 1 / total
+                let m = scale * Kernels.max(xi, visible)  // scale > 0
+                let inv = 1 / Kernels.sumExp(xi, visible, scale: scale, shift: m, into: yi)
                 for j in 0..<visible { yi[j] *= inv }
             }
         }
@@ -95,18 +93,31 @@ extension Kernels {
     public static func logSumExp(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
         let m = max(x, n)
         if m == -.infinity { return m }
-        var s: Float = 0
-        for j in 0..<n { s += Foundation.exp(x[j] - m) }
-        return m + Foundation.log(s)
+        return m + Foundation.log(sumExp(x, n, scale: 1, shift: m))
+    }
+
+    /// Σ exp(scale·x[i] − shift), writing each term to `out` when given.
+    @inline(__always)
+    public static func sumExp(_ x: UnsafePointer<Float>, _ n: Int, scale: Float, shift: Float,
+                              into out: UnsafeMutablePointer<Float>? = nil) -> Float {
+        var acc = VectorMath.Vector()
+        var i = 0
+        while i < n {
+            let k = Swift.min(16, n - i)
+            var e = VectorMath.exp(VectorMath.load(x + i, k) * scale - shift)
+            if k < 16 { for lane in k..<16 { e[lane] = 0 } }
+            if let out { VectorMath.store(e, out + i, k) }
+            acc += e
+            i += 16
+        }
+        return acc.sum()
     }
 
     /// y = softmax(x) over n values (y may alias x).
     @inline(__always)
     public static func softmax(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         let m = max(x, n)
-        var s: Float = 0
-        for j in 0..<n { let e = Foundation.exp(x[j] - m); y[j] = e; s += e }
-        let inv = 1 / s
+        let inv = 1 / sumExp(x, n, scale: 1, shift: m, into: y)
         for j in 0..<n { y[j] *= inv }
     }
 }

@@ -10,7 +10,7 @@ struct JSONOption: ParsableArguments {
 /// Prints `value` as one line of JSON (keys sorted, so output is stable for scripts and lectures).
 func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     encoder.keyEncodingStrategy = .convertToSnakeCase
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }

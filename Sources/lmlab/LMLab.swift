@@ -11,6 +11,8 @@ struct LMLab: ParsableCommand {
             Bench.self,
             TokenizerGroup.self,
             Tokenize.self,
+            Prepare.self,
+            Train.self,
         ])
 }
 
@@ -20,6 +22,7 @@ struct Bench: ParsableCommand {
         abstract: "Measure throughput of lmlab's building blocks.",
         subcommands: [
             BenchTensor.self,
+            BenchTrain.self,
             BenchTokenize.self,
         ])
 }

@@ -38,9 +38,9 @@ struct TokenizerTrain: ParsableCommand {
         let text = try readText(input)
         let options = BPETrainer.Options(vocabSize: vocabSize, preTokenizer: PreTokenizer.named(pre)!, specialTokens: special)
         let start = Date()
-        let progress = ProgressBar(label: "merges")
-        let tokenizer = try BPETrainer(options: options).train(text) { done, total in progress.update(done, of: total) }
-        progress.finish()
+        let progress = ProgressBar()
+        let tokenizer = try BPETrainer(options: options).train(text) { done, total in progress.update("merges", done: done, total: total) }
+        progress.clear()
         let seconds = Date().timeIntervalSince(start)
         try tokenizer.save(to: out)
         if json {
@@ -108,26 +108,4 @@ func readText(_ path: String) throws -> String {
         throw TokenizerError.badFile(path: path, reason: "cannot read the file; check the path (WikiText-2: scripts/get-corpus.sh)")
     }
     return String(decoding: data, as: UTF8.self)
-}
-
-/// A one-line progress bar on stderr, redrawn in place with "\r" on a terminal and every 10% otherwise (CI logs).
-final class ProgressBar {
-    let label: String
-    let isTerminal = isatty(2) != 0
-    var lastPercent = -1
-
-    init(label: String) { self.label = label }
-
-    func update(_ done: Int, of total: Int) {
-        let percent = total == 0 ? 100 : done * 100 / total
-        guard percent != lastPercent, isTerminal || percent % 10 == 0 else { return }
-        lastPercent = percent
-        let bar = String(repeating: "#", count: percent / 4) + String(repeating: ".", count: 25 - percent / 4)
-        let line = "[\(bar)] \(percent)% \(label) \(done)/\(total)"
-        FileHandle.standardError.write(Data((isTerminal ? "\r" + line : line + "\n").utf8))
-    }
-
-    func finish() {
-        if isTerminal && lastPercent >= 0 { FileHandle.standardError.write(Data("\n".utf8)) }
-    }
 }
