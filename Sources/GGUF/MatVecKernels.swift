@@ -34,8 +34,19 @@ enum MatVecKernels {
         UnsafeRawPointer(x + i).loadUnaligned(as: V.self)
     }
 
-    @inline(__always) static func float(_ v: SIMD16<UInt8>) -> V { V(SIMD16<Int32>(truncatingIfNeeded: v)) }
-    @inline(__always) static func float(_ v: SIMD16<Int8>) -> V { V(SIMD16<Int32>(truncatingIfNeeded: v)) }
+    // Widening lane by lane: the stdlib's generic SIMD conversions (`SIMD16<Float>(SIMD16<Int32>(…))`) are not
+    // inlined but call into libswiftCore, over twice as slow; LLVM turns these loops into vector converts.
+    @inline(__always) static func float(_ v: SIMD16<UInt8>) -> V {
+        var r = V()
+        for i in 0..<16 { r[i] = Float(v[i]) }
+        return r
+    }
+
+    @inline(__always) static func float(_ v: SIMD16<Int8>) -> V {
+        var r = V()
+        for i in 0..<16 { r[i] = Float(v[i]) }
+        return r
+    }
 
     static func f32(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, _: UnsafePointer<Float>, _ n: Int) -> Float {
         var acc = V()
@@ -49,16 +60,17 @@ enum MatVecKernels {
         return sum
     }
 
-    /// 16 IEEE halves widened to float with integer ops: move exponent and mantissa into float position, then
-    /// multiply by 2^112 to re-bias the exponent (15 → 127); exact for normals and subnormals. Inf/NaN (exponent
-    /// all ones) are patched separately.
+    /// 16 IEEE halves widened to float with integer ops (see `halfToFloat`): x86-64's baseline has no half
+    /// conversion instruction, and `Float(Float16)` becomes a library call per element.
     @inline(__always) static func halves(_ p: UnsafeRawPointer, _ offset: Int) -> V {
-        let h = SIMD16<UInt32>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt16>.self))
+        let raw = p.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt16>.self)
+        var h = SIMD16<UInt32>()
+        for i in 0..<16 { h[i] = UInt32(raw[i]) }
         let magnitude = (h & 0x7FFF) &<< 13
-        var f = unsafeBitCast(magnitude, to: V.self) * V(repeating: 0x1p112)
-        let infNaN = (h & 0x7C00) .== 0x7C00
-        f.replace(with: unsafeBitCast(magnitude | 0x7F80_0000, to: V.self), where: infNaN)
-        return unsafeBitCast(unsafeBitCast(f, to: SIMD16<UInt32>.self) | ((h & 0x8000) &<< 16), to: V.self)
+        let scaled = unsafeBitCast(unsafeBitCast(magnitude, to: V.self) * V(repeating: 0x1p112), to: SIMD16<UInt32>.self)
+        let special = SIMD16<UInt32>(repeating: 0) &- ((((h & 0x7C00) &+ 0x0400) &>> 15) & 1)  // all ones for inf/NaN
+        let bits = (scaled & ~special) | ((magnitude | 0x7F80_0000) & special) | ((h & 0x8000) &<< 16)
+        return unsafeBitCast(bits, to: V.self)
     }
 
     static func f16(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, _: UnsafePointer<Float>, _ n: Int) -> Float {

@@ -9,6 +9,7 @@ struct LMLab: ParsableCommand {
         subcommands: [
             Demo.self,
             Bench.self,
+            Info.self,
         ])
 }
 

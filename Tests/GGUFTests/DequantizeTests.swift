@@ -37,6 +37,20 @@ final class DequantizeTests: XCTestCase {
     func testQ5_K() throws { try check("Q5_K") }
     func testQ6_K() throws { try check("Q6_K") }
 
+    /// All 65536 half patterns against Swift's own Float16 → Float conversion (NaNs compared as NaN: payload
+    /// quieting may differ between conversion routes).
+    func testEveryHalf() throws {
+        let raw = (0..<65536).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        var got = [Float](repeating: 0, count: 65536)
+        try raw.withUnsafeBytes { src in try got.withUnsafeMutableBufferPointer { try dequantize(.f16, src, into: $0) } }
+        for bits in 0..<65536 {
+            let expected = Float(Float16(bitPattern: UInt16(bits)))
+            if expected.isNaN ? !got[bits].isNaN : got[bits].bitPattern != expected.bitPattern {
+                return XCTFail("half 0x\(String(bits, radix: 16)): expected \(expected), got \(got[bits])")
+            }
+        }
+    }
+
     func testUnsupportedTypeThrows() throws {
         let iq = try XCTUnwrap(GGMLType(name: "IQ2_XXS"))
         var out = [Float](repeating: 0, count: 256)
