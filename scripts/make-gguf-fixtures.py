@@ -10,6 +10,7 @@ Writes into Tests/GGUFTests/Fixtures/:
   quants/<TYPE>.f32   gguf.quants.dequantize of those bytes: little-endian float32, block_size floats per block
   tiny.gguf           a small complete GGUF v3 file: metadata of every value type (nested arrays too) and a few
                       tensors of several types, for the reader and fuzz tests
+  smollm2-sums.json   per-tensor checksums of gguf-py's dequantization of the real SmolLM2 file, if present
 
 Quantized blocks come from two sources: random bytes with every f16 scale field overwritten by a sane finite f16
 (so the data exercises all bit patterns of the packed quants), and, where gguf-py can quantize the type, real
@@ -142,6 +143,30 @@ def make_tiny_gguf():
     print(f"tiny.gguf: {os.path.getsize(path)} bytes, {len(r.tensors)} tensors")
 
 
+
+
+def make_smollm_sums(path):
+    """Per-tensor checksums of the real SmolLM2 file (scripts/get-model.sh): element count, Σ and Σ|·| of gguf-py's
+    dequantization in float64, and the first 4 values — so the Swift test can check every tensor of a real model
+    without committing 98 MB."""
+    import json
+    r = gguf.GGUFReader(path)
+    out = {}
+    for t in r.tensors:
+        v = gguf.quants.dequantize(np.asarray(t.data), t.tensor_type).astype(np.float32).reshape(-1)
+        out[t.name] = {"type": t.tensor_type.name, "count": int(v.size), "sum": float(v.astype(np.float64).sum()),
+                       "abs_sum": float(np.abs(v.astype(np.float64)).sum()), "first": [float(f) for f in v[:4]]}
+    dest = os.path.join(ROOT, "smollm2-sums.json")
+    with open(dest, "w") as f:
+        json.dump(out, f, sort_keys=True)
+    print(f"smollm2-sums.json: {len(out)} tensors")
+
+
 if __name__ == "__main__":
     make_quants()
     make_tiny_gguf()
+    smollm = os.path.join(ROOT, "..", "..", "..", "checkpoints", "SmolLM2-135M-Instruct.Q4_1.gguf")
+    if os.path.exists(smollm):
+        make_smollm_sums(smollm)
+    else:
+        print("checkpoints/SmolLM2-135M-Instruct.Q4_1.gguf absent (scripts/get-model.sh): smollm2-sums.json not remade")
