@@ -119,7 +119,8 @@ public indirect enum GGUFValue: Sendable, Equatable {
         case let .bool(v): return String(v)
         case let .float32(v): return String(v)
         case let .float64(v): return String(v)
-        default: return int.map(String.init) ?? "\(self)"
+        case let .uint64(v): return String(v)  // may exceed Int.max, so not through `int`
+        default: return int.map(String.init) ?? ""
         }
     }
 }

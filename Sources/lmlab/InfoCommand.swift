@@ -162,11 +162,11 @@ struct CheckpointInfo: Codable {
         }
         lines.append("")
         let nameWidth = max(4, tensors.map(\.name.count).max() ?? 0)
-        lines.append("    #  " + "name".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  type   shape (ne0 × ne1)   bytes")
+        lines.append("    #  " + "name".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  type   " + "shape (ne0 × ne1)".padding(toLength: 18, withPad: " ", startingAt: 0) + "     bytes")
         for (i, t) in tensors.enumerated() {
             let shape = t.shape.map(String.init).joined(separator: " × ")
             lines.append(String(format: "%5d  ", i) + t.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
-                + t.type.padding(toLength: 5, withPad: " ", startingAt: 0) + "  " + shape.padding(toLength: 14, withPad: " ", startingAt: 0)
+                + t.type.padding(toLength: 5, withPad: " ", startingAt: 0) + "  " + shape.padding(toLength: 18, withPad: " ", startingAt: 0)
                 + String(format: "%10d", t.bytes))
         }
         let types = tensor_types.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
