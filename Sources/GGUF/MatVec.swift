@@ -42,10 +42,12 @@ let parallelThreshold = 1 << 16
 /// The types `matVec` has fast kernels for.
 public let matVecTypes: [GGMLType] = [.f32, .f16, .q4_0, .q4_1, .q8_0, .q4_K, .q6_K]
 
-/// y = W·x computed on the packed blocks. `x` has `cols` elements, `y` `rows`. Returns false (leaving y untouched)
-/// if there is no kernel for `w.type`; `GGUFTensor.matVec` turns that into a GGUFError.
+/// y = W·x computed on the packed blocks. `x` has `cols` elements, `y` `rows`. Rows are spread over all cores
+/// unless `parallel` is false or the matrix is small. Returns false (leaving y untouched) if there is no kernel
+/// for `w.type`; `GGUFTensor.matVec` turns that into a GGUFError.
 @discardableResult
-public func matVec(_ w: BlockMatrix, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) -> Bool {
+public func matVec(_ w: BlockMatrix, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>,
+                   parallel: Bool = true) -> Bool {
     precondition(x.count == w.cols && y.count == w.rows, "matVec: W is \(w.rows)×\(w.cols), x has \(x.count), y \(y.count)")
     guard let kernel = MatVecKernels.kernel(for: w.type) else { return false }
     guard w.rows > 0, w.cols > 0, let xp = x.baseAddress, let yp = y.baseAddress else { return true }
@@ -58,7 +60,7 @@ public func matVec(_ w: BlockMatrix, _ x: UnsafeBufferPointer<Float>, _ y: Unsaf
     }
     sums32.withUnsafeBufferPointer { sp in
         let job = RowJob(w: w, x: xp, sums32: sp.baseAddress!, y: yp, kernel: kernel)
-        if w.rows * w.cols < parallelThreshold || w.rows < 2 {
+        if !parallel || w.rows * w.cols < parallelThreshold || w.rows < 2 {
             job.run(0..<w.rows)
         } else {
             // A few chunks per core so a core that got a slow start can catch up.

@@ -85,16 +85,20 @@ enum MatVecKernels {
         return sum
     }
 
-    /// Q4_0: Σ d·(q−8)·x = d·(Σ q·x − 8·Σx).
+    /// Q4_0: Σ d·(q−8)·x = d·Σ q·x − 8d·Σx. The products stay in a vector accumulator; summing the 16 lanes
+    /// once per row rather than once per block keeps the loop free of a long serial chain.
     static func q4_0(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ s32: UnsafePointer<Float>, _ n: Int) -> Float {
-        var sum: Float = 0
+        var acc = V()
+        var offsets: Float = 0
         for b in 0..<(n / 32) {
             let block = w + 18 * b
+            let d = loadF16(block, 0)
             let q = load16(block, 2)
             let dot = float(q & 0x0F) * x16(x, 32 * b) + float(q &>> 4) * x16(x, 32 * b + 16)
-            sum += loadF16(block, 0) * (dot.sum() - 8 * s32[b])
+            acc += V(repeating: d) * dot
+            offsets += 8 * d * s32[b]
         }
-        return sum
+        return acc.sum() - offsets
     }
 
     /// Q4_1: Σ (d·q + m)·x = d·Σ q·x + m·Σx.

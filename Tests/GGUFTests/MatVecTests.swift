@@ -128,7 +128,7 @@ final class MatVecBenchmark: XCTestCase {
             let x = (0..<cols).map { _ in rng.float() }
             var y = [Float](repeating: 0, count: rows)
             let iterations = 2000
-            var best = Double.infinity, refTime = 0.0
+            var best = Double.infinity, bestSerial = Double.infinity, refTime = 0.0
             w.withUnsafeBytes { wb in
                 let m = BlockMatrix(type: type, rows: rows, cols: cols, data: wb)
                 x.withUnsafeBufferPointer { xb in
@@ -138,6 +138,11 @@ final class MatVecBenchmark: XCTestCase {
                             for _ in 0..<iterations { matVec(m, xb, yb) }
                             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / Double(iterations))
                         }
+                        for _ in 0..<3 {
+                            let t0 = DispatchTime.now().uptimeNanoseconds
+                            for _ in 0..<iterations { matVec(m, xb, yb, parallel: false) }
+                            bestSerial = min(bestSerial, Double(DispatchTime.now().uptimeNanoseconds - t0) / Double(iterations))
+                        }
                         let t0 = DispatchTime.now().uptimeNanoseconds
                         for _ in 0..<10 { try? matVecReference(m, xb, yb) }
                         refTime = Double(DispatchTime.now().uptimeNanoseconds - t0) / 10
@@ -145,8 +150,8 @@ final class MatVecBenchmark: XCTestCase {
                 }
             }
             let gflops = 2.0 * Double(rows * cols) / best
-            print(String(format: "matVec %@ %d×%d: %.1f µs (%.2f GFLOP/s); reference %.1f µs", type.name, rows, cols,
-                         best / 1000, gflops, refTime / 1000))
+            print(String(format: "matVec %@ %d×%d: %.1f µs (%.2f GFLOP/s) on all cores, %.1f µs on one; reference %.1f µs",
+                         type.name, rows, cols, best / 1000, gflops, bestSerial / 1000, refTime / 1000))
         }
     }
 }
