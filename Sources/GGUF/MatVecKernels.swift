@@ -42,10 +42,10 @@ enum MatVecKernels {
         return r
     }
 
-    @inline(__always) static func float(_ v: SIMD16<Int8>) -> V {
-        var r = V()
-        for i in 0..<16 { r[i] = Float(v[i]) }
-        return r
+    /// Signed bytes: flip the sign bit (q + 128, now 0…255), widen as unsigned, subtract 128 — exact, and it
+    /// avoids the sign-extending widen, which baseline x86-64 (SSE2) lacks.
+    @inline(__always) static func float(signed v: SIMD16<UInt8>) -> V {
+        float(v ^ 0x80) - V(repeating: 128)
     }
 
     static func f32(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, _: UnsafePointer<Float>, _ n: Int) -> Float {
@@ -120,9 +120,8 @@ enum MatVecKernels {
         var acc = V()
         for b in 0..<(n / 32) {
             let block = w + 34 * b
-            let q0 = block.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self)
-            let q1 = block.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self)
-            acc += V(repeating: loadF16(block, 0)) * (float(q0) * x16(x, 32 * b) + float(q1) * x16(x, 32 * b + 16))
+            let q0 = load16(block, 2), q1 = load16(block, 18)
+            acc += V(repeating: loadF16(block, 0)) * (float(signed: q0) * x16(x, 32 * b) + float(signed: q1) * x16(x, 32 * b + 16))
         }
         return acc.sum()
     }

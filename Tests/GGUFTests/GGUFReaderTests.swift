@@ -1,5 +1,6 @@
 // The reader against Fixtures/tiny.gguf, written by gguf-py's GGUFWriter (scripts/make-gguf-fixtures.py):
 // every metadata value type, nested arrays, and tensors of five types whose dequantizations gguf-py also wrote.
+import Foundation
 import GGUF
 import XCTest
 
@@ -79,6 +80,21 @@ final class GGUFReaderTests: XCTestCase {
         let f = try GGUFFile(bytes: bytes, file: "tiny-v2.gguf")
         XCTAssertEqual(f.version, 2)
         XCTAssertEqual(f.tensors.count, 5)
+    }
+
+    /// The mmap path (not just in-memory bytes) on an empty and a truncated file.
+    func testMappedBadFiles() throws {
+        let dir = FileManager.default.temporaryDirectory
+        let good = try Fixture.bytes("tiny.gguf")
+        for (name, bytes) in [("empty.gguf", [UInt8]()), ("cut.gguf", Array(good.prefix(100)))] {
+            let path = dir.appendingPathComponent("lmlab-\(ProcessInfo.processInfo.processIdentifier)-\(name)").path
+            XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            XCTAssertThrowsError(try GGUFFile(path: path)) { e in
+                XCTAssert("\(e)".hasPrefix(path + ": "), "\(name): the error must name the file first: \(e)")
+            }
+        }
+        XCTAssertThrowsError(try GGUFFile(path: dir.path)) { e in XCTAssert("\(e)".contains("not a regular file"), "\(e)") }
     }
 
     func testBadInputsGiveNamedErrors() throws {
