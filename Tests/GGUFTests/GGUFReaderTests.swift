@@ -82,6 +82,19 @@ final class GGUFReaderTests: XCTestCase {
         XCTAssertEqual(f.tensors.count, 5)
     }
 
+    /// A tensor type id ggml does not define: the error names the tensor and the offset of its type field.
+    func testUnknownTensorType() throws {
+        var bytes = try Fixture.bytes("tiny.gguf")
+        let name = Array("q8_0.weight".utf8)
+        let at = try XCTUnwrap((0..<(bytes.count - name.count)).first { Array(bytes[$0..<($0 + name.count)]) == name })
+        let typeOffset = at + name.count + 4 + 2 * 8  // after the name: n_dims u32 = 2, then ne[0], ne[1] as u64
+        XCTAssertEqual(bytes[typeOffset], 8, "Q8_0 has id 8")
+        bytes[typeOffset] = 99
+        XCTAssertThrowsError(try GGUFFile(bytes: bytes, file: "t.gguf")) { e in
+            XCTAssertEqual(e as? GGUFError, .unknownTensorType(file: "t.gguf", offset: typeOffset, tensor: "q8_0.weight", typeID: 99))
+        }
+    }
+
     /// The mmap path (not just in-memory bytes) on an empty and a truncated file.
     func testMappedBadFiles() throws {
         let dir = FileManager.default.temporaryDirectory
