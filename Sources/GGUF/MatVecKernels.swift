@@ -152,7 +152,8 @@ enum MatVecKernels {
         var acc = V()
         for b in 0..<(n / 256) {
             let block = w + 210 * b
-            let d = loadF16(block, 208)
+            // All 16 sub-block scales of the block at once: d · scale_j, lane j.
+            let scales = V(repeating: loadF16(block, 208)) * float(signed: load16(block, 192))
             for h in 0..<2 {
                 for half in 0..<2 {  // elements l = 16·half ..< 16·half + 16 of each 32-run
                     let ql0 = load16(block, 64 * h + 16 * half)       // runs s = 0 (low nibble), 2 (high)
@@ -164,21 +165,19 @@ enum MatVecKernels {
                     let q2 = (ql0 &>> 4) | (((qh &>> 4) & 0x03) &<< 4)
                     let q3 = (ql1 &>> 4) | ((qh &>> 6) &<< 4)
                     let e = 128 * h + 16 * half
-                    acc += q6Run(q0, block, d, x, 256 * b, e)
-                    acc += q6Run(q1, block, d, x, 256 * b, e + 32)
-                    acc += q6Run(q2, block, d, x, 256 * b, e + 64)
-                    acc += q6Run(q3, block, d, x, 256 * b, e + 96)
+                    acc += q6Run(q0, scales[e / 16], x, 256 * b + e)
+                    acc += q6Run(q1, scales[e / 16 + 2], x, 256 * b + e + 32)
+                    acc += q6Run(q2, scales[e / 16 + 4], x, 256 * b + e + 64)
+                    acc += q6Run(q3, scales[e / 16 + 6], x, 256 * b + e + 96)
                 }
             }
         }
         return acc.sum()
     }
 
-    /// (d·scale)·(q − 32)·x for the 16 elements starting at `e` of the block starting at element `base`.
+    /// scale · (q − 32) · x for the 16 elements of x starting at `i`.
     @inline(__always)
-    static func q6Run(_ q: SIMD16<UInt8>, _ block: UnsafeRawPointer, _ d: Float, _ x: UnsafePointer<Float>,
-                      _ base: Int, _ e: Int) -> V {
-        let scale = d * Float(block.load(fromByteOffset: 192 + e / 16, as: Int8.self))
-        return V(repeating: scale) * ((float(q) - V(repeating: 32)) * x16(x, base + e))
+    static func q6Run(_ q: SIMD16<UInt8>, _ scale: Float, _ x: UnsafePointer<Float>, _ i: Int) -> V {
+        V(repeating: scale) * ((float(q) - V(repeating: 32)) * x16(x, i))
     }
 }
