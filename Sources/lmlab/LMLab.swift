@@ -13,6 +13,7 @@ struct LMLab: ParsableCommand {
             Tokenize.self,
             Prepare.self,
             Train.self,
+            Info.self,
         ])
 }
 

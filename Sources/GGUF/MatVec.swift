@@ -1,0 +1,116 @@
+// MatVec: y = W·x with W still in its ggml blocks — the operation that takes nearly all of a decoder's time, since
+// every generated token multiplies each weight matrix by one activation vector.
+//
+// Two implementations sit side by side:
+//   matVecReference — dequantize each row into floats, then a plain dot product. Obviously right, and slow.
+//   matVec          — dot products computed straight from the packed blocks with SIMD (MatVecKernels.swift),
+//                     rows spread over all cores. Tested against the reference (MatVecTests.swift).
+// W is `rows × cols`, row-major, each row `cols / blockSize` blocks: a GGUF tensor of shape [cols, rows].
+
+import Foundation
+
+/// Shape of a weight matrix stored as ggml blocks.
+public struct BlockMatrix: @unchecked Sendable {
+    // @unchecked: `data` is read-only memory that outlives the matrix (a file mapping or a caller's buffer).
+
+    public let type: GGMLType
+    public let rows: Int
+    /// Elements per row; a multiple of `type.blockSize`.
+    public let cols: Int
+    /// rows × (cols / blockSize) × typeSize bytes.
+    public let data: UnsafeRawBufferPointer
+
+    public init(type: GGMLType, rows: Int, cols: Int, data: UnsafeRawBufferPointer) {
+        precondition(cols % type.blockSize == 0, "\(type): cols \(cols) is not a multiple of \(type.blockSize)")
+        precondition(data.count == rows * (cols / type.blockSize) * type.typeSize,
+                     "\(type) \(rows)×\(cols): expected \(rows * (cols / type.blockSize) * type.typeSize) bytes, got \(data.count)")
+        self.type = type
+        self.rows = rows
+        self.cols = cols
+        self.data = data
+    }
+
+    public var rowBytes: Int { cols / type.blockSize * type.typeSize }
+
+    func row(_ r: Int) -> UnsafeRawPointer { data.baseAddress! + r * rowBytes }  // non-nil: rows > 0 when called
+}
+
+/// Below this many multiply–adds a matrix stays on one thread: waking a second core costs a few microseconds,
+/// more than a 64-row × 576-column product takes.
+let parallelThreshold = 1 << 16
+
+/// The types `matVec` has fast kernels for.
+public let matVecTypes: [GGMLType] = [.f32, .f16, .q4_0, .q4_1, .q8_0, .q4_K, .q6_K]
+
+/// y = W·x computed on the packed blocks. `x` has `cols` elements, `y` `rows`. Rows are spread over all cores
+/// unless `parallel` is false or the matrix is small. Returns false (leaving y untouched) if there is no kernel
+/// for `w.type`; `GGUFTensor.matVec` turns that into a GGUFError.
+@discardableResult
+public func matVec(_ w: BlockMatrix, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>,
+                   parallel: Bool = true) -> Bool {
+    precondition(x.count == w.cols && y.count == w.rows, "matVec: W is \(w.rows)×\(w.cols), x has \(x.count), y \(y.count)")
+    guard let kernel = MatVecKernels.kernel(for: w.type) else { return false }
+    guard w.rows > 0, w.cols > 0, let xp = x.baseAddress, let yp = y.baseAddress else { return true }
+    // Σx over each group of 32: the minimum/offset terms of Q4_0, Q4_1 and Q4_K only need these, once per x.
+    var sums32 = [Float](repeating: 0, count: (w.cols + 31) / 32)
+    for g in 0..<sums32.count {
+        var s: Float = 0
+        for i in (32 * g)..<min(32 * g + 32, w.cols) { s += xp[i] }
+        sums32[g] = s
+    }
+    sums32.withUnsafeBufferPointer { sp in
+        let job = RowJob(w: w, x: xp, sums32: sp.baseAddress!, y: yp, kernel: kernel)
+        if !parallel || w.rows * w.cols < parallelThreshold || w.rows < 2 {
+            job.run(0..<w.rows)
+        } else {
+            // A few chunks per core so a core that got a slow start can catch up.
+            let chunks = min(w.rows, 4 * ProcessInfo.processInfo.activeProcessorCount)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                job.run((c * w.rows / chunks)..<((c + 1) * w.rows / chunks))
+            }
+        }
+    }
+    return true
+}
+
+/// One matVec's inputs, shared read-only by the threads; each writes only its own rows of y.
+private struct RowJob: @unchecked Sendable {
+    let w: BlockMatrix
+    let x: UnsafePointer<Float>
+    let sums32: UnsafePointer<Float>
+    let y: UnsafeMutablePointer<Float>
+    let kernel: MatVecKernels.RowDot
+
+    func run(_ rows: Range<Int>) {
+        for r in rows { y[r] = kernel(w.row(r), x, sums32, w.cols) }
+    }
+}
+
+/// The reference: each row dequantized to floats, then dotted with x left to right. Single-threaded.
+public func matVecReference(_ w: BlockMatrix, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>)
+    throws(GGUFError)
+{
+    precondition(x.count == w.cols && y.count == w.rows, "matVecReference: W is \(w.rows)×\(w.cols), x has \(x.count), y \(y.count)")
+    var row = [Float](repeating: 0, count: w.cols)
+    for r in 0..<w.rows {
+        try row.withUnsafeMutableBufferPointer { (buffer: inout UnsafeMutableBufferPointer<Float>) throws(GGUFError) in
+            try dequantize(w.type, UnsafeRawBufferPointer(rebasing: w.data[(r * w.rowBytes)..<((r + 1) * w.rowBytes)]),
+                           into: buffer)
+        }
+        var dot: Float = 0
+        for i in 0..<w.cols { dot += row[i] * x[i] }
+        y[r] = dot
+    }
+}
+
+extension GGUFTensor {
+    /// This tensor as a `rows × columns` matrix.
+    public var matrix: BlockMatrix { BlockMatrix(type: type, rows: rows, cols: columns, data: data) }
+
+    /// y = W·x with this tensor as W (`x`: `columns` floats, `y`: `rows` floats).
+    public func matVec(_ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) throws(GGUFError) {
+        guard GGUF.matVec(matrix, x, y) else {
+            throw .unsupportedTensorType(file: file, tensor: name, type: "\(type) (no matVec kernel)")
+        }
+    }
+}

@@ -1,0 +1,157 @@
+// The fast matVec kernels against matVecReference (dequantize the row, then dot) on random blocks.
+//
+// Tolerance: the two sum the same products in different orders (16-wide partial sums, scales applied per block
+// instead of per element), so they differ by float rounding only. Rounding error of a sum of n products is bounded
+// by about n·ε·Σ|w_i·x_i| and is typically √n·ε·Σ|w_i·x_i|; with n ≤ 1536 and ε = 6e-8 that is ≈ 2.3e-6, so we
+// allow 1e-5 · Σ|w_i·x_i|. A wrong bit in any kernel changes results by a whole quantization step, far above this.
+import GGUF
+import XCTest
+
+/// Random blocks of `type`: random bytes, every f16 scale replaced by a finite value in ±[0.001, 0.1].
+func randomBlocks(_ type: GGMLType, rows: Int, cols: Int, rng: inout TestRNG) -> [UInt8] {
+    let blocks = rows * cols / type.blockSize
+    var bytes = (0..<(blocks * type.typeSize)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+    func half(_ at: Int, _ v: Float) {
+        let bits = Float16(v).bitPattern
+        bytes[at] = UInt8(bits & 0xFF)
+        bytes[at + 1] = UInt8(bits >> 8)
+    }
+    let scaleFields: [Int]
+    switch type.name {
+    case "F32":
+        for i in 0..<blocks { withUnsafeBytes(of: rng.float().bitPattern.littleEndian) { v in for k in 0..<4 { bytes[4 * i + k] = v[k] } } }
+        return bytes
+    case "F16": scaleFields = [0]
+    case "Q4_0", "Q8_0": scaleFields = [0]
+    case "Q4_1", "Q4_K": scaleFields = [0, 2]
+    case "Q6_K": scaleFields = [208]
+    default: fatalError("randomBlocks: no layout for \(type)")
+    }
+    for b in 0..<blocks {
+        for f in scaleFields { half(b * type.typeSize + f, rng.float() * 0.1 + (rng.float() < 0 ? -0.001 : 0.001)) }
+    }
+    return bytes
+}
+
+final class MatVecTests: XCTestCase {
+    func check(_ type: GGMLType, rows: Int, cols: Int, seed: UInt64) throws {
+        var rng = TestRNG(seed: seed)
+        let w = randomBlocks(type, rows: rows, cols: cols, rng: &rng)
+        let x = (0..<cols).map { _ in rng.float() }
+        var fast = [Float](repeating: .nan, count: rows), ref = fast
+        var bound = [Float](repeating: 0, count: rows)
+        try w.withUnsafeBytes { wb in
+            let m = BlockMatrix(type: type, rows: rows, cols: cols, data: wb)
+            try x.withUnsafeBufferPointer { xb in
+                XCTAssertTrue(fast.withUnsafeMutableBufferPointer { matVec(m, xb, $0) })
+                try ref.withUnsafeMutableBufferPointer { try matVecReference(m, xb, $0) }
+                // Σ|w·x| per row, for the tolerance.
+                var row = [Float](repeating: 0, count: cols)
+                for r in 0..<rows {
+                    let rowBytes = UnsafeRawBufferPointer(rebasing: wb[(r * m.rowBytes)..<((r + 1) * m.rowBytes)])
+                    try row.withUnsafeMutableBufferPointer { try dequantize(type, rowBytes, into: $0) }
+                    bound[r] = zip(row, x).reduce(0) { $0 + abs($1.0 * $1.1) }
+                }
+            }
+        }
+        for r in 0..<rows {
+            let tolerance = 1e-5 * bound[r] + Float.leastNormalMagnitude
+            if abs(fast[r] - ref[r]) > tolerance {
+                XCTFail("\(type) \(rows)×\(cols) row \(r): reference \(ref[r]), fast \(fast[r]), |diff| \(abs(fast[r] - ref[r])) > \(tolerance)")
+                return
+            }
+        }
+    }
+
+    func testEveryKernelAgreesWithReference() throws {
+        for type in matVecTypes {
+            for (rows, cols) in [(1, 256), (3, 512), (64, 1536), (200, 768)] {  // 64×1536 and 200×768 go parallel
+                try check(type, rows: rows, cols: cols, seed: UInt64(rows * cols) ^ UInt64(type.id))
+            }
+        }
+    }
+
+    func testPlainFloatsWithTails() throws {
+        for type in [GGMLType.f32, .f16] {
+            try check(type, rows: 5, cols: 37, seed: 7)  // 37 = 2×16 + 5: exercises the scalar tail
+        }
+    }
+
+    func testF16KernelWidensExactly() throws {
+        // Every finite half pattern, through the SIMD widening of the F16 kernel (x = one-hot) vs Float(Float16).
+        var w = [UInt8]()
+        for bits in 0..<UInt32(65536) { w.append(UInt8(bits & 0xFF)); w.append(UInt8(bits >> 8)) }
+        let rows = 65536 / 16
+        var x = [Float](repeating: 0, count: 16)
+        for lane in 0..<16 {
+            x = [Float](repeating: 0, count: 16)
+            x[lane] = 1
+            var y = [Float](repeating: 0, count: rows)
+            w.withUnsafeBytes { wb in
+                x.withUnsafeBufferPointer { xb in
+                    _ = y.withUnsafeMutableBufferPointer { matVec(BlockMatrix(type: .f16, rows: rows, cols: 16, data: wb), xb, $0) }
+                }
+            }
+            for r in 0..<rows {
+                let bits = UInt16(16 * r + lane)
+                let expected = Float(Float16(bitPattern: bits))
+                guard expected.isFinite else { continue }  // inf·1 + 0·(others) is fine, but NaN/inf sums are not comparable
+                if y[r].bitPattern != expected.bitPattern && !(y[r] == 0 && expected == 0) {
+                    return XCTFail("half 0x\(String(bits, radix: 16)): expected \(expected), got \(y[r])")
+                }
+            }
+        }
+    }
+
+    func testTensorMatVecOnFixture() throws {
+        let f = try GGUFFile(path: Fixture.path("tiny.gguf"))
+        let t = try f.tensor("q8_0.weight")
+        let x = [Float](repeating: 0.5, count: t.columns)
+        var y = [Float](repeating: 0, count: t.rows), ref = y
+        try x.withUnsafeBufferPointer { xb in
+            try y.withUnsafeMutableBufferPointer { try t.matVec(xb, $0) }
+            try ref.withUnsafeMutableBufferPointer { try matVecReference(t.matrix, xb, $0) }
+        }
+        for r in 0..<t.rows { XCTAssertEqual(y[r], ref[r], accuracy: 1e-4 * max(1, abs(ref[r])), "row \(r)") }
+    }
+}
+
+/// Timing of the kernels; runs only with LMLAB_BENCH=1 (use a release build:
+/// `LMLAB_BENCH=1 swift test -c release --filter MatVecBenchmark`).
+final class MatVecBenchmark: XCTestCase {
+    func testTiming() throws {
+        guard ProcessInfo.processInfo.environment["LMLAB_BENCH"] == "1" else { throw XCTSkip("set LMLAB_BENCH=1") }
+        let (rows, cols) = (576, 1536)
+        for type in [GGMLType.q4_1, .q6_K, .q8_0, .q4_0, .q4_K, .f16, .f32] {
+            var rng = TestRNG(seed: 1)
+            let w = randomBlocks(type, rows: rows, cols: cols, rng: &rng)
+            let x = (0..<cols).map { _ in rng.float() }
+            var y = [Float](repeating: 0, count: rows)
+            let iterations = 300  // × 7 trials, best kept: the machine is shared, the minimum is the least disturbed
+            var best = Double.infinity, bestSerial = Double.infinity, refTime = 0.0
+            w.withUnsafeBytes { wb in
+                let m = BlockMatrix(type: type, rows: rows, cols: cols, data: wb)
+                x.withUnsafeBufferPointer { xb in
+                    y.withUnsafeMutableBufferPointer { yb in
+                        for _ in 0..<7 {
+                            let t0 = DispatchTime.now().uptimeNanoseconds
+                            for _ in 0..<iterations { matVec(m, xb, yb) }
+                            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / Double(iterations))
+                        }
+                        for _ in 0..<7 {
+                            let t0 = DispatchTime.now().uptimeNanoseconds
+                            for _ in 0..<iterations { matVec(m, xb, yb, parallel: false) }
+                            bestSerial = min(bestSerial, Double(DispatchTime.now().uptimeNanoseconds - t0) / Double(iterations))
+                        }
+                        let t0 = DispatchTime.now().uptimeNanoseconds
+                        for _ in 0..<10 { try? matVecReference(m, xb, yb) }
+                        refTime = Double(DispatchTime.now().uptimeNanoseconds - t0) / 10
+                    }
+                }
+            }
+            let gflops = 2.0 * Double(rows * cols) / best
+            print(String(format: "matVec %@ %d×%d: %.1f µs (%.2f GFLOP/s) on all cores, %.1f µs on one; reference %.1f µs",
+                         type.name, rows, cols, best / 1000, gflops, bestSerial / 1000, refTime / 1000))
+        }
+    }
+}
