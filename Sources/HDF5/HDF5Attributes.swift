@@ -45,6 +45,14 @@ extension HDF5Object {
         guard status >= 0 else { throw HDF5Error.failed(.cannotWrite, file: file.path, object: attributePath(name), "cannot write the value") }
     }
 
+    /// Deletes attribute `name`.
+    public func removeAttribute(_ name: String) throws {
+        guard try hasAttribute(name) else { throw error(.notFound, attributePath(name), "no such attribute") }
+        guard H5Adelete(id, name) >= 0 else {
+            throw HDF5Error.failed(.cannotWrite, file: file.path, object: attributePath(name), "cannot delete the attribute")
+        }
+    }
+
     /// Creates (or replaces) attribute `name`; the caller closes the returned id.
     private func createAttribute(_ name: String, type: hid_t, space: hid_t) throws -> hid_t {
         if try hasAttribute(name) { H5Adelete(id, name) }

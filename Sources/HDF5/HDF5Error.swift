@@ -5,8 +5,10 @@ import HDF5Shim
 
 public struct HDF5Error: Error, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
-        /// The file is missing, unreadable, not HDF5, or damaged (HDF5 could not open it).
+        /// The file is missing, unreadable or damaged (HDF5 could not open it).
         case cannotOpen
+        /// The file does not start with HDF5's signature: it is something else entirely.
+        case notHDF5
         /// The file or an object in it could not be created or written.
         case cannotWrite
         /// No object or attribute at that path.

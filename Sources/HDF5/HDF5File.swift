@@ -27,6 +27,8 @@ public final class HDF5File: HDF5Container {
         case truncate
         /// Open an existing file for reading only.
         case readOnly
+        /// Open an existing file to change it (tools and tests; checkpoints are always written whole).
+        case readWrite
     }
 
     /// The path as given (used in every error message).
@@ -49,14 +51,14 @@ public final class HDF5File: HDF5Container {
         case .truncate:
             id = H5Fcreate(path, lm_H5F_ACC_TRUNC(), lm_H5P_DEFAULT(), lm_H5P_DEFAULT())
             guard id >= 0 else { throw HDF5Error.failed(.cannotWrite, file: path, object: "/", "cannot create the file") }
-        case .readOnly:
+        case .readOnly, .readWrite:
             // H5Fis_hdf5 looks for the 8-byte signature, so "not HDF5 at all" gets its own message.
             let isHDF5 = H5Fis_hdf5(path)
             guard isHDF5 >= 0 else { throw HDF5Error.failed(.cannotOpen, file: path, object: "/", "cannot read the file") }
             guard isHDF5 > 0 else {
-                throw HDF5Error(.cannotOpen, file: path, object: "/", problem: "not an HDF5 file (no HDF5 signature)")
+                throw HDF5Error(.notHDF5, file: path, object: "/", problem: "not an HDF5 file (no HDF5 signature)")
             }
-            id = H5Fopen(path, lm_H5F_ACC_RDONLY(), lm_H5P_DEFAULT())
+            id = H5Fopen(path, mode == .readOnly ? lm_H5F_ACC_RDONLY() : lm_H5F_ACC_RDWR(), lm_H5P_DEFAULT())
             guard id >= 0 else { throw HDF5Error.failed(.cannotOpen, file: path, object: "/", "cannot open the file") }
         }
         handle = HDF5Handle(id, close: H5Fclose)

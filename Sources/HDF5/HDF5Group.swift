@@ -65,6 +65,14 @@ extension HDF5Container {
         return HDF5Group(file: file, path: childPath(path), id: id)
     }
 
+    /// Unlinks the object at `path` (its space in the file is not reclaimed; HDF5 files do not shrink).
+    public func remove(_ path: String) throws {
+        guard try exists(path) else { throw error(.notFound, childPath(path), "nothing to remove") }
+        guard H5Ldelete(id, path, lm_H5P_DEFAULT()) >= 0 else {
+            throw HDF5Error.failed(.cannotWrite, file: file.path, object: childPath(path), "cannot remove the link")
+        }
+    }
+
     /// Whether anything is linked at `path`.
     public func exists(_ path: String) throws -> Bool { try kind(of: path) != nil }
 

@@ -36,10 +36,10 @@ final class HDF5ErrorTests: XCTestCase {
     func testNotHDF5() throws {
         let path = try temporaryPath(self, "text.h5")
         try Data("just some text, not HDF5\n".utf8).write(to: URL(fileURLWithPath: path))
-        expectError(.cannotOpen, mentioning: [path, "not an HDF5 file"]) { _ = try HDF5File(path: path, mode: .readOnly) }
+        expectError(.notHDF5, mentioning: [path, "not an HDF5 file"]) { _ = try HDF5File(path: path, mode: .readOnly) }
         let empty = try temporaryPath(self, "empty.h5")
         XCTAssertTrue(FileManager.default.createFile(atPath: empty, contents: Data()))
-        expectError(.cannotOpen, mentioning: [empty]) { _ = try HDF5File(path: empty, mode: .readOnly) }
+        expectError(.notHDF5, mentioning: [empty]) { _ = try HDF5File(path: empty, mode: .readOnly) }
     }
 
     func testTruncatedFile() throws {

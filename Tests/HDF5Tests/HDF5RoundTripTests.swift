@@ -146,3 +146,24 @@ final class HDF5RoundTripTests: XCTestCase {
         XCTAssertFalse(try g.hasAttribute("nope"))
     }
 }
+
+final class HDF5EditTests: XCTestCase {
+    func testReadWriteModeEditsAnExistingFile() throws {
+        let path = try temporaryPath(self, "edit.h5")
+        do {
+            let file = try HDF5File(path: path, mode: .truncate)
+            try file.createDataset("a/b", [Float(1)])
+            try file.setAttribute("version", 1)
+        }
+        do {
+            let file = try HDF5File(path: path, mode: .readWrite)
+            try file.remove("a/b")
+            try file.setAttribute("version", 2)
+            try file.createDataset("a/c", [Float(2)])
+        }
+        let file = try HDF5File(path: path, mode: .readOnly)
+        XCTAssertEqual(try file.group("a").children(), ["c"])
+        XCTAssertEqual(try file.attribute("version", as: Int.self), 2)
+        XCTAssertThrowsError(try file.remove("a/c"), "a read-only file cannot be changed")
+    }
+}
