@@ -64,6 +64,9 @@ public final class HDF5File: HDF5Container {
         handle = HDF5Handle(id, close: H5Fclose)
     }
 
+    /// HDF5 objects open in this process, all files together: 0 once every Swift object is gone (tests check it).
+    public static var openObjectCount: Int { Int(lm_H5_open_object_count()) }
+
     /// Writes everything buffered so far to disk (closing the file does this too).
     public func flush() throws {
         guard H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 else {

@@ -24,6 +24,8 @@ void lm_H5_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
 #include <string.h>
 
+long lm_H5_open_object_count(void) { return (long)H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_ALL); }
+
 /* H5Ewalk2 visits the innermost error (where it was detected) first when walking upward; keep that one. */
 static herr_t first_error(unsigned n, const H5E_error2_t *err, void *data) {
     char **out = (char **)data;

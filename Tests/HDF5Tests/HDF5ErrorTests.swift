@@ -6,6 +6,12 @@ import XCTest
 @testable import HDF5
 
 final class HDF5ErrorTests: XCTestCase {
+    /// Every HDF5 id a test opened has been closed by its owner once the test's objects are gone.
+    override func tearDown() {
+        XCTAssertEqual(HDF5File.openObjectCount, 0, "HDF5 objects left open (a leaked id)")
+        super.tearDown()
+    }
+
     /// Runs `body`, expects an HDF5Error of `kind` whose message mentions each of `words`.
     func expectError(_ kind: HDF5Error.Kind, mentioning words: [String], file: StaticString = #filePath,
                      line: UInt = #line, _ body: () throws -> Void) {

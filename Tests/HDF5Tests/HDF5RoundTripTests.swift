@@ -14,6 +14,12 @@ func temporaryPath(_ test: XCTestCase, _ name: String) throws -> String {
 }
 
 final class HDF5RoundTripTests: XCTestCase {
+    /// Every HDF5 id a test opened has been closed by its owner once the test's objects are gone.
+    override func tearDown() {
+        XCTAssertEqual(HDF5File.openObjectCount, 0, "HDF5 objects left open (a leaked id)")
+        super.tearDown()
+    }
+
     func testGroupsNestAndList() throws {
         let path = try temporaryPath(self, "groups.h5")
         do {
@@ -31,6 +37,9 @@ final class HDF5RoundTripTests: XCTestCase {
         XCTAssertFalse(try file.exists("model/blocks/7/attention"), "a missing middle component is 'no', not an error")
         XCTAssertEqual(try file.kind(of: "model"), .group)
         XCTAssertNil(try file.kind(of: "nothing"))
+        let group = try file.group("model")
+        XCTAssertEqual(HDF5File.openObjectCount, 2, "the file and one group are open (the leak check can see them)")
+        _ = group
     }
 
     func testNumericDatasetsRoundTrip() throws {
@@ -148,6 +157,12 @@ final class HDF5RoundTripTests: XCTestCase {
 }
 
 final class HDF5EditTests: XCTestCase {
+    /// Every HDF5 id a test opened has been closed by its owner once the test's objects are gone.
+    override func tearDown() {
+        XCTAssertEqual(HDF5File.openObjectCount, 0, "HDF5 objects left open (a leaked id)")
+        super.tearDown()
+    }
+
     func testReadWriteModeEditsAnExistingFile() throws {
         let path = try temporaryPath(self, "edit.h5")
         do {

@@ -10,6 +10,12 @@ import XCTest
 @testable import Models
 
 final class CheckpointTests: XCTestCase {
+    /// Every HDF5 id a test opened has been closed by its owner once the test's objects are gone.
+    override func tearDown() {
+        XCTAssertEqual(HDF5File.openObjectCount, 0, "HDF5 objects left open (a leaked id)")
+        super.tearDown()
+    }
+
     static let gpt2 = TransformerConfig(style: .gpt2, vocabSize: 300, contextLength: 16, width: 32, layers: 2, heads: 4)
     static let llama = TransformerConfig(style: .llama, vocabSize: 300, contextLength: 16, width: 32, layers: 2,
                                          heads: 4, kvHeads: 2, tiedEmbeddings: false)

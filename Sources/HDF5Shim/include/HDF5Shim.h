@@ -29,3 +29,5 @@ void lm_H5_silence_errors(void);
 /// Copies the most specific message of HDF5's current error stack (e.g. "truncated file: eof = …") into `buffer`
 /// (always NUL-terminated; empty when the stack is empty). Call right after the failing HDF5 call.
 void lm_H5_last_error(char *buffer, size_t size);
+/// Number of HDF5 objects (files, groups, datasets, types, attributes) open in this process: 0 when nothing leaks.
+long lm_H5_open_object_count(void);
