@@ -115,8 +115,7 @@ extension Checkpoint {
         let group = try file.group("model")
         let parameters = model.namedParameters()
         for (name, tensor) in parameters {
-            let values = try readValues(group, datasetPath(name), shape: tensor.shape)
-            tensor.pointer.update(from: values, count: values.count)
+            try checkedDataset(group, datasetPath(name), shape: tensor.shape).read(into: tensor.storage.buffer)
         }
         let expected = Set(parameters.map { datasetPath($0.name) })
         for stored in try datasetPaths(in: group) where !expected.contains(stored) {
@@ -124,13 +123,18 @@ extension Checkpoint {
         }
     }
 
-    /// The values of the float dataset at `path` below `group`, which must have exactly `shape`.
-    static func readValues(_ group: HDF5Group, _ path: String, shape: [Int]) throws -> [Float] {
+    /// The dataset at `path` below `group`, which must have exactly `shape`.
+    static func checkedDataset(_ group: HDF5Group, _ path: String, shape: [Int]) throws -> HDF5Dataset {
         let dataset = try group.dataset(path)
         guard dataset.shape == shape else {
             throw CheckpointError.shapeMismatch(path: group.file.path, object: dataset.objectPath, expected: shape, found: dataset.shape)
         }
-        return try dataset.read(as: Float.self)
+        return dataset
+    }
+
+    /// The values of the float dataset at `path` below `group`, which must have exactly `shape`.
+    static func readValues(_ group: HDF5Group, _ path: String, shape: [Int]) throws -> [Float] {
+        try checkedDataset(group, path, shape: shape).read(as: Float.self)
     }
 
     /// Paths (relative to `group`) of every dataset below it.

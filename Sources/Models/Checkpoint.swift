@@ -34,14 +34,16 @@ public enum Checkpoint {
         if let level = compression, !(1...9).contains(level) {
             throw CheckpointError.cannotWrite(path: path, reason: "gzip level \(level) is outside 1…9")
         }
+        // Everything that can be refused is checked before the disk is touched.
         let parameters = model.namedParameters()
-        let slots = try optimizer.map { try optimizerSlots($0, parameters: parameters, path: path) }
+        var adam: (AdamW, slots: [Int])? = nil
+        if let optimizer { adam = (optimizer, try optimizerSlots(optimizer, parameters: parameters, path: path)) }
         if let tokenizer { try checkStorable(tokenizer, config: model.config, path: path) }
 
         let temporary = path + ".tmp"
         do {
             try write(to: temporary, model: model, parameters: parameters, trainingConfig: trainingConfig,
-                      state: state, optimizer: optimizer.map { ($0, slots!) }, tokenizer: tokenizer,
+                      state: state, optimizer: adam, tokenizer: tokenizer,
                       compression: compression)
             try synchronize(temporary)
             guard rename(temporary, path) == 0 else {
