@@ -1,65 +1,7 @@
 // Datasets: n-dimensional arrays of numbers (or one string) stored in a file, row-major like lmlab's tensors.
-// Large numeric datasets can be chunked and gzip-compressed: HDF5 compresses each chunk on its own, so a chunk of
-// at most 1 MiB keeps memory small while reading, and tiny datasets stay contiguous (compression costs more than
-// it saves below ~64 KiB).
+// Creating one picks its layout (HDF5Layout.swift); reading checks the element class and the buffer size first.
 import CHDF5
 import HDF5Shim
-
-/// A Swift number type with an HDF5 counterpart (its native in-memory type).
-public protocol HDF5Scalar {
-    /// Zero.
-    init()
-    /// The HDF5 native type id (a library constant; never closed).
-    static var hdf5Type: hid_t { get }
-    /// Integer or float: reading checks that the stored class matches, so a string never reads as a number.
-    static var hdf5Class: H5T_class_t { get }
-}
-
-extension Float: HDF5Scalar {
-    public static var hdf5Type: hid_t { lm_H5T_NATIVE_FLOAT() }
-    public static var hdf5Class: H5T_class_t { H5T_FLOAT }
-}
-extension Double: HDF5Scalar {
-    public static var hdf5Type: hid_t { lm_H5T_NATIVE_DOUBLE() }
-    public static var hdf5Class: H5T_class_t { H5T_FLOAT }
-}
-extension Int8: HDF5Scalar {
-    public static var hdf5Type: hid_t { lm_H5T_NATIVE_INT8() }
-    public static var hdf5Class: H5T_class_t { H5T_INTEGER }
-}
-extension Int16: HDF5Scalar {
-    public static var hdf5Type: hid_t { lm_H5T_NATIVE_INT16() }
-    public static var hdf5Class: H5T_class_t { H5T_INTEGER }
-}
-extension Int32: HDF5Scalar {
-    public static var hdf5Type: hid_t { lm_H5T_NATIVE_INT32() }
-    public static var hdf5Class: H5T_class_t { H5T_INTEGER }
-}
-extension Int64: HDF5Scalar {
-    public static var hdf5Type: hid_t { lm_H5T_NATIVE_INT64() }
-    public static var hdf5Class: H5T_class_t { H5T_INTEGER }
-}
-/// Swift's Int is 64 bits on every platform lmlab builds for; it is stored as int64.
-extension Int: HDF5Scalar {
-    public static var hdf5Type: hid_t { precondition(MemoryLayout<Int>.size == 8, "HDF5: Int must be 64 bits"); return lm_H5T_NATIVE_INT64() }
-    public static var hdf5Class: H5T_class_t { H5T_INTEGER }
-}
-extension UInt8: HDF5Scalar {
-    public static var hdf5Type: hid_t { lm_H5T_NATIVE_UINT8() }
-    public static var hdf5Class: H5T_class_t { H5T_INTEGER }
-}
-extension UInt16: HDF5Scalar {
-    public static var hdf5Type: hid_t { lm_H5T_NATIVE_UINT16() }
-    public static var hdf5Class: H5T_class_t { H5T_INTEGER }
-}
-extension UInt32: HDF5Scalar {
-    public static var hdf5Type: hid_t { lm_H5T_NATIVE_UINT32() }
-    public static var hdf5Class: H5T_class_t { H5T_INTEGER }
-}
-extension UInt64: HDF5Scalar {
-    public static var hdf5Type: hid_t { lm_H5T_NATIVE_UINT64() }
-    public static var hdf5Class: H5T_class_t { H5T_INTEGER }
-}
 
 public final class HDF5Dataset: HDF5Object {
     public let file: HDF5File
@@ -274,21 +216,4 @@ func readStringValue(type storedType: hid_t, object: String, file: HDF5File,
     var end = bytes.firstIndex(of: 0) ?? bytes.count
     if H5Tget_strpad(storedType) == H5T_STR_SPACEPAD { while end > 0, bytes[end - 1] == 0x20 { end -= 1 } }
     return String(decoding: bytes[..<end], as: UTF8.self)
-}
-
-/// Storage layout choices, in one place so they can be documented and tested.
-public enum HDF5Layout {
-    /// Datasets smaller than this (bytes) are never compressed: gzip's overhead exceeds its gain.
-    public static let compressionThreshold = 64 * 1024
-    /// Upper bound on one chunk's size (bytes): HDF5's default chunk cache is 1 MiB.
-    public static let maxChunkBytes = 1 << 20
-
-    /// Whole rows of the trailing axes, as many leading-axis entries as fit in `maxChunkBytes` (at least one).
-    /// A rank-1 dataset is cut into runs of `maxChunkBytes`.
-    public static func chunkShape(_ shape: [Int], elementSize: Int) -> [Int] {
-        precondition(!shape.isEmpty && shape.allSatisfy { $0 > 0 }, "HDF5Layout.chunkShape: shape \(shape) must be non-empty and positive")
-        let rowBytes = shape.dropFirst().reduce(elementSize, *)
-        let rows = Swift.max(1, Swift.min(shape[0], maxChunkBytes / rowBytes))
-        return [rows] + shape.dropFirst()
-    }
 }
