@@ -15,6 +15,7 @@ Prints one "ok" line and exits 0 when everything holds; otherwise prints each fa
 """
 import json
 import sys
+import zlib
 from datetime import datetime
 
 import h5py
@@ -46,6 +47,14 @@ def main():
         return 2
     path = sys.argv[1]
     expect = json.load(open(sys.argv[2])) if len(sys.argv) == 3 else {}
+
+    # The 512-byte user block: "lmlab-checkpoint integrity", the file's length and the zlib CRC-32 of the rest.
+    raw = open(path, "rb").read()
+    record = dict(line.split(" ", 1) for line in raw[:512].split(b"\0")[0].decode().splitlines()[1:])
+    check(raw[:27] == b"lmlab-checkpoint integrity\n", "no integrity record in the first 512 bytes")
+    check(int(record.get("bytes", -1)) == len(raw), f"integrity record says {record.get('bytes')} bytes, file has {len(raw)}")
+    check(int(record.get("crc32", "0x0"), 16) == zlib.crc32(raw[512:]), "CRC-32 of bytes 512… differs from the record")
+
     f = h5py.File(path, "r")
 
     # / : strings must arrive as Python str (variable-length UTF-8), numbers as integers.

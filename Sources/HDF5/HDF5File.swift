@@ -43,13 +43,27 @@ public final class HDF5File: HDF5Container {
     /// Runs once before the first HDF5 call: lmlab reports errors itself, in one line.
     private static let silence: Void = lm_H5_silence_errors()
 
-    public init(path: String, mode: Mode) throws {
+    /// `userBlockSize` (0, or a power of two ≥ 512) reserves that many bytes at the start of a new file that HDF5
+    /// leaves alone; the HDF5 data starts after it and every HDF5 reader skips it.
+    public init(path: String, mode: Mode, userBlockSize: Int = 0) throws {
         _ = HDF5File.silence
         self.path = path
         let id: hid_t
         switch mode {
         case .truncate:
-            id = H5Fcreate(path, lm_H5F_ACC_TRUNC(), lm_H5P_DEFAULT(), lm_H5P_DEFAULT())
+            // The 1.8 file format (superblock v2, object headers v2) puts a checksum on every piece of metadata, so
+            // a damaged file is reported as such instead of being parsed; HDF5 ≥ 1.8 and h5py read it.
+            let fapl = H5Pcreate(lm_H5P_FILE_ACCESS())
+            defer { if fapl >= 0 { H5Pclose(fapl) } }
+            guard fapl >= 0, H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) >= 0 else {
+                throw HDF5Error.failed(.cannotWrite, file: path, object: "/", "cannot make a file-access property list")
+            }
+            let fcpl = H5Pcreate(lm_H5P_FILE_CREATE())
+            defer { if fcpl >= 0 { H5Pclose(fcpl) } }
+            guard fcpl >= 0, H5Pset_userblock(fcpl, hsize_t(userBlockSize)) >= 0 else {
+                throw HDF5Error.failed(.cannotWrite, file: path, object: "/", "cannot reserve a user block of \(userBlockSize) bytes")
+            }
+            id = H5Fcreate(path, lm_H5F_ACC_TRUNC(), fcpl, fapl)
             guard id >= 0 else { throw HDF5Error.failed(.cannotWrite, file: path, object: "/", "cannot create the file") }
         case .readOnly, .readWrite:
             // H5Fis_hdf5 looks for the 8-byte signature, so "not HDF5 at all" gets its own message.

@@ -6,6 +6,7 @@ unsigned lm_H5F_ACC_RDONLY(void) { return H5F_ACC_RDONLY; }
 unsigned lm_H5F_ACC_RDWR(void) { return H5F_ACC_RDWR; }
 hid_t lm_H5P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
 hid_t lm_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
+hid_t lm_H5P_FILE_CREATE(void) { return H5P_FILE_CREATE; }
 hid_t lm_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
 hid_t lm_H5S_ALL(void) { return H5S_ALL; }
 hid_t lm_H5T_NATIVE_FLOAT(void) { return H5T_NATIVE_FLOAT; }

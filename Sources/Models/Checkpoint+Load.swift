@@ -72,6 +72,7 @@ extension Checkpoint {
     /// Opens `path` and checks it is an lmlab checkpoint of a version this code reads.
     static func openFile(_ path: String) throws -> HDF5File {
         guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError.fileNotFound(path: path) }
+        let sealed = try CheckpointIntegrity.verify(path)  // before HDF5 parses anything
         let file: HDF5File
         do {
             file = try HDF5File(path: path, mode: .readOnly)
@@ -85,6 +86,9 @@ extension Checkpoint {
             let tag = (try? file.stringAttribute("format")) ?? "(not a string)"
             guard tag == formatTag else {
                 throw CheckpointError.notACheckpoint(path: path, reason: "/@format is \"\(tag)\", expected \"\(formatTag)\"")
+            }
+            guard sealed else {
+                throw CheckpointError.damaged(path: path, reason: "its integrity record (the first 512 bytes) is missing or damaged")
             }
             let version = try file.attribute("format_version", as: Int.self)
             guard version <= formatVersion else {

@@ -10,8 +10,9 @@
 //   /training              TrainingState: @step, @tokens_seen, @rng (4 × uint64), @best_validation_loss… (optional)
 //   /tokenizer             the BPE tokenizer: json (its lmlab-bpe-1 JSON, authoritative), merges (n, 2) int32 (optional)
 //
-// Saving writes `path.tmp`, flushes it to disk and renames it over `path`: rename is atomic, so a crash leaves
-// either the old checkpoint or the new one, never half of one.
+// The file opens with a 512-byte integrity record (its length and CRC-32, see CheckpointIntegrity.swift) that
+// loading checks first. Saving writes `path.tmp`, seals it, flushes it to disk and renames it over `path`: rename
+// is atomic, so a crash leaves either the old checkpoint or the new one, never half of one.
 import Foundation
 import HDF5
 import Tensor
@@ -45,6 +46,7 @@ public enum Checkpoint {
             try write(to: temporary, model: model, parameters: parameters, trainingConfig: trainingConfig,
                       state: state, optimizer: adam, tokenizer: tokenizer,
                       compression: compression)
+            try CheckpointIntegrity.seal(temporary)
             try synchronize(temporary)
             guard rename(temporary, path) == 0 else {
                 throw CheckpointError.cannotWrite(path: path, reason: "cannot rename \(temporary): \(String(cString: strerror(errno)))")
@@ -62,7 +64,7 @@ public enum Checkpoint {
         to path: String, model: GPT, parameters: [(name: String, tensor: Tensor)], trainingConfig: TrainingConfig?,
         state: TrainingState?, optimizer: (AdamW, [Int])?, tokenizer: BPETokenizer?, compression: Int?
     ) throws {
-        let file = try HDF5File(path: path, mode: .truncate)
+        let file = try HDF5File(path: path, mode: .truncate, userBlockSize: CheckpointIntegrity.blockSize)
         try file.setAttribute("format", formatTag)
         try file.setAttribute("format_version", formatVersion)
         try file.setAttribute("created", ISO8601DateFormatter().string(from: Date()))

@@ -182,3 +182,21 @@ final class HDF5EditTests: XCTestCase {
         XCTAssertThrowsError(try file.remove("a/c"), "a read-only file cannot be changed")
     }
 }
+
+final class HDF5UserBlockTests: XCTestCase {
+    /// The user block is 512 bytes HDF5 leaves untouched: what we write there survives, and the file still opens.
+    func testUserBlockIsReservedAndIgnored() throws {
+        let path = try temporaryPath(self, "userblock.h5")
+        do {
+            let file = try HDF5File(path: path, mode: .truncate, userBlockSize: 512)
+            try file.createDataset("x", [Float(1), 2])
+        }
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        XCTAssertEqual(data[512..<520], Data([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]), "HDF5 signature at 512")
+        data.replaceSubrange(0..<5, with: Data("hello".utf8))
+        try data.write(to: URL(fileURLWithPath: path))
+        let file = try HDF5File(path: path, mode: .readOnly)
+        XCTAssertEqual(try file.dataset("x").read(as: Float.self), [1, 2])
+        XCTAssertThrowsError(try HDF5File(path: path + "2", mode: .truncate, userBlockSize: 100), "not a power of two ≥ 512")
+    }
+}

@@ -211,6 +211,7 @@ final class CheckpointTests: XCTestCase {
         let path = try temporaryPath("edited.h5")
         try Checkpoint.save(to: path, model: GPT(config: Self.gpt2, seed: 1))
         do { try edit(try HDF5File(path: path, mode: .readWrite)) }
+        try CheckpointIntegrity.seal(path)  // as if lmlab had written the edited file: the checks below must catch it
         expectError(matches, mentioning: [path] + words, line: line) { _ = try Checkpoint.load(path: path) }
     }
 
@@ -237,6 +238,42 @@ final class CheckpointTests: XCTestCase {
                 _ = try Checkpoint.load(path: path)
             }
         }
+    }
+
+    /// Any changed byte — in a weight, in the string heap, anywhere — is caught by the CRC before HDF5 parses the
+    /// file (libhdf5 1.10 can crash on a damaged string heap, so this is what keeps bad files from crashing lmlab).
+    func testCorruptionIsCaughtBeforeParsing() throws {
+        let path = try temporaryPath("flipped.h5")
+        try save(try makeRun(Self.gpt2), to: path)
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
+        var rng = RandomGenerator(seed: 42)
+        for _ in 0..<40 {
+            var bad = good
+            let at = 512 + rng.nextInt(below: good.count - 512)
+            bad[at] ^= UInt8(1 + rng.nextInt(below: 255))
+            try bad.write(to: URL(fileURLWithPath: path))
+            expectError({ if case .damaged = $0 { return true }; return false }, mentioning: [path, "CRC-32"]) {
+                _ = try Checkpoint.load(path: path)
+            }
+        }
+        // A damaged integrity record itself: refused too (the file is then never trusted).
+        var bad = good
+        bad[3] = 0x21
+        try bad.write(to: URL(fileURLWithPath: path))
+        expectError({ if case .damaged = $0 { return true }; return false }, mentioning: ["integrity record"]) {
+            _ = try Checkpoint.load(path: path)
+        }
+        try (good + Data([0])).write(to: URL(fileURLWithPath: path))
+        expectError({ if case .damaged = $0 { return true }; return false }, mentioning: ["appended"]) {
+            _ = try Checkpoint.info(path: path)
+        }
+    }
+
+    func testCRC32MatchesZlib() {
+        // zlib.crc32(b"123456789") == 0xCBF43926, the standard check value of CRC-32/ISO-HDLC.
+        var crc = CRC32()
+        Array("123456789".utf8).withUnsafeBytes { crc.update($0) }
+        XCTAssertEqual(crc.value, 0xCBF4_3926)
     }
 
     func testForeignHDF5File() throws {

@@ -9,6 +9,7 @@ unsigned lm_H5F_ACC_RDONLY(void);
 unsigned lm_H5F_ACC_RDWR(void);
 hid_t lm_H5P_DATASET_CREATE(void);
 hid_t lm_H5P_FILE_ACCESS(void);
+hid_t lm_H5P_FILE_CREATE(void);
 hid_t lm_H5P_LINK_CREATE(void);
 hid_t lm_H5S_ALL(void);
 hid_t lm_H5T_NATIVE_FLOAT(void);
