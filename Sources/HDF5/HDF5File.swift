@@ -4,7 +4,9 @@
 // Ownership: every HDF5 id is held by exactly one Swift object (`HDF5Handle`) that closes it in `deinit`; groups
 // and datasets keep their file alive, so the file closes when the last object opened from it goes away. HDF5's
 // own error printing is switched off; failures come back as `HDF5Error` with HDF5's message inside.
-// libhdf5 as Debian ships it is not thread-safe: use one file from one thread at a time.
+// libhdf5 as Debian ships it is not thread-safe: use one file from one thread at a time. Its 1.10 releases can
+// crash on some damaged files (a corrupt string heap) before any check of ours runs; checkpoints guard against that
+// with a CRC of the whole file (Models/CheckpointIntegrity.swift).
 import CHDF5
 import HDF5Shim
 

@@ -71,7 +71,11 @@ extension Checkpoint {
 
     /// Opens `path` and checks it is an lmlab checkpoint of a version this code reads.
     static func openFile(_ path: String) throws -> HDF5File {
-        guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError.fileNotFound(path: path) }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw CheckpointError.fileNotFound(path: path)
+        }
+        guard !isDirectory.boolValue else { throw CheckpointError.notACheckpoint(path: path, reason: "it is a directory") }
         let sealed = try CheckpointIntegrity.verify(path)  // before HDF5 parses anything
         let file: HDF5File
         do {

@@ -54,8 +54,11 @@ public enum Checkpoint {
             synchronizeDirectory(of: path)
         } catch {
             removeTemporary(temporary)
-            if let error = error as? HDF5Error { throw CheckpointError.cannotWrite(path: path, reason: error.description) }
-            throw error
+            switch error {
+            case let error as CheckpointError: throw error
+            case let error as HDF5Error: throw CheckpointError.cannotWrite(path: path, reason: error.description)
+            default: throw CheckpointError.cannotWrite(path: path, reason: error.localizedDescription)
+            }
         }
     }
 

@@ -51,7 +51,7 @@ enum CheckpointIntegrity {
         }
         defer { try? handle.close() }
         try handle.seek(toOffset: 0)
-        handle.write(text + Data(count: blockSize - text.count))
+        try handle.write(contentsOf: text + Data(count: blockSize - text.count))
     }
 
     /// HDF5's 8-byte signature, found at offset 0 of a plain HDF5 file and at 512 after a user block.
@@ -62,8 +62,8 @@ enum CheckpointIntegrity {
     /// refused without letting HDF5 parse the file, since the rest of it cannot be trusted either.
     static func verify(_ path: String) throws -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        let head = handle.readData(ofLength: blockSize + hdf5Signature.count)
-        try? handle.close()
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: blockSize + hdf5Signature.count)) ?? Data()
         guard head.count == blockSize + hdf5Signature.count else { return false }
         guard let record = Record(block: head.prefix(blockSize)) else {
             if head.suffix(hdf5Signature.count) == hdf5Signature {
@@ -93,7 +93,10 @@ enum CheckpointIntegrity {
         var crc = CRC32()
         var bytes = 0
         while true {
-            let piece = handle.readData(ofLength: 1 << 20)
+            let piece: Data
+            do { piece = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
+                throw CheckpointError.damaged(path: path, reason: "cannot read the file (\(error.localizedDescription))")
+            }
             if piece.isEmpty { break }
             let skip = max(0, min(piece.count, blockSize - bytes))
             piece.withUnsafeBytes { crc.update(UnsafeRawBufferPointer(rebasing: $0[skip...])) }

@@ -220,6 +220,14 @@ final class CheckpointTests: XCTestCase {
         expectError({ $0 == .fileNotFound(path: path) }, mentioning: [path, "no such"]) { _ = try Checkpoint.load(path: path) }
     }
 
+    func testDirectory() throws {
+        let path = try temporaryPath("dir.h5")
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        expectError({ if case .notACheckpoint = $0 { return true }; return false }, mentioning: [path, "directory"]) {
+            _ = try Checkpoint.load(path: path)
+        }
+    }
+
     func testNotHDF5() throws {
         let path = try temporaryPath("model.gguf")
         try Data("GGUF\u{3}\0\0\0 not a checkpoint".utf8).write(to: URL(fileURLWithPath: path))
