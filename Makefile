@@ -1,13 +1,15 @@
 # lmlab — the two commands of the README: `make demo` runs the main job, `make test` runs the tests.
-# Both install what they need first and can be run again at any time.
+# Both install what they need first (apt packages, WikiText-2, the SmolLM2 GGUF) and can be run again at any time.
 SWIFT ?= swift
 RELEASE := $(SWIFT) build -c release
 LMLAB := .build/release/lmlab
-
-.PHONY: demo test setup corpus build bench
+# Tests run optimized: the SIMD kernels are 10–100× slower unoptimized. -enable-testing keeps @testable imports.
+TESTFLAGS := -c release -Xswiftc -enable-testing
 
 # CI and developers' machines have WikiText-2 in ../shared; elsewhere get-corpus.sh downloads it.
 CORPUS ?= $(wildcard ../shared/corpora/wikitext-2)
+
+.PHONY: demo test setup corpus model build bench
 
 setup:
 	@bash scripts/setup.sh
@@ -15,16 +17,23 @@ setup:
 corpus:
 	@bash scripts/get-corpus.sh $(CORPUS)
 
+model:
+	@bash scripts/get-model.sh
+
 build: setup
 	$(RELEASE) --product lmlab
 
-demo: build
+demo: build corpus
 	$(LMLAB) demo xor
 	$(LMLAB) bench tensor
+	$(LMLAB) prepare --corpus wikitext-2 --vocab-size 4096
+	$(LMLAB) train --preset tiny --style gpt2 --minutes 2 --eval-every 100 --out checkpoints/demo-tiny.h5
+	$(LMLAB) info checkpoints/demo-tiny.h5
 
-test: setup corpus
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --disable-swift-testing
+test: setup corpus model
+	$(SWIFT) build $(TESTFLAGS) --build-tests
+	$(SWIFT) test $(TESTFLAGS) --skip-build --disable-swift-testing
 
 bench: build
 	$(LMLAB) bench tensor
+	$(LMLAB) bench train --preset tiny --style gpt2

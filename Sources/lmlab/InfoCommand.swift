@@ -1,8 +1,8 @@
 // `lmlab info FILE`: what a checkpoint holds — architecture, hyper-parameters, tokenizer, and every tensor with its
 // type, shape and size (like llama.cpp's gguf-dump). `--json` prints the same as one JSON object.
 //
-// The command dispatches on the file extension; each format fills the same `CheckpointInfo`, so adding lmlab's own
-// `.h5` checkpoints means one more case in `load(_:)`.
+// The command dispatches on the file extension: GGUF files fill a `ModelFileSummary`; lmlab's own `.h5`
+// checkpoints are described by `printCheckpointInfo` (config, parameters, training progress, file size).
 import ArgumentParser
 import Foundation
 import GGUF
@@ -10,9 +10,9 @@ import GGUF
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Describe a checkpoint: architecture, hyper-parameters, tokenizer and tensors.",
-        discussion: "Reads GGUF files (llama.cpp's format, versions 2 and 3). Example: lmlab info checkpoints/SmolLM2-135M-Instruct.Q4_1.gguf")
+        discussion: "Reads GGUF files (llama.cpp's format, versions 2 and 3) and lmlab's HDF5 checkpoints (.h5). Example: lmlab info checkpoints/SmolLM2-135M-Instruct.Q4_1.gguf")
 
-    @Argument(help: "The checkpoint to describe (.gguf).")
+    @Argument(help: "The checkpoint to describe (.gguf or .h5).")
     var file: String
 
     @Flag(help: "Print one JSON object instead of text.")
@@ -22,6 +22,10 @@ struct Info: ParsableCommand {
     var metadata = false
 
     func run() throws {
+        if ["h5", "hdf5"].contains(URL(fileURLWithPath: file).pathExtension.lowercased()) {
+            try runOrExit { try printCheckpointInfo(path: file, json: json) }
+            return
+        }
         let info = try Self.load(file)
         if json {
             let encoder = JSONEncoder()
@@ -33,10 +37,10 @@ struct Info: ParsableCommand {
     }
 
     /// Reads `path` according to its extension.
-    static func load(_ path: String) throws -> CheckpointInfo {
+    static func load(_ path: String) throws -> ModelFileSummary {
         switch URL(fileURLWithPath: path).pathExtension.lowercased() {
         case "gguf":
-            return try CheckpointInfo(gguf: GGUFFile(path: path))
+            return try ModelFileSummary(gguf: GGUFFile(path: path))
         default:
             throw InfoError.unsupportedFormat(path)
         }
@@ -51,13 +55,13 @@ enum InfoError: Error, CustomStringConvertible {
         switch self {
         case let .unsupportedFormat(path):
             return "\(path): unknown checkpoint format (extension \".\(URL(fileURLWithPath: path).pathExtension)\"); "
-                + "lmlab info reads .gguf files"
+                + "lmlab info reads .gguf files and lmlab's .h5 checkpoints"
         }
     }
 }
 
 /// Everything `info` reports, format-independent.
-struct CheckpointInfo: Codable {
+struct ModelFileSummary: Codable {
     struct Hyperparameters: Codable {
         /// Keys without the `<arch>.` prefix, as in GGUF (`attention.head_count`); nil when the file lacks one.
         var context_length: Int?

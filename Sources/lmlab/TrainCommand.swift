@@ -84,7 +84,7 @@ struct Train: ParsableCommand {
         try config.validate()
         let dataDir = data ?? "corpora/cache/wikitext-2-\(config.vocabSize)"
         let meta = try DataPreparation.meta(in: dataDir)
-        guard meta.vocabSize == config.vocabSize else {
+        guard resume != nil || meta.vocabSize == config.vocabSize else {
             throw ModelError.invalidConfig("\(dataDir) was prepared with vocabulary \(meta.vocabSize), preset \(preset) needs \(config.vocabSize): run `lmlab prepare --vocab-size \(config.vocabSize)`")
         }
         let tokenizer = try BPETokenizer(contentsOf: "\(dataDir)/\(meta.tokenizer)")
@@ -99,8 +99,11 @@ struct Train: ParsableCommand {
             let restored = try TrainingCheckpoint.load(resume)
             tc = restored.trainingConfig
             if let steps { tc.steps = steps }
+            guard restored.model.config.vocabSize == meta.vocabSize else {
+                throw ModelError.invalidConfig("\(resume) has a vocabulary of \(restored.model.config.vocabSize) but \(dataDir) was prepared with \(meta.vocabSize)")
+            }
             trainer = try Trainer(model: restored.model, config: tc, train: trainTokens, validation: valTokens, state: restored.state)
-            restored.restoreOptimizer(trainer.optimizer)
+            try restored.restoreOptimizer(trainer.optimizer)
         } else {
             trainer = try Trainer(model: GPT(config: config, seed: seed), config: tc, train: trainTokens, validation: valTokens)
         }
@@ -215,14 +218,47 @@ final class MetricsLog {
 enum TrainingCheckpoint {
     struct Restored {
         var model: GPT, trainingConfig: TrainingConfig, state: TrainingState
-        var restoreOptimizer: (AdamW) -> Void
+        var restoreOptimizer: (AdamW) throws -> Void
     }
 
+    /// Writes `path` atomically (Checkpoint.save writes path.tmp and renames it), then the extra copies:
+    /// `<name>.step<N>.h5` (the last `keep` of them are kept) and `<name>.best.h5` when this is the best validation.
     static func save(_ path: String, trainer: Trainer, tokenizer: BPETokenizer, keep: Int, keepBest: Bool) throws {
-        FileHandle.standardError.write(Data("lmlab: checkpoint not written: HDF5 checkpoints are not wired in yet\n".utf8))
+        try Checkpoint.save(to: path, model: trainer.model, trainingConfig: trainer.config, state: trainer.state,
+                            optimizer: trainer.optimizer, tokenizer: tokenizer)
+        let base = path.hasSuffix(".h5") ? String(path.dropLast(3)) : path
+        if keep > 0 {
+            try copyAtomically(path, to: base + String(format: ".step%07d.h5", trainer.state.step))
+            let dir = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+            let prefix = (base as NSString).lastPathComponent + ".step"
+            let stamped = try FileManager.default.contentsOfDirectory(atPath: dir)
+                .filter { $0.hasPrefix(prefix) && $0.hasSuffix(".h5") }.sorted()
+            for old in stamped.dropLast(keep) { try? FileManager.default.removeItem(atPath: dir + "/" + old) }
+        }
+        if keepBest, let last = trainer.state.lastValidationLoss, last == trainer.state.bestValidationLoss {
+            try copyAtomically(path, to: base + ".best.h5")
+        }
+    }
+
+    static func copyAtomically(_ source: String, to destination: String) throws {
+        let tmp = destination + ".tmp"
+        try? FileManager.default.removeItem(atPath: tmp)
+        try FileManager.default.copyItem(atPath: source, toPath: tmp)
+        guard rename(tmp, destination) == 0 else {
+            throw CheckpointCopyError(path: destination, reason: String(cString: strerror(errno)))
+        }
     }
 
     static func load(_ path: String) throws -> Restored {
-        throw ModelError.invalidConfig("\(path): resuming needs HDF5 checkpoints, which are not wired in yet")
+        let loaded = try Checkpoint.load(path: path)
+        guard let tc = loaded.trainingConfig, let state = loaded.state, loaded.hasOptimizerState else {
+            throw CheckpointCopyError(path: path, reason: "holds a model but no training state (optimizer moments, step, RNG), so training cannot resume from it exactly — start a new run, or sample from it with lmlab generate")
+        }
+        return Restored(model: loaded.model, trainingConfig: tc, state: state, restoreOptimizer: { try loaded.restore(into: $0) })
     }
+}
+
+struct CheckpointCopyError: Error, CustomStringConvertible {
+    var path: String, reason: String
+    var description: String { "\(path): \(reason)" }
 }
