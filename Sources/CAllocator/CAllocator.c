@@ -1,4 +1,5 @@
 #include "CAllocator.h"
+#include <stdlib.h>  // first: it defines __GLIBC__ on glibc systems
 #if defined(__GLIBC__)
 #include <malloc.h>
 void lm_keep_large_allocations_on_heap(void) {

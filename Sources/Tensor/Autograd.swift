@@ -33,7 +33,7 @@ extension Tensor {
             let gp = g.pointer, dp = gradient.pointer
             Parallel.chunks(count) { r in for i in r { gp[i] += dp[i] } }
         } else {
-            let g = Tensor(zeros: shape)
+            let g = Tensor(uninitialized: shape)
             g.pointer.update(from: gradient.pointer, count: count)
             grad = g
         }

@@ -32,10 +32,11 @@ extension Tensor {
         let out = Tensor(scalar: counted == 0 ? 0 : Float(total / Double(counted)))
         return Tensor.record(out, inputs: [self]) { [self] g in
             let scale = counted == 0 ? 0 : g.item / Float(counted)
-            let gx = Tensor(zeros: shape)
+            let gx = Tensor(uninitialized: shape)
             let d = gx.pointer
             Parallel.chunks(n, grain: Swift.max(1, 4096 / Swift.max(v, 1))) { r in
-                for i in r where targets[i] != ignoreIndex {
+                for i in r {
+                    if targets[i] == ignoreIndex { (d + i * v).update(repeating: 0, count: v); continue }
                     let xi = x + i * v, di = d + i * v
                     _ = Kernels.sumExp(xi, v, scale: 1, shift: lse[i], into: di)  // softmax(row)
                     for j in 0..<v { di[j] *= scale }

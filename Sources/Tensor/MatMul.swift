@@ -44,26 +44,44 @@ extension Tensor {
         // sgemm with β = 0 overwrites C, so it needs no zeroing unless the inner extent is empty.
         let out = ka == 0 ? Tensor(zeros: batchShape + [m, n]) : Tensor(uninitialized: batchShape + [m, n])
         let batches = Tensor.elementCount(batchShape)
+        let pa = a.pointer, pb = b.pointer, pc = out.pointer
+        let lda = tA ? m : ka, ldb = tB ? ka : n
         if bBatch.isEmpty && !tA {
-            // (batch·M, K)·op(B): one product for the whole batch.
-            sgemm(a.pointer, b.pointer, out.pointer, m: batches * m, n: n, k: ka, tA: false, tB: tB)
+            // (batch·M, K)·op(B): one product for the whole batch, its rows split over the threads.
+            let rows = batches * m
+            Parallel.chunks(rows, grain: rowGrain(n: n, k: ka)) { r in
+                sgemm(pa + r.lowerBound * ka, pb, pc + r.lowerBound * n, m: r.count, n: n, k: ka,
+                      tA: false, tB: tB, lda: lda, ldb: ldb, ldc: n)
+            }
+        } else if batches == 1 {
+            // One matrix product: split the rows of C (columns of A when A is transposed).
+            Parallel.chunks(m, grain: rowGrain(n: n, k: ka)) { r in
+                sgemm(pa + (tA ? r.lowerBound : r.lowerBound * ka), pb, pc + r.lowerBound * n, m: r.count, n: n, k: ka,
+                      tA: tA, tB: tB, lda: lda, ldb: ldb, ldc: n)
+            }
         } else {
+            // Independent products (attention heads): one per task.
             let strideA = aBatch.isEmpty ? 0 : m * ka, strideB = bBatch.isEmpty ? 0 : ka * n
-            for i in 0..<batches {
-                sgemm(a.pointer + i * strideA, b.pointer + i * strideB, out.pointer + i * m * n,
-                      m: m, n: n, k: ka, tA: tA, tB: tB)
+            Parallel.chunks(batches, grain: Swift.max(1, (1 << 16) / Swift.max(1, m * n * ka / 64))) { r in
+                for i in r {
+                    sgemm(pa + i * strideA, pb + i * strideB, pc + i * m * n, m: m, n: n, k: ka,
+                          tA: tA, tB: tB, lda: lda, ldb: ldb, ldc: n)
+                }
             }
         }
         return out
     }
 
-    /// C (m×n) = op(A)·op(B), row-major; A is m×k (stored k×m when transposed), B is k×n (stored n×k).
+    /// Rows of C per task so that each task does at least ~2 MFLOP (below that a hand-off costs more).
+    static func rowGrain(n: Int, k: Int) -> Int { Swift.max(1, (1 << 20) / Swift.max(1, n * k)) }
+
+    /// C (m×n) = op(A)·op(B), row-major, with explicit leading dimensions (so a block of rows can be multiplied).
+    /// lmlab splits products over its own threads and runs OpenBLAS single-threaded (see `Parallel.setThreads`).
     @inline(__always)
     static func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                      m: Int, n: Int, k: Int, tA: Bool, tB: Bool, beta: Float = 0) {
+                      m: Int, n: Int, k: Int, tA: Bool, tB: Bool, lda: Int, ldb: Int, ldc: Int) {
         guard m > 0 && n > 0 else { return }
         cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(tA ? m : k), b, Int32(tB ? k : n),
-                    beta, c, Int32(n))
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
     }
 }

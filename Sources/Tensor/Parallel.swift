@@ -4,13 +4,18 @@ import Dispatch
 import COpenBLAS
 
 public enum Parallel {
-    /// Threads lmlab's own kernels use (and OpenBLAS, after `setThreads`). Defaults to the number of cores.
-    nonisolated(unsafe) public private(set) static var threads: Int = Swift.max(1, sysconfThreads())
+    /// Threads lmlab's kernels use, matrix products included. Defaults to the number of cores.
+    nonisolated(unsafe) public private(set) static var threads: Int = {
+        // One pool only: OpenBLAS runs single-threaded and lmlab splits each product over its own threads.
+        // (Two pools on two cores fight: OpenBLAS's workers spin after each call while ours wait for a core.)
+        openblas_set_num_threads(1)
+        return Swift.max(1, sysconfThreads())
+    }()
 
-    /// Sets the thread count for lmlab's kernels and OpenBLAS's matrix products (like `torch.set_num_threads`).
+    /// Sets the thread count for lmlab's kernels and matrix products (like `torch.set_num_threads`).
     public static func setThreads(_ n: Int) {
         threads = Swift.max(1, n)
-        openblas_set_num_threads(Int32(threads))
+        openblas_set_num_threads(1)
     }
 
     /// Runs `body` over contiguous sub-ranges of `0..<count`, in parallel when each thread gets at least `grain`
@@ -18,6 +23,7 @@ public enum Parallel {
     @inline(__always)
     public static func chunks(_ count: Int, grain: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
         let parts = Swift.min(threads, count / Swift.max(grain, 1))
+        _ = blasSingleThreaded
         if parts <= 1 {
             if count > 0 { body(0..<count) }
             return
@@ -34,6 +40,9 @@ public enum Parallel {
             }
         }
     }
+
+    /// Makes sure OpenBLAS is set to one thread before the first product, even if `threads` was never read.
+    private static let blasSingleThreaded: Bool = { openblas_set_num_threads(1); return true }()
 
     private static func sysconfThreads() -> Int {
         #if os(Linux)

@@ -14,7 +14,7 @@ public final class TensorStorage: @unchecked Sendable {
     /// Allocates `count` floats, set to zero unless `zeroed` is false (for kernels that write every element).
     public init(count: Int, zeroed: Bool = true) {
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
-        _ = TensorStorage.heapTuning
+        if !TensorStorage.heapTuned { fatalError("unreachable: heap tuning runs once before the first tensor") }
         let raw = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(count, 1) * MemoryLayout<Float>.stride,
                                                    alignment: 64)
         pointer = raw.bindMemory(to: Float.self, capacity: Swift.max(count, 1))
@@ -23,7 +23,10 @@ public final class TensorStorage: @unchecked Sendable {
     }
 
     /// Runs once, before the first tensor is allocated.
-    private static let heapTuning: Void = lm_keep_large_allocations_on_heap()
+    private static let heapTuned: Bool = {
+        lm_keep_large_allocations_on_heap()
+        return true
+    }()
 
     deinit { pointer.deallocate() }
 
