@@ -24,14 +24,17 @@ extension Tensor {
         return output
     }
 
-    /// Adds `gradient` (same element count) into this tensor's `grad`, creating it at zero first.
-    public func accumulateGrad(_ gradient: Tensor) {
+    /// Adds `gradient` (same element count) into this tensor's `grad`. `owned` promises that nothing else holds
+    /// `gradient` (a tensor the backward just made), so the first gradient can be adopted instead of copied.
+    public func accumulateGrad(_ gradient: Tensor, owned: Bool = false) {
         precondition(gradient.count == count,
                      "accumulateGrad: gradient of shape \(gradient.shape) for a tensor of shape \(shape)")
         guard requiresGrad else { return }
         if let g = grad {
             let gp = g.pointer, dp = gradient.pointer
             Parallel.chunks(count) { r in for i in r { gp[i] += dp[i] } }
+        } else if owned {
+            grad = gradient.shape == shape ? gradient : Tensor(shape: shape, storage: gradient.storage)
         } else {
             let g = Tensor(uninitialized: shape)
             g.pointer.update(from: gradient.pointer, count: count)

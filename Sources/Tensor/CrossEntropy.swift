@@ -43,7 +43,7 @@ extension Tensor {
                     di[Int(targets[i])] -= scale
                 }
             }
-            accumulateGrad(gx)
+            accumulateGrad(gx, owned: true)
         }
     }
 }

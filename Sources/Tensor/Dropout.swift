@@ -9,6 +9,6 @@ extension Tensor {
         let keep = 1 / (1 - p)
         for i in 0..<count { mask.pointer[i] = rng.nextFloat() < p ? 0 : keep }
         let out = Tensor.broadcastKernel(self, mask, Multiply.self)
-        return Tensor.record(out, inputs: [self]) { [self] g in accumulateGrad(Tensor.broadcastKernel(g, mask, Multiply.self)) }
+        return Tensor.record(out, inputs: [self]) { [self] g in accumulateGrad(Tensor.broadcastKernel(g, mask, Multiply.self), owned: true) }
     }
 }

@@ -15,6 +15,8 @@ public protocol UnaryFunction {
     func derivative(x: Float, y: Float) -> Float
     func value(_ x: VectorMath.Vector) -> VectorMath.Vector
     func derivative(x: VectorMath.Vector, y: VectorMath.Vector) -> VectorMath.Vector
+    /// Both at once, for functions whose value and derivative share expensive parts (GELU's exp, SiLU's σ).
+    func valueAndDerivative(_ x: VectorMath.Vector) -> (value: VectorMath.Vector, derivative: VectorMath.Vector)
 }
 
 extension UnaryFunction {
@@ -27,6 +29,10 @@ extension UnaryFunction {
         var d = VectorMath.Vector()
         for i in 0..<16 { d[i] = derivative(x: x[i], y: y[i]) }
         return d
+    }
+    @inline(__always) public func valueAndDerivative(_ x: VectorMath.Vector) -> (value: VectorMath.Vector, derivative: VectorMath.Vector) {
+        let y = value(x)
+        return (y, derivative(x: x, y: y))
     }
 }
 
@@ -98,7 +104,28 @@ extension Tensor {
                     i += 16
                 }
             }
-            accumulateGrad(gx)
+            accumulateGrad(gx, owned: true)
+        }
+    }
+
+    /// y = f(x) computing f′(x) in the same pass and keeping it for the backward (∂L/∂x = ∂L/∂y · f′), for
+    /// functions where recomputing f′ later would repeat their most expensive part.
+    public func applyCachingDerivative<F: UnaryFunction>(_ f: F) -> Tensor {
+        let out = Tensor(uninitialized: shape)
+        let derivative = Tensor(uninitialized: shape)
+        let x = pointer, y = out.pointer, d = derivative.pointer
+        Parallel.chunks(count) { r in
+            var i = r.lowerBound
+            while i < r.upperBound {
+                let n = Swift.min(16, r.upperBound - i)
+                let (v, dv) = f.valueAndDerivative(VectorMath.load(x + i, n))
+                VectorMath.store(v, y + i, n)
+                VectorMath.store(dv, d + i, n)
+                i += 16
+            }
+        }
+        return Tensor.record(out, inputs: [self]) { [self] g in
+            accumulateGrad(Tensor.broadcastKernel(g, derivative, Multiply.self), owned: true)
         }
     }
 
@@ -116,15 +143,15 @@ extension Tensor {
         let out = broadcastKernel(a, b, Subtract.self)
         return record(out, inputs: [a, b]) { g in
             a.accumulateGrad(g.sumToShape(a.shape))
-            if b.requiresGrad { b.accumulateGrad(g.mapKernel(Scale(factor: -1)).sumToShape(b.shape)) }
+            if b.requiresGrad { b.accumulateGrad(g.mapKernel(Scale(factor: -1)).sumToShape(b.shape), owned: true) }
         }
     }
 
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastKernel(a, b, Multiply.self)
         return record(out, inputs: [a, b]) { g in
-            if a.requiresGrad { a.accumulateGrad(broadcastKernel(g, b, Multiply.self).sumToShape(a.shape)) }
-            if b.requiresGrad { b.accumulateGrad(broadcastKernel(g, a, Multiply.self).sumToShape(b.shape)) }
+            if a.requiresGrad { a.accumulateGrad(broadcastKernel(g, b, Multiply.self).sumToShape(a.shape), owned: true) }
+            if b.requiresGrad { b.accumulateGrad(broadcastKernel(g, a, Multiply.self).sumToShape(b.shape), owned: true) }
         }
     }
 
@@ -161,9 +188,11 @@ extension Tensor {
     public func square() -> Tensor { apply(Square()) }
     public func sigmoid() -> Tensor { apply(Sigmoid()) }
     /// SiLU (swish), x·σ(x): the gate of Llama's SwiGLU MLP.
-    public func silu() -> Tensor { apply(SiLU()) }
+    public func silu() -> Tensor { applyCachingDerivative(SiLU()) }
     /// GELU, exact or with GPT-2's tanh approximation.
-    public func gelu(approximate: Bool = false) -> Tensor { approximate ? apply(GELUTanh()) : apply(GELU()) }
+    public func gelu(approximate: Bool = false) -> Tensor {
+        approximate ? applyCachingDerivative(GELUTanh()) : applyCachingDerivative(GELU())
+    }
 }
 
 // MARK: the functions and their derivatives
@@ -243,6 +272,10 @@ public struct SiLU: UnaryFunction {
         let s = VectorMath.sigmoid(x)
         return s * (1 + x * (1 - s))
     }
+    @inline(__always) public func valueAndDerivative(_ x: VectorMath.Vector) -> (value: VectorMath.Vector, derivative: VectorMath.Vector) {
+        let s = VectorMath.sigmoid(x)
+        return (x * s, s * (1 + x * (1 - s)))
+    }
 }
 
 /// GELU (Hendrycks & Gimpel, 2016), exact: x·Φ(x); d/dx = Φ(x) + x·φ(x).
@@ -256,6 +289,14 @@ public struct GELU: UnaryFunction {
         let cdf: VectorMath.Vector = 0.5 * (1 + VectorMath.erf(x * 0.70710678118654752))
         let pdf: VectorMath.Vector = VectorMath.exp(-0.5 * x * x) * 0.39894228040143268
         return cdf + x * pdf
+    }
+    /// Φ(x) = ½(1 + erf(x/√2)) and φ(x) = e^(−x²/2)/√(2π) share one exponential: the erf approximation needs
+    /// e^(−u²) with u = x/√2, which is e^(−x²/2).
+    @inline(__always) public func valueAndDerivative(_ x: VectorMath.Vector) -> (value: VectorMath.Vector, derivative: VectorMath.Vector) {
+        let (erf, e) = VectorMath.erfAndGaussian(x * 0.70710678118654752)
+        let cdf: VectorMath.Vector = 0.5 * (1 + erf)
+        let pdf: VectorMath.Vector = e * 0.39894228040143268
+        return (x * cdf, cdf + x * pdf)
     }
 }
 

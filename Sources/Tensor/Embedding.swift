@@ -16,7 +16,7 @@ extension Tensor {
                 let dst = gw.pointer + Int(id) * w, src = g.pointer + i * w
                 for j in 0..<w { dst[j] += src[j] }
             }
-            accumulateGrad(gw)
+            accumulateGrad(gw, owned: true)
         }
     }
 }

@@ -12,16 +12,16 @@ extension Tensor {
             // dA = G·op(B)ᵀ (or op(B)·Gᵀ when A is transposed); dB = op(A)ᵀ·G (or Gᵀ·op(A) when B is transposed).
             if a.requiresGrad {
                 let ga = transposeA ? Tensor.matmulKernel(b, g, transposeB, true) : Tensor.matmulKernel(g, b, false, !transposeB)
-                a.accumulateGrad(ga.sumToShape(a.shape))
+                a.accumulateGrad(ga.sumToShape(a.shape), owned: true)
             }
             if b.requiresGrad {
                 if b.rank == 2 && a.rank > 2 && !transposeA {
                     // Shared weight: fold the batch into rows so one product sums over it.
                     let a2 = a.flattenedToMatrix(), g2 = g.flattenedToMatrix()
-                    b.accumulateGrad(transposeB ? Tensor.matmulKernel(g2, a2, true, false) : Tensor.matmulKernel(a2, g2, true, false))
+                    b.accumulateGrad(transposeB ? Tensor.matmulKernel(g2, a2, true, false) : Tensor.matmulKernel(a2, g2, true, false), owned: true)
                 } else {
                     let gb = transposeB ? Tensor.matmulKernel(g, a, true, transposeA) : Tensor.matmulKernel(a, g, !transposeA, false)
-                    b.accumulateGrad(gb.sumToShape(b.shape))
+                    b.accumulateGrad(gb.sumToShape(b.shape), owned: true)
                 }
             }
         }

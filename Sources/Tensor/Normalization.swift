@@ -59,13 +59,13 @@ extension Tensor {
                         }
                     }
                 }
-                accumulateGrad(gx)
+                accumulateGrad(gx, owned: true)
             }
             // dw = Σ_rows g⊙x̂, db = Σ_rows g (serial over rows: every row adds into the same vector).
             if weight.requiresGrad {
                 let gw = Tensor(zeros: weight.shape)
                 for i in 0..<n { for j in 0..<w { gw.pointer[j] += gp[i * w + j] * xh[i * w + j] } }
-                weight.accumulateGrad(gw)
+                weight.accumulateGrad(gw, owned: true)
             }
             if let bias, bias.requiresGrad { bias.accumulateGrad(g.reshape([n, w]).sumToShape([w])) }
         }

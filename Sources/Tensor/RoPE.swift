@@ -26,7 +26,7 @@ extension Tensor {
         }
         let out = Tensor.rotate(self, cosTable, sinTable, sign: 1, layout: layout)
         return Tensor.record(out, inputs: [self]) { [self] g in
-            accumulateGrad(Tensor.rotate(g, cosTable, sinTable, sign: -1, layout: layout))
+            accumulateGrad(Tensor.rotate(g, cosTable, sinTable, sign: -1, layout: layout), owned: true)
         }
     }
 

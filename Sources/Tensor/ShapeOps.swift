@@ -21,7 +21,7 @@ extension Tensor {
         let out = permuteKernel(dims)
         var inverse = dims
         for (i, d) in dims.enumerated() { inverse[d] = i }
-        return Tensor.record(out, inputs: [self]) { [self] g in accumulateGrad(g.permuteKernel(inverse)) }
+        return Tensor.record(out, inputs: [self]) { [self] g in accumulateGrad(g.permuteKernel(inverse), owned: true) }
     }
 
     /// Swaps two axes (a copy; for matrix products use the transpose flags of `matmul` instead).
@@ -76,7 +76,7 @@ extension Tensor {
             var start = 0
             for t in tensors {
                 let n = t.shape[a]
-                if t.requiresGrad { t.accumulateGrad(g.sliceKernel(axis: a, start..<(start + n))) }
+                if t.requiresGrad { t.accumulateGrad(g.sliceKernel(axis: a, start..<(start + n)), owned: true) }
                 start += n
             }
         }
@@ -93,7 +93,7 @@ extension Tensor {
             let (outer, n, inner) = split(around: a)
             let w = range.count * inner
             for o in 0..<outer { (gx.pointer + (o * n + range.lowerBound) * inner).update(from: g.pointer + o * w, count: w) }
-            accumulateGrad(gx)
+            accumulateGrad(gx, owned: true)
         }
     }
 

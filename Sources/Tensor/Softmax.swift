@@ -18,7 +18,7 @@ extension Tensor {
             for i in r { Kernels.softmax(x + i * w, y + i * w, w) }
         }
         return Tensor.record(out, inputs: [self]) { [self, unowned out] g in
-            accumulateGrad(Tensor.softmaxBackward(g, out, scale: 1))
+            accumulateGrad(Tensor.softmaxBackward(g, out, scale: 1), owned: true)
         }
     }
 
@@ -44,7 +44,7 @@ extension Tensor {
                     for j in 0..<w { d[i * w + j] = gp[i * w + j] - d[i * w + j] * s }
                 }
             }
-            accumulateGrad(gx)
+            accumulateGrad(gx, owned: true)
         }
     }
 
@@ -67,7 +67,7 @@ extension Tensor {
             }
         }
         return Tensor.record(out, inputs: [self]) { [self, unowned out] g in
-            accumulateGrad(Tensor.softmaxBackward(g, out, scale: scale))
+            accumulateGrad(Tensor.softmaxBackward(g, out, scale: scale), owned: true)
         }
     }
 

@@ -32,7 +32,11 @@ public enum VectorMath {
     }
 
     @inline(__always)
-    public static func erf(_ x: Vector) -> Vector {
+    public static func erf(_ x: Vector) -> Vector { erfAndGaussian(x).erf }
+
+    /// erf(x) and the e^(−x²) it is built from (GELU's derivative needs that exponential too).
+    @inline(__always)
+    public static func erfAndGaussian(_ x: Vector) -> (erf: Vector, gaussian: Vector) {
         let ax = abs(x)
         let t = 1 / (1 + 0.3275911 * ax)
         var poly = Vector(repeating: 1.061405429)
@@ -40,8 +44,9 @@ public enum VectorMath {
         poly = poly * t + 1.421413741
         poly = poly * t - 0.284496736
         poly = poly * t + 0.254829592
-        let y = 1 - poly * t * exp(-ax * ax)
-        return y.replacing(with: -y, where: x .< 0)
+        let e = exp(-ax * ax)
+        let y = 1 - poly * t * e
+        return (y.replacing(with: -y, where: x .< 0), e)
     }
 
     @inline(__always)
