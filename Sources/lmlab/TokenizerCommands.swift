@@ -1,6 +1,8 @@
 // `lmlab tokenizer train` and `lmlab tokenize`: learn a byte-level BPE on a corpus, and look at how text splits.
 import ArgumentParser
 import Foundation
+import GGUF
+import Models
 import Tokenizers
 
 /// `lmlab tokenizer …`
@@ -60,7 +62,7 @@ struct TokenizerTrain: ParsableCommand {
 struct Tokenize: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show the ids and pieces a tokenizer gives a text.")
 
-    @Option(help: "Tokenizer file (*.tokenizer.json).")
+    @Option(help: "Tokenizer file: *.tokenizer.json, a .gguf model, or an lmlab .h5 checkpoint.")
     var model: String
     @Flag(help: "Parse special tokens written in the text (e.g. <|endoftext|>) instead of treating them as text.")
     var special = false
@@ -72,7 +74,7 @@ struct Tokenize: ParsableCommand {
     var text: String
 
     func run() throws {
-        let tokenizer = try loadTokenizer(model)
+        let tokenizer = try runOrExit { try loadTokenizer(model) }  // one "lmlab: FILE: problem" line
         let ids = tokenizer.encode(text, addSpecial: addSpecial, parseSpecial: special)
         if json {
             print("[" + ids.map(String.init).joined(separator: ", ") + "]")
@@ -92,14 +94,29 @@ struct Tokenize: ParsableCommand {
     }
 }
 
-/// Loads a tokenizer by file kind. GGUF and HDF5 checkpoints will be added by their modules.
+/// Loads a tokenizer by file kind (the extension): a `*.tokenizer.json` from `lmlab tokenizer train`, the
+/// vocabulary of a `.gguf` model (its `tokenizer.ggml.*` keys), or the `/tokenizer` of an lmlab `.h5` checkpoint.
 func loadTokenizer(_ path: String) throws -> any Tokenizer {
     guard FileManager.default.fileExists(atPath: path) else {
-        throw TokenizerError.badFile(path: path, reason: "no such file")
+        throw TokenizerError.badFile(path: path, reason: "no such file; check the path")
     }
-    if path.hasSuffix(".json") { return try BPETokenizer(contentsOf: path) }
-    throw TokenizerError.unsupportedFile(
-        path: path, reason: "unsupported tokenizer file kind; expected a *.tokenizer.json from `lmlab tokenizer train`")
+    switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+    case "json":
+        return try BPETokenizer(contentsOf: path)
+    case "gguf":
+        return try GGUFFile(path: path).tokenizer()
+    case "h5", "hdf5":
+        guard let tokenizer = try Checkpoint.tokenizer(path: path) else {
+            throw TokenizerError.unsupportedFile(
+                path: path, reason: "this checkpoint was saved without a tokenizer (no /tokenizer group); pass the "
+                    + "tokenizer.json it was trained with instead (`lmlab prepare` writes one next to the token files)")
+        }
+        return tokenizer
+    default:
+        throw TokenizerError.unsupportedFile(
+            path: path, reason: "unknown tokenizer file kind; expected a *.tokenizer.json (`lmlab tokenizer train`), "
+                + "a .gguf model or an lmlab .h5 checkpoint")
+    }
 }
 
 /// A whole UTF-8 text file, or an error naming it.
