@@ -7,7 +7,7 @@ struct BenchTokenize: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize", abstract: "Measure tokenizer encode throughput (MB/s).")
 
-    @Option(help: "Tokenizer file (*.tokenizer.json).")
+    @Option(help: "Tokenizer: a *.tokenizer.json, a .gguf model or an lmlab .h5 checkpoint.")
     var tokenizer: String
     @Option(help: "UTF-8 text file to encode.")
     var input: String
