@@ -9,7 +9,7 @@ TESTFLAGS := -c release -Xswiftc -enable-testing
 # CI and developers' machines have WikiText-2 in ../shared; elsewhere get-corpus.sh downloads it.
 CORPUS ?= $(wildcard ../shared/corpora/wikitext-2)
 
-.PHONY: demo test setup corpus model build bench
+.PHONY: demo test setup corpus model build bench lectures
 
 setup:
 	@bash scripts/setup.sh
@@ -30,9 +30,16 @@ demo: build corpus
 	$(LMLAB) train --preset tiny --style gpt2 --minutes 2 --eval-every 100 --out checkpoints/demo-tiny.h5
 	$(LMLAB) info checkpoints/demo-tiny.h5
 
+# Lessons checked in CI (they finish in seconds); `make lectures` checks them all.
+CI_LECTURES := lectures/07-inside-autograd.md
+
 test: setup corpus model
 	$(SWIFT) build $(TESTFLAGS) --build-tests
 	$(SWIFT) test $(TESTFLAGS) --skip-build --disable-swift-testing
+	$(LMLAB) lectures check $(CI_LECTURES)
+
+lectures: build corpus model
+	$(LMLAB) lectures check
 
 bench: build
 	$(LMLAB) bench tensor

@@ -34,10 +34,12 @@ let package = Package(
         // A small Swift layer over libhdf5: files, groups, datasets and attributes.
         .target(name: "HDF5", dependencies: ["CHDF5", "HDF5Shim"]),
         .target(name: "Models", dependencies: ["Tensor", "Tokenizers", "HDF5"]),
+        // Lessons whose commands are run and their output compared (`lmlab lectures check`).
+        .target(name: "Lectures"),
         .executableTarget(
             name: "lmlab",
             dependencies: [
-                "Tensor", "Tokenizers", "GGUF", "HDF5", "Models",
+                "Tensor", "Tokenizers", "GGUF", "HDF5", "Models", "Lectures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -46,5 +48,6 @@ let package = Package(
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"]),
+        .testTarget(name: "LecturesTests", dependencies: ["Lectures"]),
     ]
 )

@@ -1,0 +1,66 @@
+import XCTest
+import Lectures
+
+final class LessonTests: XCTestCase {
+    let lesson = """
+    # A lesson
+
+    Some prose.
+
+    ```sh check
+    lmlab demo xor \\
+        --steps 10
+    ```
+
+    ```output
+    step    0  loss 0.71148
+    ~ final loss 0.69 after 10 steps (0.01 s)
+    ```
+
+    ```sh
+    echo not checked
+    ```
+
+    ```sh check
+    lmlab bench tensor
+    ```
+    ```output
+    lmlab bench tensor — 2 thread(s)
+    ...
+    done
+    ```
+    """
+
+    func testParsesCheckedCommandsAndTheirOutputs() throws {
+        let commands = try Lesson.commands(in: lesson)
+        XCTAssertEqual(commands.count, 2)
+        XCTAssertEqual(commands[0].command, "lmlab demo xor --steps 10")
+        XCTAssertEqual(commands[0].expected, ["step    0  loss 0.71148", "~ final loss 0.69 after 10 steps (0.01 s)"])
+        XCTAssertEqual(commands[0].line, 5)
+        XCTAssertEqual(commands[1].command, "lmlab bench tensor")
+    }
+
+    func testExactShapeAndElidedLines() {
+        let expected = ["step    0  loss 0.71148", "~ final loss 0.69 after 10 steps (0.01 s)"]
+        XCTAssertNil(Lesson.mismatch(expected: expected, actual: ["step    0  loss 0.71148", "final loss 0.00015 after 10 steps (0.05 s)"]))
+        // A plain line must match exactly: one digit differs.
+        XCTAssertNotNil(Lesson.mismatch(expected: expected, actual: ["step    0  loss 0.71149", "final loss 0.69 after 10 steps (0.01 s)"]))
+        // A shape line must keep its words.
+        XCTAssertNotNil(Lesson.mismatch(expected: expected, actual: ["step    0  loss 0.71148", "final loss 0.69 after 10 epochs (0.01 s)"]))
+        let elided = ["head", "...", "tail"]
+        XCTAssertNil(Lesson.mismatch(expected: elided, actual: ["head", "tail"]))
+        XCTAssertNil(Lesson.mismatch(expected: elided, actual: ["head", "a", "b", "tail"]))
+        XCTAssertNotNil(Lesson.mismatch(expected: elided, actual: ["head", "a", "b"]))
+        XCTAssertNotNil(Lesson.mismatch(expected: ["a"], actual: ["a", "b"]), "extra output lines are a mismatch")
+    }
+
+    func testShapeReplacesNumbers() {
+        XCTAssertEqual(Lesson.shape("12.5 ms, 3 steps, 1,234 tok/s"), "# ms, # steps, # tok/s")
+    }
+
+    func testMissingOutputBlockIsAnError() {
+        XCTAssertThrowsError(try Lesson.commands(in: "```sh check\nls\n```\n\nprose\n", file: "x.md")) { error in
+            XCTAssertEqual(error as? LessonError, .missingOutput(file: "x.md", line: 1))
+        }
+    }
+}
