@@ -30,8 +30,8 @@ demo: build corpus
 	$(LMLAB) train --preset tiny --style gpt2 --minutes 2 --eval-every 100 --out checkpoints/demo-tiny.h5
 	$(LMLAB) info checkpoints/demo-tiny.h5
 
-# Lessons checked in CI (they finish in seconds); `make lectures` checks them all.
-CI_LECTURES := lectures/07-inside-autograd.md
+# Lessons checked in CI (together about three minutes); `make lectures` checks them all.
+CI_LECTURES := lectures/06-training-a-tiny-gpt.md lectures/07-inside-autograd.md
 
 test: setup corpus model
 	$(SWIFT) build $(TESTFLAGS) --build-tests
