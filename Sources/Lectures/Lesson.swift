@@ -1,6 +1,8 @@
 // A lesson is a Markdown file whose commands are real: a fenced block opened with ```sh check holds one command,
 // and the ```output block right after it holds what the command prints. The checker runs the command and compares.
 //
+import Foundation
+
 // Output lines may vary legitimately (timings, speeds). Such a line is written with a leading "~ " and compared by
 // shape: every number in both lines becomes "#", the rest must match. A line "..." matches any run of lines
 // (zero or more), for long output a lesson shows only part of.
@@ -106,14 +108,4 @@ extension String {
         while let last = s.last, last == " " || last == "\t" || last == "\r" { s = s.dropLast() }
         return String(s)
     }
-
-    func trimmingCharacters(in set: CharacterClass) -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" { s = s.dropLast() }
-        return String(s)
-    }
 }
-
-/// Only whitespace is needed; avoids importing Foundation for one call.
-enum CharacterClass { case whitespaces }

@@ -1,4 +1,5 @@
 // How a model is trained: optimizer, schedule, batch and bookkeeping, with nanoGPT's defaults for small models.
+import Tensor
 
 public struct TrainingConfig: Sendable, Codable, Equatable {
     /// Sequences per micro-batch; each is `contextLength` tokens.
@@ -62,17 +63,13 @@ public struct TrainingState: Sendable, Codable, Equatable {
     /// Training tokens consumed (batch × context × accumulation per step).
     public var tokensSeen: Int = 0
     /// The trainer's RNG after the last step.
-    public var rng: RandomGeneratorState
+    public var rng: RandomGenerator
     /// Best and latest validation loss seen so far (nil before the first evaluation).
     public var bestValidationLoss: Float? = nil
     public var lastValidationLoss: Float? = nil
     /// Wall-clock seconds spent training, summed over resumes.
     public var elapsedSeconds: Double = 0
 
-    public init(rng: RandomGeneratorState) { self.rng = rng }
+    public init(rng: RandomGenerator) { self.rng = rng }
 }
 
-import Tensor
-
-/// The four words of xoshiro256** state, as stored in checkpoints.
-public typealias RandomGeneratorState = RandomGenerator
