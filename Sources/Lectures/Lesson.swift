@@ -1,11 +1,10 @@
 // A lesson is a Markdown file whose commands are real: a fenced block opened with ```sh check holds one command,
 // and the ```output block right after it holds what the command prints. The checker runs the command and compares.
 //
-import Foundation
-
 // Output lines may vary legitimately (timings, speeds). Such a line is written with a leading "~ " and compared by
 // shape: every number in both lines becomes "#", the rest must match. A line "..." matches any run of lines
 // (zero or more), for long output a lesson shows only part of.
+import Foundation
 
 public struct CheckedCommand: Equatable, Sendable {
     /// The command as a shell would run it (continuation lines joined).
