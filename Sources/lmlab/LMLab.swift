@@ -14,6 +14,7 @@ struct LMLab: ParsableCommand {
             Prepare.self,
             Train.self,
             Info.self,
+            Generate.self,
         ])
 }
 
