@@ -34,8 +34,10 @@ public enum WeightMatrix: @unchecked Sendable {
         }
     }
 
-    /// Rows dequantized per tile in `matMul`: 64 rows × 576 columns is 144 KiB, which stays in L2.
-    static let tileRows = 64
+    /// Rows dequantized per tile in `matMul`. Each sgemm call re-packs X, so tiles must not be too thin; 256 rows
+    /// × 576 columns is 576 KiB of floats, still cache-friendly. Threads get at least `minimumRowsPerThread` rows.
+    static let tileRows = 256
+    static let minimumRowsPerThread = 64
 
     /// Row `r` as float32 into `out` (`cols` floats): the token-embedding lookup.
     public func row(_ r: Int, into out: UnsafeMutablePointer<Float>) throws {
@@ -72,7 +74,7 @@ public enum WeightMatrix: @unchecked Sendable {
         case .float32(let values, _, _):
             values.withUnsafeBufferPointer { w in
                 let wp = w.baseAddress!
-                Parallel.chunks(rows, grain: Self.tileRows) { range in
+                Parallel.chunks(rows, grain: Self.minimumRowsPerThread) { range in
                     Self.sgemmTile(x, wp + range.lowerBound * cols, y + range.lowerBound,
                                    tokens: tokens, tileRows: range.count, cols: cols, ldy: rows)
                 }
@@ -81,7 +83,7 @@ public enum WeightMatrix: @unchecked Sendable {
             guard GGMLType.dequantizable.contains(t.type) else {
                 throw GGUFError.unsupportedTensorType(file: t.file, tensor: t.name, type: "\(t.type) (cannot dequantize)")
             }
-            Parallel.chunks(rows, grain: Self.tileRows) { range in
+            Parallel.chunks(rows, grain: Self.minimumRowsPerThread) { range in
                 var tile = [Float](repeating: 0, count: Self.tileRows * cols)
                 tile.withUnsafeMutableBufferPointer { buffer in
                     for start in stride(from: range.lowerBound, to: range.upperBound, by: Self.tileRows) {

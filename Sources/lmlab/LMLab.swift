@@ -26,5 +26,6 @@ struct Bench: ParsableCommand {
             BenchTensor.self,
             BenchTrain.self,
             BenchTokenize.self,
+            BenchDecode.self,
         ])
 }
