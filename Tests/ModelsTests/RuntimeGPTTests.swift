@@ -3,6 +3,7 @@
 // grouped-query attention, untied head) — and KV-cache decoding, one token at a time, equals the full pass.
 import XCTest
 import Tensor
+import Tokenizers
 @testable import Models
 
 final class RuntimeGPTTests: XCTestCase {
@@ -69,5 +70,30 @@ final class RuntimeGPTTests: XCTestCase {
         cache.truncate(to: 8)
         let again = try runtime.feed([Self.ids[8]], cache: cache)
         XCTAssertEqual(first, again)
+    }
+}
+
+extension RuntimeGPTTests {
+    /// An HDF5 checkpoint with its tokenizer loads through `TransformerRuntime.load(path:)` (what `lmlab generate`
+    /// calls) and gives the saved GPT's logits; the tokenizer's end-of-text token becomes the stop token.
+    func testCheckpointLoadsIntoTheRuntime() throws {
+        let tokenizer = try BPETrainer(options: .init(vocabSize: 280)).train(
+            String(repeating: "the cat sat on the mat. the dog sat on the log. ", count: 20))
+        for style in TransformerConfig.Style.allCases {
+            let config = TransformerConfig(style: style, vocabSize: tokenizer.vocabSize, contextLength: 16, width: 16,
+                                           layers: 2, heads: 2, kvHeads: style == .llama ? 1 : 2)
+            let gpt = GPT(config: config, seed: 3)
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("runtime-\(style)-\(getpid()).h5").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try Checkpoint.save(to: path, model: gpt, tokenizer: tokenizer)
+            let runtime = try TransformerRuntime.load(path: path)
+            XCTAssertEqual(runtime.tokenizer?.vocabSize, tokenizer.vocabSize)
+            XCTAssertEqual(runtime.specialTokens, tokenizer.specialIDs)
+            let ids = tokenizer.encode("the cat sat on the log", addSpecial: false)
+            var rng = RandomGenerator(seed: 0)
+            let expected = gpt.logits(ids, batch: 1, time: ids.count, rng: &rng).scalars
+            let observed = try runtime.feed(ids, cache: runtime.makeCache(capacity: nil), allPositions: true)
+            XCTAssertLessThan(maxDiff(observed[...], expected[...]), tolerance, "\(style)")
+        }
     }
 }
