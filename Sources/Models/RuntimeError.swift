@@ -6,6 +6,7 @@ public enum RuntimeError: Error, CustomStringConvertible {
     case tokenOutOfRange(id: Int32, vocabSize: Int)
     case noTokenizer(file: String)
     case unknownFormat(file: String)
+    case promptTooLong(tokens: Int, context: Int)
 
     public var description: String {
         switch self {
@@ -19,6 +20,8 @@ public enum RuntimeError: Error, CustomStringConvertible {
             return "\(file) carries no tokenizer; train with a tokenizer so the checkpoint stores it"
         case .unknownFormat(let file):
             return "\(file): unknown model format; expected a .gguf file or an lmlab .h5 checkpoint"
+        case .promptTooLong(let n, let c):
+            return "the prompt is \(n) tokens, longer than the model's context of \(c): shorten the prompt"
         }
     }
 }

@@ -58,8 +58,8 @@ struct Generate: ParsableCommand {
             let lm = try TransformerRuntime.load(path: model)
             guard let tokenizer = lm.tokenizer else { throw RuntimeError.noTokenizer(file: model) }
             let promptIDs = tokenizer.encode(prompt, addSpecial: true, parseSpecial: special)
-            guard promptIDs.count < lm.contextLength else {
-                throw ModelError.contextOverflow(tokens: promptIDs.count, context: lm.contextLength)
+            guard promptIDs.count <= lm.contextLength else {
+                throw RuntimeError.promptTooLong(tokens: promptIDs.count, context: lm.contextLength)
             }
             let stops = Set([lm.specialTokens.eos, lm.specialTokens.eot].compactMap { $0 })
             let cache = lm.makeCache(capacity: min(lm.contextLength, promptIDs.count + maxTokens))
