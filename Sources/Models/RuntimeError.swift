@@ -7,6 +7,7 @@ public enum RuntimeError: Error, CustomStringConvertible {
     case noTokenizer(file: String)
     case unknownFormat(file: String)
     case promptTooLong(tokens: Int, context: Int)
+    case unsupportedRoPE(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -20,6 +21,8 @@ public enum RuntimeError: Error, CustomStringConvertible {
             return "\(file) carries no tokenizer; train with a tokenizer so the checkpoint stores it"
         case .unknownFormat(let file):
             return "\(file): unknown model format; expected a .gguf file or an lmlab .h5 checkpoint"
+        case .unsupportedRoPE(let file, let reason):
+            return "\(file): \(reason); lmlab's runtime supports plain RoPE, rope_freqs factors and linear scaling"
         case .promptTooLong(let n, let c):
             return "the prompt is \(n) tokens, longer than the model's context of \(c): shorten the prompt"
         }

@@ -61,7 +61,15 @@ extension TransformerRuntime {
 
         // Long-context RoPE: per-frequency divisors (Llama 3.1) and/or linear position scaling.
         let factors = (try? file.tensor("rope_freqs.weight")) != nil ? try vector("rope_freqs.weight", hs / 2) : nil
-        let linear = file.metadata["llama.rope.scaling.type"]?.string == "linear"
+        let scaling = file.metadata["llama.rope.scaling.type"]?.string ?? "none"
+        guard ["none", "linear"].contains(scaling) else {
+            throw RuntimeError.unsupportedRoPE(file: file.file, reason: "rope.scaling.type \"\(scaling)\" is not implemented")
+        }
+        let rotated = try int("rope.dimension_count", default: hs)
+        guard rotated == hs else {
+            throw RuntimeError.unsupportedRoPE(file: file.file, reason: "RoPE over \(rotated) of \(hs) head features (partial rotary)")
+        }
+        let linear = scaling == "linear"
         let scale = linear ? 1 / Double(file.metadata["llama.rope.scaling.factor"]?.float ?? 1) : 1
         let rope = RoPEFrequencies(headSize: hs, theta: theta, factors: factors, positionScale: scale)
 
