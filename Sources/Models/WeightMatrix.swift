@@ -55,7 +55,8 @@ public enum WeightMatrix: @unchecked Sendable {
         case .quantized(let t):
             let xb = UnsafeBufferPointer(start: x, count: cols), yb = UnsafeMutableBufferPointer(start: y, count: rows)
             // No block kernel for this type (e.g. Q5_K): the tiled path dequantizes and computes the same product.
-            if !GGUF.matVec(t.matrix, xb, yb) { try matMul(x, y, tokens: 1) }
+            // GGUF's kernels spread rows over all cores; `--threads 1` keeps them on one.
+            if !GGUF.matVec(t.matrix, xb, yb, parallel: Parallel.threads > 1) { try matMul(x, y, tokens: 1) }
         case .float32(let values, let rows, let cols):
             values.withUnsafeBufferPointer { w in
                 let wp = w.baseAddress!
