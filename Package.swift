@@ -33,9 +33,9 @@ let package = Package(
         .target(name: "GGUF", dependencies: ["Tensor", "Tokenizers"]),
         // A small Swift layer over libhdf5: files, groups, datasets and attributes.
         .target(name: "HDF5", dependencies: ["CHDF5", "HDF5Shim"]),
-        .target(name: "Models", dependencies: ["Tensor", "Tokenizers", "HDF5"]),
         // Lessons whose commands are run and their output compared (`lmlab lectures check`).
         .target(name: "Lectures"),
+        .target(name: "Models", dependencies: ["Tensor", "Tokenizers", "GGUF", "HDF5"]),
         .executableTarget(
             name: "lmlab",
             dependencies: [

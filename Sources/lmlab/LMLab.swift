@@ -15,6 +15,7 @@ struct LMLab: ParsableCommand {
             Train.self,
             Info.self,
             Lectures.self,
+            Generate.self,
         ])
 }
 
@@ -26,5 +27,6 @@ struct Bench: ParsableCommand {
             BenchTensor.self,
             BenchTrain.self,
             BenchTokenize.self,
+            BenchDecode.self,
         ])
 }

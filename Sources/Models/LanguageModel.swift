@@ -1,0 +1,35 @@
+// LanguageModel: the one role every model plays for decoding (greedy, sampling, beam search) and the CLI —
+// tokens in, next-token logits out, with a cache that remembers what was fed before.
+//
+//   let cache = model.makeCache(capacity: nil)
+//   var logits = try model.feed(promptIDs, cache: cache)          // the prompt, in one batched pass
+//   while … { logits = try model.feed([next], cache: cache) }     // then one token at a time
+import Tokenizers
+
+public protocol LanguageModel: AnyObject {
+    associatedtype Cache
+
+    /// Rows of the logits: ids 0..<vocabSize.
+    var vocabSize: Int { get }
+    /// Most positions the model attends over (the cache never holds more).
+    var contextLength: Int { get }
+    /// bos / eos / eot ids; eos and eot stop generation.
+    var specialTokens: SpecialTokenIDs { get }
+    /// The tokenizer the model was trained with, if the checkpoint carries one.
+    var tokenizer: (any Tokenizer)? { get }
+
+    /// An empty cache for up to `capacity` positions (nil: the whole context).
+    func makeCache(capacity: Int?) -> Cache
+
+    /// Feeds `tokens` at positions cache.count ..< cache.count + tokens.count, appending their keys and values to
+    /// the cache. Returns the logits of the last position (vocabSize), or with `allPositions` of every fed position
+    /// (tokens.count, vocabSize). Throws `ModelError.contextOverflow` when the tokens do not fit the cache.
+    func feed(_ tokens: [Int32], cache: Cache, allPositions: Bool) throws -> [Float]
+}
+
+extension LanguageModel {
+    /// The logits of the last fed position.
+    public func feed(_ tokens: [Int32], cache: Cache) throws -> [Float] {
+        try feed(tokens, cache: cache, allPositions: false)
+    }
+}

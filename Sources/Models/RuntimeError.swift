@@ -1,0 +1,30 @@
+// Errors of loading a model into the inference runtime; each names the file and what was expected.
+
+public enum RuntimeError: Error, CustomStringConvertible {
+    case unsupportedArchitecture(file: String, architecture: String)
+    case badShape(file: String, tensor: String, expected: [Int], found: [Int])
+    case tokenOutOfRange(id: Int32, vocabSize: Int)
+    case noTokenizer(file: String)
+    case unknownFormat(file: String)
+    case promptTooLong(tokens: Int, context: Int)
+    case unsupportedRoPE(file: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unsupportedArchitecture(let file, let arch):
+            return "\(file): architecture \"\(arch)\" is not supported (lmlab runs \"llama\": SmolLM2, TinyLlama, Llama 2/3)"
+        case .badShape(let file, let tensor, let expected, let found):
+            return "\(file): tensor \(tensor) has shape \(found), expected \(expected) from the metadata; the file is inconsistent"
+        case .tokenOutOfRange(let id, let n):
+            return "token id \(id) is outside the vocabulary 0..<\(n)"
+        case .noTokenizer(let file):
+            return "\(file) carries no tokenizer; train with a tokenizer so the checkpoint stores it"
+        case .unknownFormat(let file):
+            return "\(file): unknown model format; expected a .gguf file or an lmlab .h5 checkpoint"
+        case .unsupportedRoPE(let file, let reason):
+            return "\(file): \(reason); lmlab's runtime supports plain RoPE, rope_freqs factors and linear scaling"
+        case .promptTooLong(let n, let c):
+            return "the prompt is \(n) tokens, longer than the model's context of \(c): shorten the prompt"
+        }
+    }
+}

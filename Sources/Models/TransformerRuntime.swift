@@ -1,0 +1,243 @@
+// TransformerRuntime: inference for decoder-only transformers, one forward pass for every model lmlab runs —
+// GGUF llama files (SmolLM2, TinyLlama, Llama 2/3; weights stay quantized in the mmap) and our own trained GPTs in
+// both styles (float32 weights from an HDF5 checkpoint). It computes what GPT.logits computes, without autograd,
+// with a KV cache:
+//   x = embed(tokens) (+ positions, gpt2)
+//   for each layer:  x = x + Wo·attention(rope(Wq·n₁(x)), rope(Wk·n₁(x)) ∪ cache, Wv·n₁(x) ∪ cache)
+//                    x = x + mlp(n₂(x))          (SwiGLU: Wdown·(silu(Wgate·h) ⊙ Wup·h);  gpt2: Wdown·gelu(Wup·h + b))
+//   logits = Wout · n_f(x)
+// A prompt goes through in one pass (every product is matrix–matrix); a generated token is a single row (every
+// product is matrix–vector on the quantized blocks). Loading lives in TransformerRuntime+GGUF / +GPT.
+import Foundation
+import Tensor
+import Tokenizers
+
+/// LayerNorm (with `bias`) or RMSNorm (without).
+public struct NormWeights: Sendable {
+    public var weight: [Float]   // (width)
+    public var bias: [Float]?    // (width), LayerNorm only
+}
+
+/// One transformer block's weights; matrices are (out, in).
+public struct RuntimeLayer: Sendable {
+    public var attentionNorm: NormWeights
+    public var wq: WeightMatrix              // (heads·hs, width)
+    public var wk: WeightMatrix              // (kvHeads·hs, width)
+    public var wv: WeightMatrix              // (kvHeads·hs, width)
+    public var wo: WeightMatrix              // (width, heads·hs)
+    public var bq, bk, bv, bo: [Float]?      // gpt2 only
+    public var mlpNorm: NormWeights
+    public var gate: WeightMatrix?           // (hidden, width), SwiGLU only
+    public var up: WeightMatrix              // (hidden, width)
+    public var down: WeightMatrix            // (width, hidden)
+    public var upBias, downBias: [Float]?    // gpt2 only
+}
+
+/// Rotation frequencies of RoPE for one head: feature pair i turns by position · positionScale · inverseFrequency[i].
+public struct RoPEFrequencies: Sendable {
+    /// (headSize/2): θ^(−2i/headSize), divided by the file's `rope_freqs` factor (Llama 3's long-context scaling).
+    public var inverseFrequency: [Double]
+    /// 1, or 1/factor for `rope.scaling.type = linear` (positions squeezed into the trained range).
+    public var positionScale: Double = 1
+
+    public init(headSize: Int, theta: Float, factors: [Float]? = nil, positionScale: Double = 1) {
+        inverseFrequency = (0..<(headSize / 2)).map { i in
+            Foundation.pow(Double(theta), -2 * Double(i) / Double(headSize)) / Double(factors?[i] ?? 1)
+        }
+        self.positionScale = positionScale
+    }
+}
+
+public final class TransformerRuntime: LanguageModel {
+    /// Shape and style (gpt2 / llama). For GGUF files it is read from the `llama.*` metadata.
+    public let config: TransformerConfig
+    public let tokenEmbedding: WeightMatrix      // (vocab, width)
+    public let positionEmbedding: [Float]?       // (context, width), gpt2 only
+    public let layers: [RuntimeLayer]
+    public let finalNorm: NormWeights
+    public let outputHead: WeightMatrix          // (vocab, width): output.weight, or the token embedding when tied
+    public let rope: RoPEFrequencies
+    public let specialTokens: SpecialTokenIDs
+    public let tokenizer: (any Tokenizer)?
+
+    public init(config: TransformerConfig, tokenEmbedding: WeightMatrix, positionEmbedding: [Float]?,
+                layers: [RuntimeLayer], finalNorm: NormWeights, outputHead: WeightMatrix, rope: RoPEFrequencies,
+                specialTokens: SpecialTokenIDs, tokenizer: (any Tokenizer)?) {
+        self.config = config; self.tokenEmbedding = tokenEmbedding; self.positionEmbedding = positionEmbedding
+        self.layers = layers; self.finalNorm = finalNorm; self.outputHead = outputHead; self.rope = rope
+        self.specialTokens = specialTokens; self.tokenizer = tokenizer
+    }
+
+    public var vocabSize: Int { config.vocabSize }
+    public var contextLength: Int { config.contextLength }
+
+    public func makeCache(capacity: Int? = nil) -> KVCache {
+        KVCache(layers: config.layers, capacity: Swift.min(capacity ?? contextLength, contextLength),
+                kvDim: config.kvHeads * config.headSize)
+    }
+
+    public func feed(_ tokens: [Int32], cache: KVCache, allPositions: Bool = false) throws -> [Float] {
+        let (t, p0) = (tokens.count, cache.count)
+        precondition(t > 0, "feed: no tokens")
+        guard p0 + t <= cache.capacity else { throw ModelError.contextOverflow(tokens: p0 + t, context: cache.capacity) }
+        if let bad = tokens.first(where: { $0 < 0 || Int($0) >= vocabSize }) {
+            throw RuntimeError.tokenOutOfRange(id: bad, vocabSize: vocabSize)
+        }
+        let c = config, d = c.width, qDim = c.heads * c.headSize, kvDim = c.kvHeads * c.headSize
+        let a = Activations(tokens: t, width: d, qDim: qDim, kvDim: kvDim, hidden: c.mlpHidden)
+        return try withExtendedLifetime(a) {
+            // x (T, d) = embedding rows (+ learned positions)
+            for (i, id) in tokens.enumerated() {
+                try tokenEmbedding.row(Int(id), into: a.x + i * d)
+                if let positionEmbedding { add(a.x + i * d, positionEmbedding, offset: (p0 + i) * d, d) }
+            }
+            for (l, layer) in layers.enumerated() {
+                // Attention: x += Wo · attend(q, k, v)
+                normalize(a.x, into: a.xn, rows: t, layer.attentionNorm)
+                try project(layer.wq, a.xn, a.q, t, bias: layer.bq)
+                try project(layer.wk, a.xn, a.k, t, bias: layer.bk)
+                try project(layer.wv, a.xn, a.v, t, bias: layer.bv)
+                if c.style == .llama {
+                    rotate(a.q, rows: t, heads: c.heads, firstPosition: p0)
+                    rotate(a.k, rows: t, heads: c.kvHeads, firstPosition: p0)
+                }
+                (cache.keys + cache.offset(layer: l, position: p0)).update(from: a.k, count: t * kvDim)
+                (cache.values + cache.offset(layer: l, position: p0)).update(from: a.v, count: t * kvDim)
+                attend(a.q, cache, layer: l, firstPosition: p0, rows: t, into: a.attention)
+                try project(layer.wo, a.attention, a.out, t, bias: layer.bo)
+                add(a.x, a.out, t * d)
+                // MLP: x += down(…)
+                normalize(a.x, into: a.xn, rows: t, layer.mlpNorm)
+                if let gate = layer.gate {
+                    try project(gate, a.xn, a.gate, t, bias: nil)
+                    try project(layer.up, a.xn, a.hidden, t, bias: nil)
+                    for i in 0..<(t * c.mlpHidden) { a.hidden[i] *= silu(a.gate[i]) }
+                } else {
+                    try project(layer.up, a.xn, a.hidden, t, bias: layer.upBias)
+                    for i in 0..<(t * c.mlpHidden) { a.hidden[i] = gelu(a.hidden[i]) }
+                }
+                try project(layer.down, a.hidden, a.out, t, bias: layer.downBias)
+                add(a.x, a.out, t * d)
+            }
+            cache.advance(by: t)
+            // Only the rows whose logits are wanted go through the final norm and the (large) output head.
+            let first = allPositions ? 0 : t - 1, n = t - first
+            normalize(a.x + first * d, into: a.xn, rows: n, finalNorm)
+            var logits = [Float](repeating: 0, count: n * vocabSize)
+            try logits.withUnsafeMutableBufferPointer { try project(outputHead, a.xn, $0.baseAddress!, n, bias: nil) }
+            return logits
+        }
+    }
+
+    // MARK: the steps of the forward pass, each a few lines
+
+    /// y (rows, out) = x (rows, in) · Wᵀ (+ bias): one matrix–vector product for a single token, else matrix–matrix.
+    func project(_ w: WeightMatrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ rows: Int,
+                 bias: [Float]?) throws {
+        if rows == 1 { try w.matVec(x, y) } else { try w.matMul(x, y, tokens: rows) }
+        if let bias { for r in 0..<rows { add(y + r * w.rows, bias, offset: 0, w.rows) } }
+    }
+
+    /// LayerNorm when the norm has a bias, RMSNorm otherwise, row by row (same formulas as Tensor/Normalization).
+    func normalize(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Int, _ norm: NormWeights) {
+        let d = config.width
+        for r in 0..<rows {
+            let xi = x + r * d, yi = y + r * d
+            let mean = norm.bias == nil ? 0 : Kernels.sum(xi, d) / Float(d)
+            var ss: Float = 0
+            for j in 0..<d { let e = xi[j] - mean; ss += e * e }
+            let rstd = 1 / (ss / Float(d) + config.normEps).squareRoot()
+            for j in 0..<d { yi[j] = (xi[j] - mean) * rstd * norm.weight[j] + (norm.bias?[j] ?? 0) }
+        }
+    }
+
+    /// RoPE on `rows` rows of `heads` heads, row i at position firstPosition + i. Pairs are adjacent features
+    /// (2j, 2j+1): Meta's layout, which GGUF's converter produces by permuting Hugging Face's q/k, and the
+    /// `.interleaved` layout our GPT trains with.
+    func rotate(_ x: UnsafeMutablePointer<Float>, rows: Int, heads: Int, firstPosition: Int) {
+        let hs = config.headSize
+        for r in 0..<rows {
+            let position = Double(firstPosition + r) * rope.positionScale
+            for (j, frequency) in rope.inverseFrequency.enumerated() {
+                let angle = position * frequency
+                let (cos, sin) = (Float(Foundation.cos(angle)), Float(Foundation.sin(angle)))
+                for h in 0..<heads {
+                    let p = x + (r * heads + h) * hs + 2 * j
+                    let (a, b) = (p[0], p[1])
+                    p[0] = a * cos - b * sin
+                    p[1] = a * sin + b * cos
+                }
+            }
+        }
+    }
+
+    /// Causal attention of `rows` queries (positions firstPosition…) over the cached keys and values of `layer`.
+    /// Query head h reads KV head h / (heads / kvHeads) (grouped-query attention). Heads run in parallel.
+    func attend(_ q: UnsafePointer<Float>, _ cache: KVCache, layer: Int, firstPosition: Int, rows: Int,
+                into out: UnsafeMutablePointer<Float>) {
+        let c = config, hs = c.headSize, kvDim = c.kvHeads * hs, group = c.heads / c.kvHeads
+        let scale = 1 / Float(hs).squareRoot()
+        let keys = cache.keys + cache.offset(layer: layer, position: 0)
+        let values = cache.values + cache.offset(layer: layer, position: 0)
+        let span = firstPosition + rows
+        Parallel.chunks(rows * c.heads, grain: Swift.max(1, 65536 / (span * hs))) { range in
+            var scores = [Float](repeating: 0, count: span)
+            for task in range {
+                let (r, h) = (task / c.heads, task % c.heads)
+                let qi = q + (r * c.heads + h) * hs, oi = out + (r * c.heads + h) * hs
+                let kvHead = (h / group) * hs, visible = firstPosition + r + 1
+                for s in 0..<visible { scores[s] = Kernels.dot(qi, keys + s * kvDim + kvHead, hs) * scale }
+                softmax(&scores, visible)
+                for j in 0..<hs { oi[j] = 0 }
+                for s in 0..<visible {
+                    let vs = values + s * kvDim + kvHead, w = scores[s]
+                    for j in 0..<hs { oi[j] += w * vs[j] }
+                }
+            }
+        }
+    }
+
+    func softmax(_ x: inout [Float], _ n: Int) {
+        var m = -Float.infinity
+        for i in 0..<n { m = Swift.max(m, x[i]) }
+        var sum: Float = 0
+        for i in 0..<n { x[i] = Foundation.exp(x[i] - m); sum += x[i] }
+        for i in 0..<n { x[i] /= sum }
+    }
+
+    @inline(__always) func silu(_ x: Float) -> Float { x / (1 + Foundation.exp(-x)) }
+    /// Exact GELU, x·Φ(x), as GPT-2 style models train with here.
+    @inline(__always) func gelu(_ x: Float) -> Float { 0.5 * x * (1 + Foundation.erf(x * 0.70710678118654752)) }
+
+    func add(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int) {
+        for i in 0..<n { y[i] += x[i] }
+    }
+
+    func add(_ y: UnsafeMutablePointer<Float>, _ x: [Float], offset: Int, _ n: Int) {
+        for i in 0..<n { y[i] += x[offset + i] }
+    }
+}
+
+/// The activations of one forward pass over `tokens` rows, freed when the pass ends.
+final class Activations {
+    let x, xn, q, k, v, attention, out, gate, hidden: UnsafeMutablePointer<Float>
+
+    init(tokens t: Int, width d: Int, qDim: Int, kvDim: Int, hidden h: Int) {
+        func buffer(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+            p.initialize(repeating: 0, count: n)
+            return p
+        }
+        x = buffer(t * d)            // (T, d) residual stream
+        xn = buffer(t * d)           // (T, d) normalized
+        q = buffer(t * qDim)         // (T, heads·hs)
+        k = buffer(t * kvDim)        // (T, kvHeads·hs)
+        v = buffer(t * kvDim)        // (T, kvHeads·hs)
+        attention = buffer(t * qDim) // (T, heads·hs)
+        out = buffer(t * d)          // (T, d) a block's output before the residual add
+        gate = buffer(t * h)         // (T, hidden)
+        hidden = buffer(t * h)       // (T, hidden)
+    }
+
+    deinit { for p in [x, xn, q, k, v, attention, out, gate, hidden] { p.deallocate() } }
+}

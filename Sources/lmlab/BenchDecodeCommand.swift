@@ -1,0 +1,63 @@
+// `lmlab bench decode`: inference speed of a model — prompt processing (one batched pass over a prompt, the
+// matrix–matrix path) and generation (one token at a time with the KV cache, the matrix–vector path), in tokens/s,
+// the two figures llama.cpp's llama-bench reports as pp and tg.
+import ArgumentParser
+import Foundation
+import Models
+import Tensor
+
+struct BenchDecode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decode", abstract: "Measure prompt-processing and generation tokens/s of a model (.gguf or .h5).")
+
+    @Option(help: "Model file: a GGUF llama model (.gguf) or an lmlab checkpoint (.h5).") var model: String
+    @Option(help: "Prompt tokens processed in one pass (pp).") var promptTokens = 128
+    @Option(help: "Tokens generated one at a time after the prompt (tg).") var generateTokens = 128
+    @Option(help: "Timed repetitions; the median is reported.") var repeats = 3
+    @Option(help: "Threads for lmlab's kernels.") var threads = Parallel.threads
+    @OptionGroup var output: JSONOption
+
+    func validate() throws {
+        guard promptTokens >= 1, generateTokens >= 1, repeats >= 1, threads >= 1 else {
+            throw ValidationError("--prompt-tokens, --generate-tokens, --repeats and --threads must be at least 1")
+        }
+    }
+
+    struct Report: Encodable {
+        var model: String, threads: Int, promptTokens: Int, generateTokens: Int, repeats: Int
+        var promptTokensPerS: Double, generateTokensPerS: Double, loadSeconds: Double, peakRssMib: Double
+    }
+
+    func run() throws {
+        Parallel.setThreads(threads)
+        try runOrExit {
+            let loadStart = now()
+            let lm = try TransformerRuntime.load(path: model)
+            let loadSeconds = now() - loadStart
+            guard promptTokens + generateTokens <= lm.contextLength else {
+                throw ModelError.contextOverflow(tokens: promptTokens + generateTokens, context: lm.contextLength)
+            }
+            // A fixed pseudo-random prompt: speed does not depend on which ids they are.
+            let prompt = (0..<promptTokens).map { Int32(($0 * 7919 + 13) % lm.vocabSize) }
+            var ppTimes: [Double] = [], tgTimes: [Double] = []
+            for _ in 0..<repeats {
+                let cache = lm.makeCache(capacity: promptTokens + generateTokens)
+                var start = now()
+                var logits = try lm.feed(prompt, cache: cache)
+                ppTimes.append(now() - start)
+                start = now()
+                for _ in 0..<generateTokens { logits = try lm.feed([argmax(logits)], cache: cache) }
+                tgTimes.append(now() - start)
+            }
+            let report = Report(model: model, threads: threads, promptTokens: promptTokens, generateTokens: generateTokens,
+                                repeats: repeats, promptTokensPerS: Double(promptTokens) / median(ppTimes),
+                                generateTokensPerS: Double(generateTokens) / median(tgTimes), loadSeconds: loadSeconds,
+                                peakRssMib: peakResidentMiB())
+            if output.json { try printJSON(report); return }
+            print("lmlab bench decode — \(model), \(threads) thread(s), median of \(repeats)")
+            print(String(format: "prompt processing (pp%d): %.1f tokens/s", promptTokens, report.promptTokensPerS))
+            print(String(format: "generation (tg%d):        %.1f tokens/s", generateTokens, report.generateTokensPerS))
+            print(String(format: "load %.2f s, peak RSS %.0f MiB", loadSeconds, report.peakRssMib))
+        }
+    }
+}
