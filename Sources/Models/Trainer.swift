@@ -8,7 +8,7 @@ import Tensor
 
 public final class Trainer {
     public let model: GPT
-    public let config: TrainingConfig
+    public private(set) var config: TrainingConfig
     public let optimizer: AdamW
     public private(set) var schedule: CosineSchedule
     public var state: TrainingState
@@ -46,8 +46,11 @@ public final class Trainer {
     }
 
     /// Changes the run's length (and so where the cosine schedule ends), e.g. once a time budget is converted
-    /// into steps.
-    public func setTotalSteps(_ steps: Int) { schedule.totalSteps = steps }
+    /// into steps. The training config records it too, so a checkpoint resumes with the same schedule.
+    public func setTotalSteps(_ steps: Int) {
+        schedule.totalSteps = steps
+        config.steps = steps
+    }
 
     /// One optimizer step over `gradientAccumulation` micro-batches.
     public func step() -> StepReport {
