@@ -187,7 +187,7 @@ public final class TransformerRuntime: LanguageModel {
                 let qi = q + (r * c.heads + h) * hs, oi = out + (r * c.heads + h) * hs
                 let kvHead = (h / group) * hs, visible = firstPosition + r + 1
                 for s in 0..<visible { scores[s] = Kernels.dot(qi, keys + s * kvDim + kvHead, hs) * scale }
-                softmax(&scores, visible)
+                scores.withUnsafeMutableBufferPointer { Kernels.softmax($0.baseAddress!, $0.baseAddress!, visible) }
                 for j in 0..<hs { oi[j] = 0 }
                 for s in 0..<visible {
                     let vs = values + s * kvDim + kvHead, w = scores[s]
@@ -197,17 +197,9 @@ public final class TransformerRuntime: LanguageModel {
         }
     }
 
-    func softmax(_ x: inout [Float], _ n: Int) {
-        var m = -Float.infinity
-        for i in 0..<n { m = Swift.max(m, x[i]) }
-        var sum: Float = 0
-        for i in 0..<n { x[i] = Foundation.exp(x[i] - m); sum += x[i] }
-        for i in 0..<n { x[i] /= sum }
-    }
-
-    @inline(__always) func silu(_ x: Float) -> Float { x / (1 + Foundation.exp(-x)) }
-    /// Exact GELU, x·Φ(x), as GPT-2 style models train with here.
-    @inline(__always) func gelu(_ x: Float) -> Float { 0.5 * x * (1 + Foundation.erf(x * 0.70710678118654752)) }
+    /// SiLU and exact GELU (x·Φ(x), as the gpt2-style models train with), shared with the autograd ops.
+    @inline(__always) func silu(_ x: Float) -> Float { x * Activation.sigmoid(x) }
+    @inline(__always) func gelu(_ x: Float) -> Float { Activation.gelu(x) }
 
     func add(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int) {
         for i in 0..<n { y[i] += x[i] }
