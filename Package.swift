@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "GGUF", targets: ["GGUF"]),
         .library(name: "HDF5", targets: ["HDF5"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "Decoding", targets: ["Decoding"]),
+        .library(name: "Chat", targets: ["Chat"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,10 +38,14 @@ let package = Package(
         // Lessons whose commands are run and their output compared (`lmlab lectures check`).
         .target(name: "Lectures"),
         .target(name: "Models", dependencies: ["Tensor", "Tokenizers", "GGUF", "HDF5"]),
+        // Samplers, logits processors, beam search and the generation loop, written once for every LanguageModel.
+        .target(name: "Decoding", dependencies: ["Tensor", "Tokenizers", "Models"]),
+        // Chat messages and the Jinja subset that renders a model's chat template.
+        .target(name: "Chat"),
         .executableTarget(
             name: "lmlab",
             dependencies: [
-                "Tensor", "Tokenizers", "GGUF", "HDF5", "Models", "Lectures",
+                "Tensor", "Tokenizers", "GGUF", "HDF5", "Models", "Decoding", "Chat", "Lectures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -49,5 +55,7 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"]),
         .testTarget(name: "LecturesTests", dependencies: ["Lectures"]),
+        .testTarget(name: "DecodingTests", dependencies: ["Decoding"]),
+        .testTarget(name: "ChatTests", dependencies: ["Chat"]),
     ]
 )
