@@ -3,7 +3,7 @@
 // Transformer Inference"). Keys are stored after RoPE, so a cached key never needs rotating again.
 
 /// Keys and values of positions 0..<count for every layer, float32.
-public final class KVCache {
+public final class KVCache: ModelCache {
     public let layers: Int
     /// Positions the cache can hold; feeding past it is an error (`ModelError.contextOverflow`).
     public let capacity: Int
@@ -37,6 +37,19 @@ public final class KVCache {
     public func truncate(to length: Int) {
         precondition(length >= 0 && length <= count, "KVCache.truncate: \(length) is outside 0...\(count)")
         count = length
+    }
+
+    /// Holds exactly the positions `other` holds: a beam inherits its parent's past without recomputing it.
+    /// Copies count·kvDim floats per layer for keys and values.
+    public func copy(from other: KVCache) {
+        precondition(other !== self, "KVCache.copy: copying a cache onto itself")
+        precondition(layers == other.layers && kvDim == other.kvDim && capacity >= other.count,
+                     "KVCache.copy: (\(other.layers), \(other.count), \(other.kvDim)) does not fit (\(layers), \(capacity), \(kvDim))")
+        for l in 0..<layers {
+            (keys + offset(layer: l, position: 0)).update(from: other.keys + other.offset(layer: l, position: 0), count: other.count * kvDim)
+            (values + offset(layer: l, position: 0)).update(from: other.values + other.offset(layer: l, position: 0), count: other.count * kvDim)
+        }
+        count = other.count
     }
 
     /// Marks `n` more positions as filled, after the runtime wrote all layers' keys and values for them.

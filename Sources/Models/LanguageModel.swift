@@ -6,8 +6,20 @@
 //   while … { logits = try model.feed([next], cache: cache) }     // then one token at a time
 import Tokenizers
 
+/// What a model remembers of the positions it was fed (keys and values), as decoding needs to handle it.
+public protocol ModelCache: AnyObject {
+    /// Positions filled so far.
+    var count: Int { get }
+    /// Most positions it can hold.
+    var capacity: Int { get }
+    /// Forgets positions from `length` on.
+    func truncate(to length: Int)
+    /// Makes this cache hold exactly what `other` holds (beam search moves a beam's past to its children).
+    func copy(from other: Self)
+}
+
 public protocol LanguageModel: AnyObject {
-    associatedtype Cache
+    associatedtype Cache: ModelCache
 
     /// Rows of the logits: ids 0..<vocabSize.
     var vocabSize: Int { get }

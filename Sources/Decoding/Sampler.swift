@@ -1,0 +1,80 @@
+// Sampler: one decoding step's whole chain — processors (logit bias, penalties, an optional grammar) over the full
+// logits, then the cuts in `parameters.samplers` order, then the draw with our own seeded RNG — and the state that
+// carries from step to step. The same Sampler serves every LanguageModel.
+//
+//   var sampler = Sampler(parameters: .llamaCpp, seed: 42)
+//   sampler.prompt(promptIDs)
+//   let next = sampler.sample(logits)       // also records `next` in the penalties / grammar
+import Tensor
+
+public struct Sampler {
+    public let parameters: SamplingParameters
+    /// The seed the RNG started from (reported so a run can be repeated).
+    public let seed: UInt64
+    public var rng: RandomGenerator
+    public var bias: LogitBias
+    public var penalties: Penalties
+    /// A mask such as the JSON grammar, applied right after the logit bias and before any cut, so it always sees
+    /// every token the model could pick (and a cut can never leave only banned tokens); nil = none.
+    public var constraint: (any LogitProcessor)?
+
+    public init(parameters: SamplingParameters, seed: UInt64, constraint: (any LogitProcessor)? = nil) {
+        self.parameters = parameters
+        self.seed = seed
+        self.rng = RandomGenerator(seed: seed)
+        self.bias = LogitBias(parameters.logitBias)
+        self.penalties = Penalties(parameters)
+        self.constraint = constraint
+    }
+
+    public mutating func prompt(_ tokens: [Int32]) {
+        penalties.prompt(tokens)
+        constraint?.prompt(tokens)
+    }
+
+    /// The logits after bias and constraint (and, for greedy, the penalties): what greedy takes the argmax of.
+    public mutating func processed(_ logits: [Float]) -> [Float] {
+        var l = logits
+        if !bias.bias.isEmpty { bias.process(&l) }
+        constraint?.process(&l)
+        if parameters.isGreedy { penalties.process(&l) }
+        return l
+    }
+
+    /// The candidates left after the whole chain, before the draw (for `inspect` and tests).
+    public mutating func candidates(_ logits: [Float]) -> Candidates {
+        var c = Candidates(logits: processed(logits))
+        c.removeBanned()
+        let p = parameters
+        for step in p.samplers {
+            switch step {
+            case .penalties: penalties.apply(to: &c)
+            case .temperature: Samplers.temperature(&c, p.temperature)
+            case .topK: Samplers.topK(&c, p.topK)
+            case .topP: Samplers.topP(&c, p.topP)
+            case .minP: Samplers.minP(&c, p.minP)
+            case .typicalP: Samplers.typicalP(&c, p.typicalP)
+            }
+        }
+        return c
+    }
+
+    /// Chooses the next token and tells the stateful processors.
+    public mutating func sample(_ logits: [Float]) -> Int32 {
+        let next: Int32
+        if parameters.isGreedy {
+            next = Samplers.argmax(processed(logits))
+        } else {
+            let c = candidates(logits)
+            next = Samplers.draw(c, u: rng.nextDouble())
+        }
+        accept(next)
+        return next
+    }
+
+    /// Records a token chosen elsewhere (beam search, forced tokens).
+    public mutating func accept(_ token: Int32) {
+        penalties.didSample(token)
+        constraint?.didSample(token)
+    }
+}
