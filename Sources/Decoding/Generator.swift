@@ -44,6 +44,8 @@ public struct TokenLogprob: Sendable, Equatable {
     /// nil for the very first prompt token (nothing predicts it).
     public var logprob: Double?
     public var top: [(id: Int32, text: String, logprob: Double)]
+    /// 1 + the number of tokens the model found more likely (GLTR's rank); nil for the first prompt token.
+    public var rank: Int?
     /// Character offset of this token in prompt + completion text.
     public var textOffset: Int
 
@@ -142,7 +144,7 @@ public struct Generator<Model: LanguageModel> {
         for (i, id) in prompt.enumerated() {
             var entry: TokenLogprob
             if i == 0 {
-                entry = TokenLogprob(id: id, text: piece(id), logprob: nil, top: [], textOffset: offset)
+                entry = TokenLogprob(id: id, text: piece(id), logprob: nil, top: [], rank: nil, textOffset: offset)
             } else {
                 entry = logprob(of: id, Array(all[((i - 1) * v)..<(i * v)]), top: top, offset: offset)
             }
@@ -154,9 +156,11 @@ public struct Generator<Model: LanguageModel> {
 
     func logprob(of id: Int32, _ logits: [Float], top n: Int, offset: Int) -> TokenLogprob {
         let lp = Samplers.logSoftmax(logits)
-        let best = lp.indices.sorted { lp[$0] != lp[$1] ? lp[$0] > lp[$1] : $0 < $1 }.prefix(n)
-        return TokenLogprob(id: id, text: piece(id), logprob: lp[Int(id)],
-                            top: best.map { (Int32($0), piece(Int32($0)), lp[$0]) }, textOffset: offset)
+        let best = n == 0 ? [] : lp.indices.sorted { lp[$0] != lp[$1] ? lp[$0] > lp[$1] : $0 < $1 }.prefix(n)
+        let mine = lp[Int(id)]
+        return TokenLogprob(id: id, text: piece(id), logprob: mine,
+                            top: best.map { (Int32($0), piece(Int32($0)), lp[$0]) },
+                            rank: 1 + lp.reduce(0) { $1 > mine ? $0 + 1 : $0 }, textOffset: offset)
     }
 
     func piece(_ id: Int32) -> String { String(decoding: tokenizer.bytes(for: id), as: UTF8.self) }

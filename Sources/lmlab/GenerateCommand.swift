@@ -1,8 +1,9 @@
-// `lmlab generate`: continue a prompt with a model (.gguf or lmlab .h5), greedily for now — each step takes the
-// most likely next token. The prompt goes through the model in one batched pass, then one token at a time with the
-// KV cache; text streams to stdout as it is generated (the streaming decoder holds back unfinished UTF-8).
-// `--json` prints one text-completion object shaped like OpenAI's and llama-cpp-python's.
+// `lmlab generate`: continue a prompt with a model (.gguf or lmlab .h5) using any decoding strategy — greedy,
+// sampling through the logits chain, or beam search. The prompt goes through the model in one batched pass, then
+// one token at a time with the KV cache (`--no-kv-cache` recomputes the prefix, for teaching); text streams to
+// stdout as it is generated. `--json` prints one OpenAI / llama-cpp-python text-completion object.
 import ArgumentParser
+import Decoding
 import Foundation
 import Models
 import Tensor
@@ -10,46 +11,57 @@ import Tokenizers
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Generate text from a prompt (greedy decoding).",
-        discussion: "Example: lmlab generate --model checkpoints/SmolLM2-135M-Instruct.Q4_1.gguf --prompt \"The capital of France is\" --max-tokens 32")
+        abstract: "Generate text from a prompt (greedy, sampling or beam search).",
+        discussion: """
+            Examples:
+              lmlab generate --model checkpoints/SmolLM2-135M-Instruct.Q4_1.gguf --prompt "The capital of France is" -n 32 --temperature 0
+              lmlab generate --model checkpoints/tiny.h5 --prompt "The" --preset llama.cpp --seed 1
+              lmlab generate --model M --prompt P --beams 4 --repeat-penalty 1.3 --num-return-sequences 4
+            """)
 
     @Option(help: "Model file: a GGUF llama model (.gguf) or an lmlab checkpoint (.h5).")
     var model: String
     @Option(help: "Text to continue.")
     var prompt: String
-    @Option(name: [.customLong("max-tokens"), .customShort("n")], help: "Most tokens to generate.")
+    @Option(name: [.customLong("max-tokens"), .customShort("n")], help: "Most new tokens.")
     var maxTokens = 128
-    @Option(help: "Sampling temperature; only 0 (greedy) for now.")
-    var temperature: Double = 0
+    @OptionGroup(title: "Sampling") var sampling: SamplingOptions
+    @OptionGroup(title: "Beam search") var beam: BeamOptions
+    @Option(name: .customLong("num-return-sequences"), help: "Continuations to return (sampling: seeds seed, seed+1, …; beams: the best N).")
+    var numReturnSequences = 1
+    @Option(help: "Stop when this text appears (repeatable); it is not printed.")
+    var stop: [String] = []
+    @Option(help: "Per token, the log-probabilities of the N best alternatives (llama-cpp-python's logprobs).")
+    var logprobs: Int?
+    @Flag(help: "Include the prompt (and with --logprobs its log-probabilities) in the output.")
+    var echo = false
+    @Flag(name: .customLong("no-kv-cache"), help: "Recompute the whole prefix at every step instead of using the KV cache.")
+    var noKVCache = false
     @Flag(help: "Parse special tokens written in the prompt (e.g. <|im_start|>) into their ids.")
     var special = false
+    @Flag(help: "Stream text as it is generated (the default for text output; with --json, one chunk object per line).")
+    var stream = false
+    @Flag(help: "Colour each generated token by its rank under the model: top-1 green, top-10 yellow, top-100 red, rest magenta.")
+    var highlight = false
+    @Flag(help: "Print the sampler chain, the seed and timings to stderr.")
+    var verbose = false
     @Option(help: "Threads for lmlab's kernels.")
     var threads = Parallel.threads
     @Flag(help: "Print one JSON text-completion object instead of streaming text.")
     var json = false
 
     func validate() throws {
-        guard temperature == 0 else {
-            throw ValidationError("--temperature \(temperature): only greedy decoding (--temperature 0) exists yet; sampling arrives with the Decoding issue")
+        guard maxTokens >= 1 else { throw ValidationError("--max-tokens \(maxTokens) is invalid: expected an integer ≥ 1") }
+        guard threads >= 1 else { throw ValidationError("--threads \(threads) is invalid: expected an integer ≥ 1") }
+        guard numReturnSequences >= 1 else {
+            throw ValidationError("--num-return-sequences \(numReturnSequences) is invalid: expected an integer ≥ 1")
         }
-        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1 (got \(maxTokens))") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
-    }
-
-    /// The `--json` output (OpenAI / llama-cpp-python text completion).
-    struct Completion: Encodable {
-        struct Choice: Encodable {
-            var text: String, index: Int, finishReason: String, tokenIds: [Int32]
-            enum CodingKeys: String, CodingKey { case text, index, logprobs, finishReason, tokenIds }
-            func encode(to encoder: Encoder) throws {
-                var c = encoder.container(keyedBy: CodingKeys.self)
-                try c.encode(text, forKey: .text); try c.encode(index, forKey: .index)
-                try c.encodeNil(forKey: .logprobs)  // explicit null, as OpenAI prints it
-                try c.encode(finishReason, forKey: .finishReason); try c.encode(tokenIds, forKey: .tokenIds)
-            }
+        if beam.beams > 1, numReturnSequences > beam.beams {
+            throw ValidationError("--num-return-sequences \(numReturnSequences) is invalid with --beams \(beam.beams): expected at most the number of beams")
         }
-        struct Usage: Encodable { var promptTokens: Int, completionTokens: Int, totalTokens: Int }
-        var id: String, object = "text_completion", created: Int, model: String, choices: [Choice], usage: Usage
+        if let logprobs, !(0...100).contains(logprobs) {
+            throw ValidationError("--logprobs \(logprobs) is invalid: expected an integer in 0...100")
+        }
     }
 
     func run() throws {
@@ -58,49 +70,123 @@ struct Generate: ParsableCommand {
             let lm = try TransformerRuntime.load(path: model)
             guard let tokenizer = lm.tokenizer else { throw RuntimeError.noTokenizer(file: model) }
             let promptIDs = tokenizer.encode(prompt, addSpecial: true, parseSpecial: special)
-            guard promptIDs.count <= lm.contextLength else {
+            guard promptIDs.count < lm.contextLength else {
                 throw RuntimeError.promptTooLong(tokens: promptIDs.count, context: lm.contextLength)
             }
-            let stops = Set([lm.specialTokens.eos, lm.specialTokens.eot].compactMap { $0 })
-            let cache = lm.makeCache(capacity: min(lm.contextLength, promptIDs.count + maxTokens))
-            var decoder = StreamingDecoder(tokenizer: tokenizer)
-            var generated: [Int32] = [], text = "", finish = "length"
-            var logits = try lm.feed(promptIDs, cache: cache)
-            while generated.count < maxTokens {
-                let next = argmax(logits)
-                if stops.contains(next) { finish = "stop"; break }
-                generated.append(next)
-                emit(decoder.push(next), into: &text)
-                if generated.count == maxTokens { break }
-                if cache.count == lm.contextLength {
-                    FileHandle.standardError.write(Data("\nlmlab: context of \(lm.contextLength) tokens is full; stopping\n".utf8))
-                    break
-                }
-                logits = try lm.feed([next], cache: cache)
-            }
-            emit(decoder.finish(), into: &text)
-            if json {
-                try printJSON(Completion(
-                    id: "cmpl-\(UUID().uuidString.lowercased())", created: Int(Date().timeIntervalSince1970),
-                    model: model, choices: [.init(text: text, index: 0, finishReason: finish, tokenIds: generated)],
-                    usage: .init(promptTokens: promptIDs.count, completionTokens: generated.count,
-                                 totalTokens: promptIDs.count + generated.count)))
+            if beam.beams > 1 {
+                try runBeams(lm, tokenizer, promptIDs)
             } else {
-                print("")
+                try runSampling(lm, tokenizer, promptIDs)
             }
         }
     }
 
-    /// Streams `piece` to stdout (text mode) and keeps it for the JSON object.
-    func emit(_ piece: String, into text: inout String) {
-        text += piece
-        if !json, !piece.isEmpty { print(piece, terminator: ""); fflush(nil) }
+    func runSampling(_ lm: TransformerRuntime, _ tokenizer: any Tokenizer, _ promptIDs: [Int32]) throws {
+        let params = try sampling.parameters()
+        let seed = sampling.resolvedSeed()
+        var options = GenerationOptions()
+        options.maxTokens = maxTokens
+        options.stop = stop
+        options.useKVCache = !noKVCache
+        options.logprobs = logprobs ?? (highlight ? 0 : nil)
+        options.echo = echo
+        if verbose {
+            log("sampler: \(params.chainDescription)")
+            if !params.isGreedy { log("seed: \(seed)") }
+        }
+        let generator = Generator(model: lm, tokenizer: tokenizer)
+        var choices: [Completion.Choice] = [], completionTokens = 0
+        for index in 0..<numReturnSequences {
+            var sampler = Sampler(parameters: params, seed: seed &+ UInt64(index))
+            if numReturnSequences > 1, !json { print("--- \(index)") }
+            let streaming = !json && !highlight
+            if streaming, echo { print(prompt, terminator: "") }
+            let g = try generator.run(prompt: promptIDs, sampler: &sampler, options: options) { piece in
+                if streaming { print(piece, terminator: ""); fflush(nil) }
+                if json && stream { try? printJSON(Chunk(index: index, text: piece, finishReason: nil)) }
+            }
+            if highlight, !json { print(Highlight.render(g.logprobs.suffix(g.tokens.count)), terminator: "") }
+            if !json { print("") }
+            if g.finishReason == .contextFull { log("the context of \(lm.contextLength) tokens is full; stopped") }
+            if verbose {
+                log(String(format: "prompt %d tokens in %.2f s; %d tokens in %.2f s (%.1f tokens/s)", promptIDs.count,
+                           g.promptSeconds, g.tokens.count, g.generationSeconds,
+                           Double(g.tokens.count) / max(g.generationSeconds, 1e-9)))
+            }
+            completionTokens += g.tokens.count
+            let logprobObject = logprobs == nil ? nil : Completion.Logprobs(g.logprobs)
+            choices.append(.init(text: (echo ? prompt : "") + g.text, index: index, logprobs: logprobObject,
+                                 finishReason: g.finishReason.openAI, tokenIds: g.tokens))
+            if json && stream { try printJSON(Chunk(index: index, text: "", finishReason: g.finishReason.openAI)) }
+        }
+        if json && !stream {
+            try printJSON(Completion(model: model, choices: choices, usage: usage(promptIDs.count, completionTokens),
+                                     seed: params.isGreedy ? nil : seed))
+        } else if !json, !params.isGreedy, sampling.seed == nil {
+            log("seed \(seed) (repeat this run with --seed \(seed))")
+        }
+    }
+
+    func runBeams(_ lm: TransformerRuntime, _ tokenizer: any Tokenizer, _ promptIDs: [Int32]) throws {
+        let params = try sampling.parameters()
+        let beamParams = beam.parameters(repetitionPenalty: params.repetitionPenalty, returnSequences: numReturnSequences)
+        if verbose {
+            log("beam search: \(beamParams.numBeams) beams, length penalty \(beamParams.lengthPenalty), early stopping \(beamParams.earlyStopping.rawValue)")
+        }
+        let start = now()
+        let hyps = try BeamSearch(model: lm, parameters: beamParams)
+            .run(prompt: promptIDs, maxTokens: maxTokens, useKVCache: !noKVCache)
+        if verbose { log(String(format: "%.2f s", now() - start)) }
+        let eos = Set([lm.specialTokens.eos, lm.specialTokens.eot].compactMap { $0 })
+        var choices: [Completion.Choice] = []
+        for (i, h) in hyps.enumerated() {
+            let tokens = h.tokens.filter { !eos.contains($0) }
+            let text = applyStops(tokenizer.decode(tokens))
+            choices.append(.init(text: (echo ? prompt : "") + text, index: i, logprobs: nil,
+                                 finishReason: h.endedWithEOS || text.count < tokenizer.decode(tokens).count ? "stop" : "length",
+                                 tokenIds: tokens, score: h.score))
+        }
+        if json {
+            try printJSON(Completion(model: model, choices: choices,
+                                     usage: usage(promptIDs.count, choices.map(\.tokenIds.count).reduce(0, +)), seed: nil))
+            return
+        }
+        for c in choices {
+            if choices.count > 1 { print(String(format: "--- %d (score %.4f)", c.index, c.score ?? 0)) }
+            print(c.text)
+        }
+    }
+
+    /// Cuts text before the first stop string (beam hypotheses are whole before they are printed).
+    func applyStops(_ text: String) -> String {
+        guard let cut = stop.filter({ !$0.isEmpty }).compactMap({ text.range(of: $0)?.lowerBound }).min() else { return text }
+        return String(text[..<cut])
+    }
+
+    func usage(_ prompt: Int, _ completion: Int) -> Completion.Usage {
+        .init(promptTokens: prompt, completionTokens: completion, totalTokens: prompt + completion)
+    }
+
+    func log(_ line: String) { FileHandle.standardError.write(Data("lmlab: \(line)\n".utf8)) }
+
+    /// One `--json --stream` line (OpenAI's streamed completion chunk).
+    struct Chunk: Encodable {
+        var object = "text_completion.chunk"
+        var choices: [Choice]
+        init(index: Int, text: String, finishReason: String?) {
+            choices = [Choice(text: text, index: index, finishReason: finishReason)]
+        }
+        struct Choice: Encodable {
+            var text: String, index: Int, finishReason: String?
+            enum CodingKeys: String, CodingKey { case text, index, finishReason }
+            func encode(to encoder: Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(text, forKey: .text); try c.encode(index, forKey: .index)
+                try c.encode(finishReason, forKey: .finishReason)
+            }
+        }
     }
 }
 
 /// The id with the largest logit (the first of equals).
-func argmax(_ logits: [Float]) -> Int32 {
-    var best = 0
-    for i in logits.indices where logits[i] > logits[best] { best = i }
-    return Int32(best)
-}
+func argmax(_ logits: [Float]) -> Int32 { Samplers.argmax(logits) }

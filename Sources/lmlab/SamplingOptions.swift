@@ -1,0 +1,120 @@
+// The sampling and beam-search flags shared by `generate`, `compare`, `chat` and `inspect`, named as llama.cpp,
+// OpenAI and Hugging Face name them. Every flag is optional: unset flags keep the preset's value (or
+// SamplingParameters' documented default), so `--preset llama.cpp --top-k 10` changes exactly one thing.
+import ArgumentParser
+import Decoding
+import Foundation
+
+struct SamplingOptions: ParsableArguments {
+    @Option(help: "Start from a preset: hf, llama.cpp or greedy (default: lmlab's, every cut off, temperature 1).")
+    var preset: String?
+    @Option(help: "Temperature; 0 (or below) is greedy. Default 1.")
+    var temperature: Float?
+    @Option(name: .customLong("top-k"), help: "Keep the k most likely tokens; 0 = off (default).")
+    var topK: Int?
+    @Option(name: .customLong("top-p"), help: "Nucleus: keep the most likely tokens up to this mass, in (0, 1]; 1 = off (default).")
+    var topP: Float?
+    @Option(name: .customLong("min-p"), help: "Keep tokens with p ≥ min-p · p_max, in [0, 1]; 0 = off (default).")
+    var minP: Float?
+    @Option(name: .customLong("typical-p"), help: "Locally typical sampling mass, in (0, 1]; 1 = off (default).")
+    var typicalP: Float?
+    @Option(name: .customLong("repeat-penalty"), help: "CTRL repetition penalty (> 0); 1 = off (default).")
+    var repeatPenalty: Float?
+    @Option(name: .customLong("repeat-last-n"), help: "Tokens the penalties look back over (prompt included); -1 = all. Default 64.")
+    var repeatLastN: Int?
+    @Option(name: .customLong("frequency-penalty"), help: "OpenAI frequency penalty, in [-2, 2]; 0 = off (default).")
+    var frequencyPenalty: Float?
+    @Option(name: .customLong("presence-penalty"), help: "OpenAI presence penalty, in [-2, 2]; 0 = off (default).")
+    var presencePenalty: Float?
+    @Option(name: .customLong("penalty-mode"), help: "How frequency/presence penalties apply: additive (OpenAI, default), temperature (the lecture's per-token temperature), temperature-unshifted (its pitfall).")
+    var penaltyMode: String?
+    @Option(name: .customLong("logit-bias"), help: "ID=BIAS added to a token's logit (repeatable), e.g. --logit-bias 198=-100.")
+    var logitBias: [String] = []
+    @Option(help: "Order of the chain, comma-separated from: penalties, temperature, top-k, top-p, min-p, typical-p.")
+    var samplers: String?
+    @Option(help: "Seed of the sampler's RNG; without it a random seed is drawn and reported.")
+    var seed: UInt64?
+
+    func validate() throws { _ = try parameters() }
+
+    /// The parameters these flags describe, or a ValidationError naming the flag and its valid range.
+    func parameters() throws -> SamplingParameters {
+        var p = SamplingParameters()
+        if let preset {
+            guard let base = SamplingParameters.presets[preset] else {
+                throw ValidationError(DecodingError.unknownPreset(name: preset).description)
+            }
+            p = base
+        }
+        func check(_ ok: Bool, _ flag: String, _ value: Any, _ valid: String) throws {
+            if !ok { throw ValidationError("\(flag) \(value) is invalid: expected \(valid)") }
+        }
+        if let temperature { try check(temperature.isFinite, "--temperature", temperature, "a number (≤ 0 is greedy)"); p.temperature = temperature }
+        if let topK { try check(topK >= 0, "--top-k", topK, "an integer ≥ 0 (0 = off)"); p.topK = topK }
+        if let topP { try check(topP > 0 && topP <= 1, "--top-p", topP, "a value in (0, 1]"); p.topP = topP }
+        if let minP { try check(minP >= 0 && minP <= 1, "--min-p", minP, "a value in [0, 1]"); p.minP = minP }
+        if let typicalP { try check(typicalP > 0 && typicalP <= 1, "--typical-p", typicalP, "a value in (0, 1]"); p.typicalP = typicalP }
+        if let repeatPenalty { try check(repeatPenalty > 0, "--repeat-penalty", repeatPenalty, "a value > 0 (1 = off)"); p.repetitionPenalty = repeatPenalty }
+        if let repeatLastN { try check(repeatLastN >= -1, "--repeat-last-n", repeatLastN, "an integer ≥ -1 (-1 = all)"); p.penaltyLastN = repeatLastN }
+        if let frequencyPenalty { try check(abs(frequencyPenalty) <= 2, "--frequency-penalty", frequencyPenalty, "a value in [-2, 2]"); p.frequencyPenalty = frequencyPenalty }
+        if let presencePenalty { try check(abs(presencePenalty) <= 2, "--presence-penalty", presencePenalty, "a value in [-2, 2]"); p.presencePenalty = presencePenalty }
+        if let penaltyMode {
+            guard let mode = PenaltyMode(rawValue: penaltyMode) else {
+                throw ValidationError("--penalty-mode \(penaltyMode) is invalid: expected \(PenaltyMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            p.penaltyMode = mode
+        }
+        for entry in logitBias {
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let id = Int32(parts[0]), id >= 0, let bias = Float(parts[1]) else {
+                throw ValidationError("--logit-bias \(entry) is invalid: expected ID=BIAS, e.g. 198=-100")
+            }
+            p.logitBias[id] = bias
+        }
+        if let samplers {
+            p.samplers = try samplers.split(separator: ",").map { name in
+                guard let step = SamplerStep(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError(DecodingError.unknownSampler(name: String(name)).description)
+                }
+                return step
+            }
+        }
+        return p
+    }
+
+    /// `--seed`, or a fresh random one (reported by the caller).
+    func resolvedSeed() -> UInt64 { seed ?? UInt64.random(in: 0...UInt64(UInt32.max)) }
+}
+
+struct BeamOptions: ParsableArguments {
+    @Option(help: "Beam search with N beams (1 = no beam search, default).")
+    var beams = 1
+    @Option(name: .customLong("length-penalty"), help: "Beam score = Σ log p / length^this (> 0 favours longer). Default 1.")
+    var lengthPenalty: Float = 1
+    @Option(name: .customLong("early-stopping"), help: "When beam search stops: heuristic (HF False, default), always (HF True), never.")
+    var earlyStopping = EarlyStopping.heuristic.rawValue
+    @Option(name: .customLong("no-repeat-ngram-size"), help: "Never repeat an n-gram of this size (prompt included); 0 = off.")
+    var noRepeatNgramSize = 0
+
+    func validate() throws {
+        guard beams >= 1 else { throw ValidationError("--beams \(beams) is invalid: expected an integer ≥ 1") }
+        guard lengthPenalty.isFinite else { throw ValidationError("--length-penalty \(lengthPenalty) is invalid: expected a number") }
+        guard EarlyStopping(rawValue: earlyStopping) != nil else {
+            throw ValidationError("--early-stopping \(earlyStopping) is invalid: expected heuristic, always or never")
+        }
+        guard noRepeatNgramSize >= 0 else {
+            throw ValidationError("--no-repeat-ngram-size \(noRepeatNgramSize) is invalid: expected an integer ≥ 0")
+        }
+    }
+
+    func parameters(repetitionPenalty: Float, returnSequences: Int) -> BeamSearchParameters {
+        var p = BeamSearchParameters()
+        p.numBeams = beams
+        p.lengthPenalty = lengthPenalty
+        p.earlyStopping = EarlyStopping(rawValue: earlyStopping) ?? .heuristic
+        p.noRepeatNgramSize = noRepeatNgramSize
+        p.repetitionPenalty = repetitionPenalty
+        p.numReturnSequences = returnSequences
+        return p
+    }
+}
