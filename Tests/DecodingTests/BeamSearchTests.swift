@@ -155,3 +155,27 @@ final class GeneratorTests: XCTestCase {
         XCTAssertEqual(g.logprobs.map(\.textOffset), [0, 1, 2, 3])
     }
 }
+
+final class ScoringTests: XCTestCase {
+    /// A bigram model's log p(t_i | t_{<i}) depends only on t_{i−1}, so every window protocol must give each token
+    /// the score the whole-sequence pass gives it.
+    func testSlidingWindowsScoreEveryTokenOnceWithTheSameValue() throws {
+        let rows: [[Float]] = (0..<5).map { r in (0..<5).map { c in Float((r * 7 + c * 3) % 5) * 0.5 } }
+        let m = ToyModel(table: rows, alphabet: "abcde", contextLength: 64)
+        let tokens: [Int32] = [0, 3, 1, 4, 4, 2, 0, 1, 3, 2, 2, 4, 0]
+        let full = try Scoring.score(m, tokens)
+        XCTAssertEqual(full.count, tokens.count - 1)
+        for (context, stride) in [(4, 2), (5, 4), (3, 1), (13, 4)] {
+            let sliding = try Scoring.sliding(m, tokens, context: context, stride: stride)
+            XCTAssertEqual(sliding.map(\.id), full.map(\.id), "context \(context), stride \(stride)")
+            for (a, b) in zip(sliding, full) { XCTAssertEqual(a.logprob, b.logprob, accuracy: 1e-12) }
+        }
+        // llama.cpp: 13 tokens → 3 chunks of 4, each scoring positions 3 (context/2 + 1 … context − 1).
+        let chunks = try Scoring.llamaCpp(m, tokens, context: 4)
+        XCTAssertEqual(chunks.map(\.id), [4, 1, 4])
+        // Hand check of one score: row of 'a' (0) is [0, 1.5, 0.5, 2, 1]·… → p(d | a) = e^2 / Σ e^row.
+        let row = rows[0].map(Double.init), z = row.map { Foundation.exp($0) }.reduce(0, +)
+        XCTAssertEqual(full[0].logprob, row[3] - Foundation.log(z), accuracy: 1e-6)
+        XCTAssertEqual(full[0].rank, 1 + row.filter { $0 > row[3] }.count)
+    }
+}
