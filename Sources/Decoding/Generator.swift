@@ -49,6 +49,12 @@ public struct TokenLogprob: Sendable, Equatable {
     /// Character offset of this token in prompt + completion text.
     public var textOffset: Int
 
+    public init(id: Int32, text: String, logprob: Double?, top: [(id: Int32, text: String, logprob: Double)], rank: Int?,
+                textOffset: Int) {
+        self.id = id; self.text = text; self.logprob = logprob; self.top = top; self.rank = rank
+        self.textOffset = textOffset
+    }
+
     public static func == (a: TokenLogprob, b: TokenLogprob) -> Bool {
         a.id == b.id && a.text == b.text && a.logprob == b.logprob && a.textOffset == b.textOffset
             && a.top.map(\.id) == b.top.map(\.id) && a.top.map(\.logprob) == b.top.map(\.logprob)

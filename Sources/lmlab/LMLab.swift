@@ -16,6 +16,10 @@ struct LMLab: ParsableCommand {
             Info.self,
             Lectures.self,
             Generate.self,
+            Inspect.self,
+            Compare.self,
+            Perplexity.self,
+            Score.self,
         ])
 }
 

@@ -1,0 +1,98 @@
+// `lmlab inspect`: the next-token distribution after a prompt — the table (id, piece, probability, cumulative) and
+// a bar chart, at one or several temperatures side by side, so sharpening (T < 1) and flattening (T > 1) are seen.
+// p_i(T) = softmax(l / T)_i over the model's raw logits.
+import ArgumentParser
+import Decoding
+import Foundation
+import Models
+import Tensor
+import Tokenizers
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the next-token distribution after a prompt (table, bar chart, optional SVG).",
+        discussion: "Example: lmlab inspect --model checkpoints/SmolLM2-135M-Instruct.Q4_1.gguf --prompt \"The quick brown fox\" --temperature 0.1,0.8,2")
+
+    @Option(help: "Model file (.gguf or .h5).") var model: String
+    @Option(help: "Text whose next token is shown.") var prompt: String
+    @Option(help: "Rows shown (the most likely tokens at the first temperature).") var top = 10
+    @Option(help: "Temperatures, comma-separated (each > 0).") var temperature = "1"
+    @Option(help: "Write the bar chart as an SVG image to this file.") var svg: String?
+    @Flag(help: "Parse special tokens written in the prompt.") var special = false
+    @Option(help: "Threads for lmlab's kernels.") var threads = Parallel.threads
+    @Flag(help: "Print one JSON object instead of text.") var json = false
+
+    func temperatures() throws -> [Double] {
+        try temperature.split(separator: ",").map { s in
+            guard let t = Double(s.trimmingCharacters(in: .whitespaces)), t > 0, t.isFinite else {
+                throw ValidationError("--temperature \(s) is invalid: expected numbers > 0, comma-separated (e.g. 0.1,0.8,2)")
+            }
+            return t
+        }
+    }
+
+    func validate() throws {
+        guard top >= 1 else { throw ValidationError("--top \(top) is invalid: expected an integer ≥ 1") }
+        guard threads >= 1 else { throw ValidationError("--threads \(threads) is invalid: expected an integer ≥ 1") }
+        _ = try temperatures()
+    }
+
+    struct Row: Encodable { var rank: Int, id: Int32, piece: String, logit: Float, probabilities: [Double], cumulative: [Double] }
+    struct Report: Encodable { var model: String, prompt: String, promptTokens: [Int32], temperatures: [Double], entropy: [Double], rows: [Row] }
+
+    func run() throws {
+        Parallel.setThreads(threads)
+        try runOrExit {
+            let lm = try TransformerRuntime.load(path: model)
+            guard let tokenizer = lm.tokenizer else { throw RuntimeError.noTokenizer(file: model) }
+            let ids = tokenizer.encode(prompt, addSpecial: true, parseSpecial: special)
+            guard ids.count <= lm.contextLength else { throw RuntimeError.promptTooLong(tokens: ids.count, context: lm.contextLength) }
+            let logits = try lm.feed(ids, cache: lm.makeCache(capacity: ids.count))
+            let temps = try temperatures()
+            let dists = temps.map { t in Samplers.logSoftmax(logits.map { Float(Double($0) / t) }).map { Foundation.exp($0) } }
+            let order = logits.indices.sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }.prefix(top)
+            var cumulative = [Double](repeating: 0, count: temps.count)
+            let rows = order.enumerated().map { rank, i -> Row in
+                for k in temps.indices { cumulative[k] += dists[k][i] }
+                return Row(rank: rank + 1, id: Int32(i), piece: printable(tokenizer, Int32(i)), logit: logits[i],
+                           probabilities: dists.map { $0[i] }, cumulative: cumulative)
+            }
+            let entropy = dists.map { d in -d.reduce(0) { $1 > 0 ? $0 + $1 * Foundation.log($1) : $0 } }
+            let report = Report(model: model, prompt: prompt, promptTokens: ids, temperatures: temps, entropy: entropy, rows: rows)
+            if let svg { try BarChartSVG.write(report, to: svg) }
+            if json { try printJSON(report); return }
+            print(table(report))
+            if let svg { print("bar chart written to \(svg)") }
+        }
+    }
+
+    /// The piece as text, with whitespace made visible (a leading space matters in BPE).
+    func printable(_ tokenizer: any Tokenizer, _ id: Int32) -> String {
+        String(decoding: tokenizer.bytes(for: id), as: UTF8.self)
+            .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\t", with: "\\t")
+    }
+
+    func table(_ r: Report) -> String {
+        let width = 30
+        var lines = ["next token after \"\(r.prompt)\" (\(r.promptTokens.count) prompt tokens)"]
+        let tHeader = r.temperatures.map { String(format: "p(T=%g)  cum   ", $0) }.joined()
+        lines.append("rank  id      piece             " + tHeader + "bar (T=\(r.temperatures.map { String(format: "%g", $0) }.joined(separator: " / ")))")
+        for row in r.rows {
+            let piece = "\"" + row.piece + "\""
+            var line = String(format: "%4d  %-6d  ", row.rank, row.id) + piece.padding(toLength: 16, withPad: " ", startingAt: 0) + "  "
+            for k in r.temperatures.indices { line += String(format: "%6.4f  %5.3f  ", row.probabilities[k], row.cumulative[k]) }
+            line += r.temperatures.indices.map { k in bar(row.probabilities[k], width: width / r.temperatures.count + 4) }.joined(separator: " │ ")
+            lines.append(line)
+        }
+        lines.append("entropy (nats): " + zip(r.temperatures, r.entropy).map { String(format: "T=%g %.3f", $0, $1) }.joined(separator: ", "))
+        return lines.joined(separator: "\n")
+    }
+
+    /// A bar of eighth-blocks, full width = probability 1.
+    func bar(_ p: Double, width: Int) -> String {
+        let eighths = Int((p * Double(width * 8)).rounded())
+        let blocks = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
+        let s = String(repeating: "█", count: eighths / 8) + blocks[eighths % 8]
+        return s.padding(toLength: width, withPad: " ", startingAt: 0)
+    }
+}
