@@ -62,6 +62,26 @@ public enum Lesson {
         return result
     }
 
+    /// The lesson with the ```output block of the command whose ```sh check fence is on `line` (1-based) replaced by
+    /// `actual` — how `lmlab lectures check --update` records a new or changed output. A "~ " line of the old block
+    /// keeps its marker when the new line at the same place has the same shape.
+    public static func replacingOutput(in markdown: String, commandLine line: Int, with actual: [String]) -> String {
+        var lines = markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var j = line   // first line after the ```sh check fence
+        while j < lines.count && lines[j].trimmingCharacters(in: .whitespaces) != "```" { j += 1 }
+        j += 1
+        while j < lines.count && lines[j].trimmingCharacters(in: .whitespaces) != "```output" { j += 1 }
+        guard j < lines.count else { return markdown }
+        var end = j + 1
+        while end < lines.count && lines[end].trimmingCharacters(in: .whitespaces) != "```" { end += 1 }
+        let old = Array(lines[(j + 1)..<end])
+        let new = actual.enumerated().map { k, a -> String in
+            k < old.count && old[k].hasPrefix("~ ") && shape(String(old[k].dropFirst(2))) == shape(a) ? "~ " + a : a
+        }
+        lines.replaceSubrange((j + 1)..<end, with: new)
+        return lines.joined(separator: "\n")
+    }
+
     /// "#" for every number, so "12.5 ms, 3 steps" and "9.1 ms, 3 steps" have the same shape.
     public static func shape(_ line: String) -> String {
         var out = "", inNumber = false

@@ -14,6 +14,8 @@ struct LecturesCheck: ParsableCommand {
         commandName: "check", abstract: "Run each lesson's checked commands and compare their output.")
 
     @Argument(help: "Lesson files (default: every lectures/*.md but the README).") var files: [String] = []
+    @Flag(help: "Write each failing command's actual output into its lesson (to record a new or changed lesson; review the diff).")
+    var update = false
     @OptionGroup var output: JSONOption
 
     struct Result: Encodable { var file: String, line: Int, command: String, passed: Bool, problem: String?, seconds: Double }
@@ -28,6 +30,7 @@ struct LecturesCheck: ParsableCommand {
                 throw ValidationError("\(file): cannot read the lesson")
             }
             let commands = try runOrExit { try Lesson.commands(in: String(decoding: data, as: UTF8.self), file: file) }
+            var recorded: [(line: Int, output: [String])] = []
             for c in commands {
                 let start = now()
                 let (status, stdout, stderr) = try Self.shell(c.command, path: binDir)
@@ -37,12 +40,20 @@ struct LecturesCheck: ParsableCommand {
                 if status != 0 {
                     problem = "exit code \(status)" + (stderr.isEmpty ? "" : ": " + stderr.split(separator: "\n").suffix(2).joined(separator: " / "))
                 }
+                if update, problem != nil, status == 0 { recorded.append((c.line, lines)) }
                 results.append(Result(file: file, line: c.line, command: c.command, passed: problem == nil, problem: problem,
                                       seconds: now() - start))
                 if !output.json {
                     print(String(format: "%@ %@:%d  %@  (%.1f s)", problem == nil ? "ok  " : "FAIL", file, c.line, c.command, now() - start))
                     if let problem { print("       \(problem)") }
                 }
+            }
+            if !recorded.isEmpty {
+                // Bottom-up, so earlier commands' line numbers stay valid.
+                var markdown = String(decoding: data, as: UTF8.self)
+                for r in recorded.reversed() { markdown = Lesson.replacingOutput(in: markdown, commandLine: r.line, with: r.output) }
+                try Data(markdown.utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+                if !output.json { print("recorded \(recorded.count) output block(s) in \(file)") }
             }
         }
         let failed = results.filter { !$0.passed }.count

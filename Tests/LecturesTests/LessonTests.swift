@@ -64,3 +64,27 @@ final class LessonTests: XCTestCase {
         }
     }
 }
+
+final class LessonUpdateTests: XCTestCase {
+    func testReplacingOutputKeepsShapeMarkersAndOtherBlocks() {
+        let md = """
+            Intro
+            ```sh check
+            lmlab a
+            ```
+            ```output
+            old
+            ~ took 1.5 s
+            ```
+            ```sh check
+            lmlab b
+            ```
+            ```output
+            keep
+            ```
+            """
+        let updated = Lesson.replacingOutput(in: md, commandLine: 2, with: ["new", "took 2.25 s", "extra"])
+        let commands = try! Lesson.commands(in: updated)
+        XCTAssertEqual(commands.map(\.expected), [["new", "~ took 2.25 s", "extra"], ["keep"]])
+    }
+}
