@@ -1,5 +1,6 @@
 // The `lmlab` command line: one subcommand per verb (swift-argument-parser).
 import ArgumentParser
+import Foundation
 
 @main
 struct LMLab: ParsableCommand {
@@ -21,6 +22,24 @@ struct LMLab: ParsableCommand {
             Perplexity.self,
             Score.self,
         ])
+
+    /// Like ArgumentParser's default, except that a wrong flag or value prints one line ("lmlab: …", naming the flag
+    /// and what is valid) instead of the error plus the usage text; `--help` still prints the help.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is CleanExit {
+                print(fullMessage(for: error))
+            } else {
+                let message = self.message(for: error)
+                if !message.isEmpty { FileHandle.standardError.write(Data("lmlab: \(message)\n".utf8)) }
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
 }
 
 /// `lmlab bench …`: benchmarks that print figures (and one JSON object with `--json`).
