@@ -16,6 +16,7 @@ struct LMLab: ParsableCommand {
             Info.self,
             Lectures.self,
             Generate.self,
+            TemplateCommand.self,
         ])
 }
 
