@@ -157,6 +157,9 @@ SNIPPETS = [
      "[{{ text.split('</think>')[-1].lstrip('\\n') }}]", {"text": "<think>\nhmm\n</think>\n\nHello!"}),
     ("dict methods", "{{ d.get('a') }} {{ d.get('z', 'none') }} {{ d.keys() | list }} {{ d.values() | list }}", {"d": {"a": 1, "b": 2}}),
     ("range", "{% for i in range(3) %}{{ i }}{% endfor %} {{ range(1, 10, 3) | list }}", {}),
+    ("macro", "{% macro tag(name, body='-') %}<{{ name }}>{{ body }}</{{ name }}>{% endmacro %}\n"
+     "{{ tag('a') }}{{ tag('b', 'x') }}{{ tag(body='y', name='c') }}{{ top }}", {"top": "!"}),
+    ("loop cycle", "{% for x in [1, 2, 3] %}{{ loop.cycle('odd', 'even') }} {% endfor %}", {}),
 ]
 
 

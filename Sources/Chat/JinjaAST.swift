@@ -54,6 +54,8 @@ indirect enum JinjaNode: Sendable {
     case setAttribute(object: String, attribute: String, value: JinjaExpr, offset: Int)
     /// `set name` … `endset`: the rendered body becomes a string.
     case setBlock(name: String, body: [JinjaNode])
+    /// `macro name(a, b=default)` … `endmacro`: defines a function that renders the body to a string.
+    case macro(name: String, parameters: [(name: String, defaultValue: JinjaExpr?)], body: [JinjaNode], offset: Int)
     case breakLoop(offset: Int)
     case continueLoop(offset: Int)
 }

@@ -57,6 +57,8 @@ final class JinjaInterpreter {
             let rendered = output
             output = saved
             scopes[scopes.count - 1][name] = .string(rendered)
+        case let .macro(name, parameters, body, offset):
+            scopes[scopes.count - 1][name] = .function(macro(name, parameters, body, offset: offset))
         case .breakLoop: return .breakLoop
         case .continueLoop: return .continueLoop
         }
@@ -88,12 +90,38 @@ final class JinjaInterpreter {
             loop["depth0"] = .int(0)
             loop["previtem"] = i > 0 ? items[i - 1] : .undefined("loop.previtem")
             loop["nextitem"] = i + 1 < items.count ? items[i + 1] : .undefined("loop.nextitem")
+            loop["cycle"] = .function(JinjaFunction(name: "loop.cycle") { args, _ in
+                args.isEmpty ? .undefined("loop.cycle()") : args[i % args.count]
+            })
             scopes.append(["loop": .dict(loop)])
             defer { scopes.removeLast() }
             try assign(targets, item, offset: offset)
             if try execute(body) == .breakLoop { break }
         }
         return .normal
+    }
+
+    /// A macro as a function: binds its arguments over the template's top-level scope and renders the body.
+    private func macro(_ name: String, _ parameters: [(name: String, defaultValue: JinjaExpr?)], _ body: [JinjaNode],
+                       offset: Int) -> JinjaFunction {
+        JinjaFunction(name: name) { [weak self] args, keyword in
+            guard let self else { return .undefined(name) }
+            guard args.count <= parameters.count else {
+                throw JinjaError.render("macro '\(name)' takes \(parameters.count) arguments, got \(args.count)", at: offset)
+            }
+            var frame: [String: JinjaValue] = [:]
+            for (i, p) in parameters.enumerated() {
+                if i < args.count { frame[p.name] = args[i] }
+                else if let v = keyword.first(where: { $0.0 == p.name })?.1 { frame[p.name] = v }
+                else { frame[p.name] = try p.defaultValue.map(self.evaluate) ?? .undefined(p.name) }
+            }
+            let (savedScopes, savedOutput) = (self.scopes, self.output)
+            defer { (self.scopes, self.output) = (savedScopes, savedOutput) }
+            self.scopes = [savedScopes[0], frame]
+            self.output = ""
+            _ = try self.execute(body)
+            return .string(self.output)
+        }
     }
 
     /// What `for` iterates: a list's items, a dict's keys, a string's characters; Undefined iterates as empty.

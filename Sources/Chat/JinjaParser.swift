@@ -4,8 +4,9 @@
 // (`| f(…)`, `is [not] t(…)`) — so `'a' + x | trim` filters `x` alone and `not x is none` negates the test.
 //
 // Statements: for (with `else`, `if` filter and `k, v` unpacking), if/elif/else, set (plain, `ns.attr`, block),
-// break/continue (HF enables jinja2.ext.loopcontrols) and Hugging Face's `{% generation %}` marker (rendered as
-// its body). Macros, call blocks, includes and the rest are rejected with their line and column.
+// macro (positional and keyword parameters with defaults; no `caller`), break/continue (HF enables
+// jinja2.ext.loopcontrols) and Hugging Face's `{% generation %}` marker (rendered as its body). Call blocks, filter
+// blocks, raw, includes and the rest are rejected with their line and column.
 
 struct JinjaParser {
     private let tokens: [JinjaToken]
@@ -71,7 +72,8 @@ struct JinjaParser {
             let (nodes, _) = try body(until: ["endgeneration"], opener: (keyword, offset))
             try expect(.statementEnd, "'%}'")
             return nodes
-        case "macro", "call", "filter", "raw", "include", "import", "from", "extends", "block", "with", "autoescape", "do":
+        case "macro": return [try macro(at: offset)]
+        case "call", "filter", "raw", "include", "import", "from", "extends", "block", "with", "autoescape", "do":
             throw JinjaError.syntax("the '{% \(keyword) %}' tag is not supported by lmlab's Jinja subset", at: offset)
         default:
             throw JinjaError.syntax("unexpected tag '\(keyword)'", at: offset)
@@ -96,6 +98,22 @@ struct JinjaParser {
         }
         try expect(.statementEnd, "'%}'")
         return .forLoop(targets: targets, iterable: iterable, condition: condition, body: loopBody, otherwise: otherwise, offset: offset)
+    }
+
+    private mutating func macro(at offset: Int) throws -> JinjaNode {
+        let macroName = try name()
+        try expect(.symbol("("), "'('")
+        var parameters: [(name: String, defaultValue: JinjaExpr?)] = []
+        while !accept(.symbol(")")) {
+            let parameter = try name()
+            parameters.append((parameter, accept(.symbol("=")) ? try expression() : nil))
+            if !accept(.symbol(",")) { try expect(.symbol(")"), "')'"); break }
+        }
+        try expect(.statementEnd, "'%}'")
+        let (nodes, _) = try body(until: ["endmacro"], opener: ("macro", offset))
+        if case .name = tokens[pos].kind { pos += 1 }  // `{% endmacro name %}`
+        try expect(.statementEnd, "'%}'")
+        return .macro(name: macroName, parameters: parameters, body: nodes, offset: offset)
     }
 
     private mutating func ifChain(at offset: Int) throws -> JinjaNode {
