@@ -98,6 +98,7 @@ SNIPPETS = [
     ("comments", "a{# gone #}b\n  {# line comment #}\nc{#- trim -#}   d", {}),
     ("output keeps its newline", "{{ 'a' }}\n{{ 'b' }}\n\n", {}),
     ("crlf", "{% if true %}\r\nx{% endif %}\r\n", {}),
+    ("newlines normalized", "a\r\nb\rc{{ 'd\r\ne' }}\r\n\r\n", {}),
     # loops
     ("loop variables", "{% for x in xs %}{{ loop.index }}{{ loop.index0 }}{{ loop.first }}{{ loop.last }}"
      "{{ loop.length }}{{ loop.revindex }}{{ loop.revindex0 }}|{% endfor %}", {"xs": ["a", "b", "c"]}),

@@ -18,7 +18,7 @@ public struct ChatTemplate: Sendable {
     /// Parses `source`; a syntax error (or an unsupported tag) throws with its line and column.
     public init(source: String) throws(ChatTemplateError) {
         self.source = source
-        scalars = Array(source.unicodeScalars)
+        scalars = JinjaLexer.normalizeNewlines(source)
         do {
             nodes = try JinjaParser.parse(try JinjaLexer.tokenize(scalars))
         } catch {

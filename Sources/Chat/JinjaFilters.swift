@@ -148,8 +148,10 @@ func applyTest(_ name: String, _ value: JinjaValue, _ args: [JinjaValue], at off
         switch value { case .int, .double, .bool: return true; default: return false }
     case "string": if case .string = value { return true } else { return false }
     case "mapping": if case .dict = value { return true } else { return false }
-    case "iterable", "sequence":
-        switch value { case .string, .array, .dict, .undefined: return name == "iterable" || !value.isUndefined; default: return false }
+    case "iterable":  // Undefined iterates (as nothing)
+        switch value { case .string, .array, .dict, .undefined: return true; default: return false }
+    case "sequence":
+        switch value { case .string, .array, .dict: return true; default: return false }
     case "callable": if case .function = value { return true } else { return false }
     case "even", "odd":
         guard let i = value.integer else { throw JinjaError.render("test '\(name)' needs an integer", at: offset) }

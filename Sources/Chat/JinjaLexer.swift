@@ -6,6 +6,7 @@
 //   `{%-` / `-%}`  remove all whitespace (newlines too) before / after the tag (likewise `{{-`, `-}}`, `{#-`, `-#}`);
 //   `{%+`          keeps the spaces lstrip_blocks would remove;
 //   keep_trailing_newline=False: one newline at the very end of the template is dropped.
+// Like Jinja2, the lexer first turns every "\r\n" and "\r" into "\n" (string literals included).
 // Offsets are indices into the source's Unicode scalars; errors turn them into line and column.
 
 struct JinjaToken {
@@ -31,6 +32,19 @@ struct JinjaLexer {
 
     init(source: [Unicode.Scalar]) { self.source = source }
 
+    /// The source with "\r\n" and "\r" as "\n", as Jinja2 reads templates; offsets index this array.
+    static func normalizeNewlines(_ source: String) -> [Unicode.Scalar] {
+        var out: [Unicode.Scalar] = []
+        out.reserveCapacity(source.unicodeScalars.count)
+        var previous: Unicode.Scalar = " "
+        for c in source.unicodeScalars {
+            if c == "\r" { out.append("\n") } else if !(c == "\n" && previous == "\r") { out.append(c) }
+            previous = c
+        }
+        return out
+    }
+
+    /// Tokens of a source already passed through `normalizeNewlines`.
     static func tokenize(_ source: [Unicode.Scalar]) throws -> [JinjaToken] {
         var lexer = JinjaLexer(source: source)
         try lexer.run()
@@ -39,17 +53,14 @@ struct JinjaLexer {
 
     private mutating func run() throws {
         var end = source.count
-        if end > 0, source[end - 1] == "\n" { end -= 1; if end > 0, source[end - 1] == "\r" { end -= 1 } }
+        if end > 0, source[end - 1] == "\n" { end -= 1 }
         var i = 0
         var stripLeading = false   // the previous tag ended with `-`
         var trimNewline = false    // the previous tag was a block or comment (trim_blocks)
         while i < end {
             let tagStart = nextTag(from: i, end: end)
             var textStart = i
-            if trimNewline {
-                if textStart < tagStart, source[textStart] == "\n" { textStart += 1 }
-                else if textStart + 1 < tagStart, source[textStart] == "\r", source[textStart + 1] == "\n" { textStart += 2 }
-            }
+            if trimNewline, textStart < tagStart, source[textStart] == "\n" { textStart += 1 }
             if stripLeading { while textStart < tagStart, isSpace(source[textStart]) { textStart += 1 } }
             var textEnd = tagStart
             if tagStart < end {
