@@ -56,6 +56,6 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models"]),
         .testTarget(name: "LecturesTests", dependencies: ["Lectures"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding"]),
-        .testTarget(name: "ChatTests", dependencies: ["Chat"]),
+        .testTarget(name: "ChatTests", dependencies: ["Chat"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -21,6 +21,7 @@ struct LMLab: ParsableCommand {
             Compare.self,
             Perplexity.self,
             Score.self,
+            TemplateCommand.self,
         ])
 
     /// Like ArgumentParser's default, except that a wrong flag or value prints one line ("lmlab: …", naming the flag

@@ -1,0 +1,112 @@
+// `lmlab template`: the exact prompt a chat model receives — a conversation rendered with the model's own chat
+// template (GGUF key `tokenizer.chat_template`, rendered as Hugging Face's apply_chat_template does) or with a
+// built-in format (`--chat-format chatml`). `--json` prints one object with the prompt and what produced it.
+import ArgumentParser
+import Chat
+import Foundation
+import GGUF
+
+struct TemplateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "template",
+        abstract: "Show the prompt a chat model receives: a conversation rendered with its chat template.",
+        discussion: """
+            Messages alternate user, assistant, user…, after an optional system message. Example:
+              lmlab template --model checkpoints/SmolLM2-135M-Instruct.Q4_1.gguf --system "Be brief." --message "Hi"
+            Built-in formats for models without a template: \(ChatFormat.all.map(\.name).joined(separator: ", ")).
+            """)
+
+    @Option(help: "GGUF model whose tokenizer.chat_template and BOS/EOS tokens to use.")
+    var model: String?
+    @Option(help: "A system message, placed first.")
+    var system: String?
+    @Option(name: .customLong("message"), help: "A turn of the conversation; repeat it: user, assistant, user…")
+    var messages: [String] = []
+    @Flag(name: .customLong("no-generation-prompt"), help: "Do not end with the header of the assistant's reply.")
+    var noGenerationPrompt = false
+    @Option(name: .customLong("chat-format"), help: "Use a built-in format instead of the model's template.")
+    var chatFormat: String?
+    @Flag(help: "Print one JSON object instead of the prompt.")
+    var json = false
+
+    func validate() throws {
+        guard model != nil || chatFormat != nil else {
+            throw ValidationError("give --model M.gguf (its chat template) or --chat-format NAME (a built-in format)")
+        }
+        guard !messages.isEmpty || system != nil else {
+            throw ValidationError("give the conversation: --system TEXT and/or --message TEXT (repeatable)")
+        }
+    }
+
+    /// The `--json` output.
+    struct Output: Encodable {
+        var prompt: String
+        /// "model" (the file's tokenizer.chat_template) or the built-in format's name.
+        var template: String
+        var model: String?
+        var bosToken: String
+        var eosToken: String
+        /// What closes an assistant turn in this format, when the template shows it.
+        var endOfTurn: String?
+        var addGenerationPrompt: Bool
+        var messages: [ChatMessage]
+    }
+
+    func run() throws {
+        try runOrExit {
+            var conversation = system.map { [ChatMessage.system($0)] } ?? []
+            for (i, text) in messages.enumerated() {
+                conversation.append(i % 2 == 0 ? .user(text) : .assistant(text))
+            }
+            let (template, name, bos, eos) = try resolveTemplate()
+            let prompt = try template.render(messages: conversation, addGenerationPrompt: !noGenerationPrompt,
+                                             bosToken: bos, eosToken: eos)
+            if json {
+                try printJSON(Output(prompt: prompt, template: name, model: model, bosToken: bos, eosToken: eos,
+                                     endOfTurn: template.endOfTurn(bosToken: bos, eosToken: eos),
+                                     addGenerationPrompt: !noGenerationPrompt, messages: conversation))
+            } else {
+                // The prompt byte for byte; a terminal also gets a final newline so the shell prompt starts clean.
+                FileHandle.standardOutput.write(Data(prompt.utf8))
+                if isatty(STDOUT_FILENO) != 0, !prompt.hasSuffix("\n") { print() }
+            }
+        }
+    }
+
+    /// The template and special tokens: `--chat-format` wins; else the model's own template.
+    private func resolveTemplate() throws -> (ChatTemplate, String, bos: String, eos: String) {
+        let file = try model.map { try GGUFFile(path: $0) }
+        let tokens = file.map(Self.specialTokens)
+        if let chatFormat {
+            let format = try ChatFormat.named(chatFormat)
+            return (format.template, format.name, tokens?.bos ?? format.bosToken, tokens?.eos ?? format.eosToken)
+        }
+        guard let file, let model else { throw ValidationError("give --model or --chat-format") }
+        guard let source = file.metadata["tokenizer.chat_template"]?.string else {
+            throw TemplateCommandError.noChatTemplate(file: model)
+        }
+        return (try ChatTemplate(source: source), "model", tokens?.bos ?? "", tokens?.eos ?? "")
+    }
+
+    /// The BOS and EOS token texts of a GGUF vocabulary ("" when the file names none).
+    private static func specialTokens(_ file: GGUFFile) -> (bos: String, eos: String) {
+        let vocabulary = file.metadata["tokenizer.ggml.tokens"]?.strings ?? []
+        func text(_ key: String) -> String {
+            guard let id = file.metadata[key]?.int, vocabulary.indices.contains(id) else { return "" }
+            return vocabulary[id]
+        }
+        return (text("tokenizer.ggml.bos_token_id"), text("tokenizer.ggml.eos_token_id"))
+    }
+}
+
+enum TemplateCommandError: Error, CustomStringConvertible {
+    case noChatTemplate(file: String)
+
+    var description: String {
+        switch self {
+        case let .noChatTemplate(file):
+            return "\(file) has no tokenizer.chat_template; choose a built-in format with --chat-format chatml "
+                + "(or \(ChatFormat.all.dropFirst().map(\.name).joined(separator: ", ")))"
+        }
+    }
+}
