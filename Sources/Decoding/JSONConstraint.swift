@@ -4,13 +4,15 @@
 // sampler and of Willard & Louf, "Efficient Guided Generation for LLMs" (2023), done by walking a byte trie.
 //
 // The mask never removes every token: the grammar never accepts a byte it cannot continue from, so each state
-// accepts some byte or the end; a byte-level vocabulary has every single byte as a token, and at least one
-// end-of-sequence id is required. (A vocabulary without some single bytes weakens this; `coversAllBytes` says.)
+// accepts some byte or the end; a byte-level vocabulary has every byte a document needs as a single-byte token
+// (`missingBytes` lists any it lacks), and at least one end-of-sequence id is required.
 //
 // Cost: the fast path walks the trie once per step (`TokenTrie.forEachAccepted`), reading each shared prefix once
 // and skipping a whole subtree at its first refused byte; `allowedTokensReference` is the plain per-token loop the
-// tests hold it to. When most logits are already −∞ (say after a top-k cut by an earlier processor), only the
-// finite ones are checked, one by one.
+// tests hold it to. Inside a string almost every token fits, and the walk would visit the whole trie; but a token
+// that stays inside a string from start to end (no closing quote, no cut escape or UTF-8 character) fits from
+// every such state alike, so those are one precomputed set (`stringBody`) and only the rest is walked. When most
+// logits are already −∞ (say after a top-k cut by an earlier processor), only the finite ones are checked.
 
 import Tokenizers
 
@@ -19,7 +21,12 @@ public struct JSONConstraint: LogitProcessor, Sendable {
     public let vocabulary: [[UInt8]]
     /// Ids that end the sequence: allowed exactly when `grammar.isComplete`.
     public let endOfSequence: Set<Int32>
+    /// Every token but the end-of-sequence ids.
     let trie: TokenTrie
+    /// stringBody[id]: token `id` reads from any string state between characters and leaves it there.
+    let stringBody: [Bool]
+    /// The tokens not in `stringBody`, walked inside strings.
+    let stringTrie: TokenTrie
     /// The parse of the tokens drawn so far.
     public private(set) var grammar: JSONGrammar
     /// Whether an end-of-sequence id was drawn.
@@ -37,6 +44,9 @@ public struct JSONConstraint: LogitProcessor, Sendable {
         self.vocabulary = vocabulary
         self.endOfSequence = endOfSequence
         self.trie = TokenTrie(vocabulary) { !endOfSequence.contains(Int32($0)) }
+        let body = Self.stringBody(vocabulary, endOfSequence: endOfSequence)
+        self.stringBody = body
+        self.stringTrie = TokenTrie(vocabulary) { !body[$0] && !endOfSequence.contains(Int32($0)) }
         self.grammar = JSONGrammar(schema: schema, options: options)
     }
 
@@ -54,20 +64,47 @@ public struct JSONConstraint: LogitProcessor, Sendable {
         self.init(vocabulary: bytes, endOfSequence: eos, schema: schema, options: options)
     }
 
-    /// Whether every single byte is a token (true for byte-level BPE), which the never-empty promise needs.
-    public var coversAllBytes: Bool {
-        var seen = [Bool](repeating: false, count: 256)
-        for (id, b) in vocabulary.enumerated() where b.count == 1 && !endOfSequence.contains(Int32(id)) { seen[Int(b[0])] = true }
-        return !seen.contains(false)
+    /// Tokens that, read from inside a string between two characters, never leave the string and end between two
+    /// characters: no unescaped `"`, no control byte, no escape or UTF-8 sequence cut at either end. String
+    /// contents do not depend on anything outside the string, so such a token fits in every such state.
+    static func stringBody(_ vocabulary: [[UInt8]], endOfSequence: Set<Int32>) -> [Bool] {
+        var inString = JSONGrammar(options: .init(allowScalarTopLevel: true))
+        _ = inString.consume(UInt8(ascii: "\""))
+        return vocabulary.indices.map { id in
+            if vocabulary[id].isEmpty || endOfSequence.contains(Int32(id)) { return false }
+            var g = inString
+            for b in vocabulary[id] {
+                guard g.consume(b), case .string = g.mode else { return false }
+            }
+            return g.mode == inString.mode
+        }
+    }
+
+    /// Bytes a document may need that no token is alone: tab, LF, CR, printable ASCII and UTF-8 continuation
+    /// bytes (lead bytes have alternatives; a token that starts a character needs the continuations to end it).
+    /// Empty for byte-level BPE such as SmolLM2's; the never-empty promise assumes it is.
+    public var missingBytes: [UInt8] {
+        var single = [Bool](repeating: false, count: 256)
+        for (id, b) in vocabulary.enumerated() where b.count == 1 && !endOfSequence.contains(Int32(id)) { single[Int(b[0])] = true }
+        let needed: [UInt8] = [0x09, 0x0A, 0x0D] + Array(0x20...0x7E) + Array(0x80...0xBF)
+        return needed.filter { !single[Int($0)] }
     }
 
     // MARK: The mask
 
     /// allowed[id]: whether token `id` may be drawn now (fast path: one walk over the trie).
     public func allowedTokens() -> [Bool] {
-        var allowed = [Bool](repeating: false, count: vocabulary.count)
+        var allowed: [Bool]
+        let walked: TokenTrie
+        if case .string(_, .plain) = grammar.mode {
+            allowed = stringBody
+            walked = stringTrie
+        } else {
+            allowed = [Bool](repeating: false, count: vocabulary.count)
+            walked = trie
+        }
         allowed.withUnsafeMutableBufferPointer { allowed in
-            trie.forEachAccepted(from: grammar, step: { $0.consume($1) }) { allowed[Int($0)] = true }
+            walked.forEachAccepted(from: grammar, step: { $0.consume($1) }) { allowed[Int($0)] = true }
         }
         if grammar.isComplete { for id in endOfSequence { allowed[Int(id)] = true } }
         return allowed
@@ -99,6 +136,12 @@ public struct JSONConstraint: LogitProcessor, Sendable {
         }
         let allowed = allowedTokens()
         for id in logits.indices where !allowed[id] { logits[id] = -.infinity }
+    }
+
+    /// Reads bytes that are already part of the output without being drawn (say a `{` the prompt ends with).
+    /// Returns false, changing nothing, if the grammar refuses them.
+    public mutating func advance(_ bytes: some Sequence<UInt8>) -> Bool {
+        grammar.consume(bytes)
     }
 
     /// Advances the grammar by the drawn token's bytes.

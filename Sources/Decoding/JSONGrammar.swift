@@ -16,6 +16,9 @@
 //   (DC00–DFFF), and a lone low surrogate is refused (RFC 8259 §8.2 leaves those "unpredictable"; I-JSON,
 //   RFC 7493, forbids them). Raw bytes must be well-formed UTF-8 (RFC 8259 §8.1; RFC 3629 table 3-7).
 // - Containers nest at most `maxDepth` deep where another kind of value is allowed instead.
+// - A number's integer part and its fraction have at most `maxNumberDigits` digits each and its exponent at most
+//   two, so every number is a finite binary64 (below 10^(20+99) by default; RFC 8259 §6 advises staying in
+//   binary64's range, and JSONSerialization refuses numbers outside it), and a model caught repeating a digit stops.
 
 public struct JSONGrammar: Sendable {
     public struct Options: Sendable, Equatable, Codable {
@@ -26,11 +29,14 @@ public struct JSONGrammar: Sendable {
         public var maxWhitespaceRun: Int = 8
         /// Deepest nesting of objects/arrays where the schema (or its absence) also allows a scalar there.
         public var maxDepth: Int = 32
+        /// Most digits in a number's integer part, and separately in its fraction (20 holds any 64-bit integer).
+        public var maxNumberDigits: Int = 20
 
-        public init(allowScalarTopLevel: Bool = false, maxWhitespaceRun: Int = 8, maxDepth: Int = 32) {
+        public init(allowScalarTopLevel: Bool = false, maxWhitespaceRun: Int = 8, maxDepth: Int = 32, maxNumberDigits: Int = 20) {
             self.allowScalarTopLevel = allowScalarTopLevel
             self.maxWhitespaceRun = maxWhitespaceRun
             self.maxDepth = maxDepth
+            self.maxNumberDigits = maxNumberDigits
         }
     }
 
@@ -86,12 +92,17 @@ public struct JSONGrammar: Sendable {
         case literal(candidates: UInt64, length: UInt16)
         /// Matching the open object's unwritten property keys, as `literal` does.
         case key(candidates: UInt64, length: UInt16)
-        case number(NumberLex, integerOnly: Bool)
+        /// `digits`: digits read in the current part (integer, fraction or exponent).
+        case number(NumberLex, integerOnly: Bool, digits: UInt8)
     }
+
+    /// Most digits in an exponent (see the file header).
+    static let maxExponentDigits: UInt8 = 2
 
     public let schema: JSONSchema
     let maxWhitespaceRun: UInt8
     let maxDepth: Int
+    let maxNumberDigits: UInt8
     var mode: Mode = .value
     /// Schema node of the value being read or expected next.
     var expected: Int32
@@ -108,9 +119,12 @@ public struct JSONGrammar: Sendable {
         precondition(options.maxWhitespaceRun >= 0 && options.maxWhitespaceRun <= 255,
                      "maxWhitespaceRun must be in 0...255, got \(options.maxWhitespaceRun)")
         precondition(options.maxDepth >= 1, "maxDepth must be at least 1, got \(options.maxDepth)")
+        precondition(options.maxNumberDigits >= 1 && options.maxNumberDigits <= 255,
+                     "maxNumberDigits must be in 1...255, got \(options.maxNumberDigits)")
         self.schema = schema ?? (options.allowScalarTopLevel ? .any : .anyContainer)
         self.maxWhitespaceRun = UInt8(options.maxWhitespaceRun)
         self.maxDepth = options.maxDepth
+        self.maxNumberDigits = UInt8(options.maxNumberDigits)
         self.expected = Int32(self.schema.root)
     }
 
@@ -118,7 +132,7 @@ public struct JSONGrammar: Sendable {
     public var isComplete: Bool {
         switch mode {
         case .done: return true
-        case .number(let lex, _): return depth == 0 && lex.isAccepting
+        case .number(let lex, _, _): return depth == 0 && lex.isAccepting
         case .literal(let candidates, let length): return depth == 0 && completeNumberLiteral(candidates, length)
         default: return false
         }
@@ -132,7 +146,7 @@ public struct JSONGrammar: Sendable {
     public mutating func consume(_ b: UInt8) -> Bool {
         switch mode {
         case .string(let isKey, let lex): return string(b, isKey: isKey, lex)
-        case .number(let lex, let integerOnly): return number(b, lex, integerOnly: integerOnly)
+        case .number(let lex, let integerOnly, let digits): return number(b, lex, integerOnly: integerOnly, digits: digits)
         case .literal(let candidates, let length): return literal(b, candidates, length)
         case .key(let candidates, let length): return key(b, candidates, length)
         default: break
@@ -205,11 +219,11 @@ public struct JSONGrammar: Sendable {
         case UInt8(ascii: "\"") where types.contains(.string):
             mode = .string(isKey: false, lex: .plain)
         case UInt8(ascii: "-") where !types.isDisjoint(with: [.number, .integer]):
-            mode = .number(.minus, integerOnly: !types.contains(.number))
+            mode = .number(.minus, integerOnly: !types.contains(.number), digits: 0)
         case UInt8(ascii: "0") where !types.isDisjoint(with: [.number, .integer]):
-            mode = .number(.zero, integerOnly: !types.contains(.number))
+            mode = .number(.zero, integerOnly: !types.contains(.number), digits: 1)
         case UInt8(ascii: "1")...UInt8(ascii: "9") where !types.isDisjoint(with: [.number, .integer]):
-            mode = .number(.integer, integerOnly: !types.contains(.number))
+            mode = .number(.integer, integerOnly: !types.contains(.number), digits: 1)
         default:
             return false
         }
@@ -432,30 +446,30 @@ public struct JSONGrammar: Sendable {
 
     // MARK: Numbers
 
-    mutating func number(_ b: UInt8, _ lex: NumberLex, integerOnly: Bool) -> Bool {
+    mutating func number(_ b: UInt8, _ lex: NumberLex, integerOnly: Bool, digits: UInt8) -> Bool {
         let digit = b >= 0x30 && b <= 0x39
-        let next: NumberLex?
+        var next: NumberLex? = nil
+        var count = digits &+ 1   // digits in the current part, with this byte
         switch lex {
-        case .minus: next = b == 0x30 ? .zero : digit ? .integer : nil
-        case .zero: next = nil
-        case .integer: next = digit ? .integer : nil
-        case .dot, .fraction: next = digit ? .fraction : nil
-        case .exponentMark: next = digit ? .exponent : (b == UInt8(ascii: "+") || b == UInt8(ascii: "-")) ? .exponentSign : nil
-        case .exponentSign, .exponent: next = digit ? .exponent : nil
-        }
-        if let next {
-            mode = .number(next, integerOnly: integerOnly)
-            return true
+        case .minus: if digit { next = b == 0x30 ? .zero : .integer }
+        case .zero: break
+        case .integer: if digit && digits < maxNumberDigits { next = .integer }
+        case .dot: if digit { next = .fraction }
+        case .fraction: if digit && digits < maxNumberDigits { next = .fraction }
+        case .exponentMark:
+            if digit { next = .exponent } else if b == UInt8(ascii: "+") || b == UInt8(ascii: "-") { next = .exponentSign; count = 0 }
+        case .exponentSign: if digit { next = .exponent }
+        case .exponent: if digit && digits < Self.maxExponentDigits { next = .exponent }
         }
         if !integerOnly {
-            if b == UInt8(ascii: "."), lex == .zero || lex == .integer {
-                mode = .number(.dot, integerOnly: false)
-                return true
-            }
+            if b == UInt8(ascii: "."), lex == .zero || lex == .integer { next = .dot; count = 0 }
             if b == UInt8(ascii: "e") || b == UInt8(ascii: "E"), lex == .zero || lex == .integer || lex == .fraction {
-                mode = .number(.exponentMark, integerOnly: false)
-                return true
+                next = .exponentMark; count = 0
             }
+        }
+        if let next {
+            mode = .number(next, integerOnly: integerOnly, digits: count)
+            return true
         }
         // Any other byte ends the number, if it may end here, and is read as what follows it.
         guard lex.isAccepting else { return false }

@@ -167,6 +167,7 @@ struct SchemaCompiler {
             k[key] = value
         }
 
+        if k.isEmpty { return 0 }   // `{}`, perhaps with annotations: any value
         var types = try declaredTypes(k["type"], path: path)
         let objectKeys = ["properties", "required", "additionalProperties"].filter { k[$0] != nil }
         if types == nil {

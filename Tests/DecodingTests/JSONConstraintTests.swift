@@ -1,0 +1,199 @@
+// JSONConstraint: the trie walk agrees with the per-token reference, the mask is never empty, random walks that
+// draw only allowed tokens always end in a document JSONSerialization parses (and, with a schema, one that
+// validates), and the mask's cost on SmolLM2's 49,152-token vocabulary (skipped when the GGUF is absent).
+import Foundation
+import GGUF
+import Tensor
+import XCTest
+@testable import Decoding
+
+/// A small vocabulary: a control token (no bytes), an EOS whose printed text is `</s>`, every printable ASCII byte,
+/// whitespace, the bytes of é € 😀 one by one, and multi-byte tokens that cross JSON's token boundaries, including
+/// é cut in the middle (`"\xC3` then `\xA9"`).
+func syntheticVocabulary() -> (bytes: [[UInt8]], eos: Int32) {
+    var v: [[UInt8]] = [[], Array("</s>".utf8)]
+    for b in UInt8(0x20)...UInt8(0x7E) { v.append([b]) }
+    for b: UInt8 in [0x0A, 0x09, 0x0D, 0xC3, 0xA9, 0xE2, 0x82, 0xAC, 0xF0, 0x9F, 0x98, 0x80] { v.append([b]) }
+    let pieces = ["{\"", "\":", "\",", "\"}", "\"]", "true", "false", "null", "\\u00e9", "\\uD83D", "\\uDE00", "0.5", "e+1",
+                  "},{", "],[", "  ", "\n  ", "\u{e9}", "\u{20AC}", "\"name", "\"age", "name", "\":\"", "},", "[{", "12", "-3"]
+    v += pieces.map { Array($0.utf8) }
+    v += [[0x22, 0xC3], [0xA9, 0x22], [0xA9]]
+    return (v, 1)
+}
+
+/// Draws uniformly among allowed tokens until EOS; nil (and a failure) on an empty mask or a runaway walk.
+/// Every `checkEvery` steps the fast mask is compared with the reference.
+func randomWalk(_ start: JSONConstraint, _ rng: inout RandomGenerator, checkEvery: Int = 0,
+                file: StaticString = #filePath, line: UInt = #line) -> [UInt8]? {
+    var c = start
+    var out: [UInt8] = []
+    for step in 0..<20_000 {
+        let allowed = c.allowedTokens()
+        if checkEvery > 0 && step % checkEvery == 0 {
+            let reference = c.allowedTokensReference()
+            if allowed != reference {
+                let diff = allowed.indices.filter { allowed[$0] != reference[$0] }
+                XCTFail("fast and reference masks differ after \(String(decoding: out, as: UTF8.self).debugDescription) "
+                    + "on ids \(diff.prefix(8)) (fast \(diff.prefix(8).map { allowed[$0] }))", file: file, line: line)
+                return nil
+            }
+        }
+        let ids = allowed.indices.filter { allowed[$0] }
+        guard !ids.isEmpty else {
+            XCTFail("empty mask after \(String(decoding: out, as: UTF8.self).debugDescription)", file: file, line: line)
+            return nil
+        }
+        let id = Int32(ids[Int(rng.next() % UInt64(ids.count))])
+        c.didSample(id)
+        if c.isFinished { return out }
+        out += c.vocabulary[Int(id)]
+    }
+    XCTFail("walk did not end in 20000 steps", file: file, line: line)
+    return nil
+}
+
+final class JSONConstraintTests: XCTestCase {
+    func testEOSOnlyWhenCompleteAndControlTokensNever() {
+        let (vocab, eos) = syntheticVocabulary()
+        var c = JSONConstraint(vocabulary: vocab, endOfSequence: [eos])
+        XCTAssertEqual(c.missingBytes.count, 64 - 6, "the synthetic vocabulary has 6 of the 64 continuation bytes")
+        var allowed = c.allowedTokens()
+        XCTAssertFalse(allowed[Int(eos)], "EOS before any value")
+        XCTAssertFalse(allowed[0], "a token without bytes")
+        XCTAssertEqual(allowed.indices.filter { allowed[$0] }.map { String(decoding: vocab[$0], as: UTF8.self) }.sorted(),
+                       ["\t", "\n", "\r", " ", "  ", "\n  ", "[", "[{", "{", "{\""].sorted())
+        XCTAssertTrue(c.advance(Array("{\"a\":[1]".utf8)))
+        XCTAssertFalse(c.advance(Array("]".utf8)), "refused bytes change nothing")
+        allowed = c.allowedTokens()
+        XCTAssertFalse(allowed[Int(eos)])
+        XCTAssertTrue(c.advance(Array("}".utf8)))
+        allowed = c.allowedTokens()
+        XCTAssertEqual(allowed.indices.filter { allowed[$0] }, [Int(eos)], "after the value only EOS")
+    }
+
+    func testProcessSetsMinusInfinityExactlyOnRefusedTokens() {
+        let (vocab, eos) = syntheticVocabulary()
+        var c = JSONConstraint(vocabulary: vocab, endOfSequence: [eos])
+        XCTAssertTrue(c.advance(Array("[\"ab".utf8)))
+        let allowed = c.allowedTokensReference()
+        var logits = (0..<vocab.count).map { Float($0 % 7) }
+        c.process(&logits)
+        for id in vocab.indices {
+            XCTAssertEqual(logits[id] == -.infinity, !allowed[id], "token \(id) \(vocab[id])")
+        }
+        // The sparse path (most logits already −∞) gives the same mask on the finite ones.
+        var sparse = [Float](repeating: -.infinity, count: vocab.count)
+        for id in [2, 36, 62, Int(eos), 0] { sparse[id] = 1 }   // ' ', 'B', '\', EOS, control
+        c.process(&sparse)
+        for id in vocab.indices {
+            let expected: Float = [2, 36, 62].contains(id) && allowed[id] ? 1 : -.infinity
+            XCTAssertEqual(sparse[id], expected, "token \(id) \(vocab[id])")
+        }
+    }
+
+    /// 200 seeded walks over the synthetic vocabulary: each ends (EOS drawn) in a document JSONSerialization
+    /// parses, as an object or array; the mask is never empty; fast and reference masks agree along the way.
+    func testRandomWalksEndInValidJSON() throws {
+        let (vocab, eos) = syntheticVocabulary()
+        let start = JSONConstraint(vocabulary: vocab, endOfSequence: [eos])
+        var rng = RandomGenerator(seed: 42)
+        var totalBytes = 0
+        for walk in 0..<200 {
+            guard let doc = randomWalk(start, &rng, checkEvery: walk < 40 ? 3 : 0) else { return }
+            totalBytes += doc.count
+            let parsed = try? JSONSerialization.jsonObject(with: Data(doc))
+            XCTAssertTrue(parsed is [Any] || parsed is [String: Any],
+                          "walk \(walk): not a JSON object/array: \(String(decoding: doc, as: UTF8.self).debugDescription)")
+        }
+        print("random walks: 200 documents, \(totalBytes) bytes")
+    }
+
+    /// The same walks under a schema: every document has the required keys, only listed keys, and typed values.
+    func testRandomWalksUnderASchemaValidate() throws {
+        let (vocab, eos) = syntheticVocabulary()
+        let schema = try JSONSchema(parsing: Array(JSONSchemaTests.personSchema.utf8))
+        let start = JSONConstraint(vocabulary: vocab, endOfSequence: [eos], schema: schema)
+        var rng = RandomGenerator(seed: 43)
+        for walk in 0..<200 {
+            guard let doc = randomWalk(start, &rng, checkEvery: walk < 40 ? 3 : 0) else { return }
+            let text = String(decoding: doc, as: UTF8.self)
+            guard let object = try? JSONSerialization.jsonObject(with: Data(doc)) as? [String: Any] else {
+                return XCTFail("walk \(walk): not a JSON object: \(text.debugDescription)")
+            }
+            let problems = JSONSchemaTests.validatePerson(object)
+            XCTAssertEqual(problems, [], "walk \(walk): \(text.debugDescription)")
+        }
+    }
+
+    // MARK: SmolLM2
+
+    func loadSmolLM2() throws -> JSONConstraint {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../checkpoints/SmolLM2-135M-Instruct.Q4_1.gguf").standardized.path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw XCTSkip("\(path) absent; run scripts/get-model.sh to time the JSON mask on SmolLM2")
+        }
+        return JSONConstraint(tokenizer: try GGUFFile(path: path).tokenizer())
+    }
+
+    /// ms per `process` call at a few states; fails above a generous 20 ms (a decode step is ~45 ms).
+    func testMaskCostOnSmolLM2() throws {
+        let plain = try loadSmolLM2()
+        XCTAssertEqual(plain.vocabulary.count, 49152)
+        XCTAssertEqual(plain.missingBytes, [])
+        print("SmolLM2: \(plain.stringBody.filter { $0 }.count) tokens fit anywhere inside a string; the string trie has \(plain.stringTrie.nodeCount) nodes")
+        XCTAssertEqual(plain.endOfSequence, [2])
+        print("SmolLM2 trie: \(plain.trie.nodeCount) nodes for \(plain.vocabulary.count) tokens, longest \(plain.trie.maxDepth) bytes")
+        let schema = try JSONSchema(parsing: Array(JSONSchemaTests.personSchema.utf8))
+        let withSchema = JSONConstraint(vocabulary: plain.vocabulary, endOfSequence: plain.endOfSequence, schema: schema)
+        let states: [(String, JSONConstraint, String)] = [
+            ("start", plain, ""),
+            ("inside a string", plain, "{\"name\": \"Jo"),
+            ("after a key", plain, "{\"name\":"),
+            ("in a number", plain, "[12"),
+            ("schema: start of a key", withSchema, "{\""),
+            ("schema: after a key", withSchema, "{\"name\":"),
+            ("schema: inside a string", withSchema, "{\"name\": \"Jo"),
+        ]
+        for (name, base, prefix) in states {
+            var c = base
+            XCTAssertTrue(c.advance(Array(prefix.utf8)), name)
+            let allowed = c.allowedTokens()
+            XCTAssertEqual(allowed, c.allowedTokensReference(), "fast and reference masks differ at \(name)")
+            let count = allowed.filter { $0 }.count
+            XCTAssertGreaterThan(count, 0, name)
+            var times: [Double] = []
+            for _ in 0..<15 {
+                var logits = [Float](repeating: 0, count: c.vocabulary.count)
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                c.process(&logits)
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            }
+            let median = times.sorted()[times.count / 2]
+            print(String(format: "JSON mask on SmolLM2, %@ (%@): %.2f ms median of 15, %d tokens allowed",
+                         name, prefix.debugDescription, median, count))
+            XCTAssertLessThan(median, 20, "mask at \(name) takes \(median) ms")
+        }
+    }
+
+    /// Walks with SmolLM2's own tokens: the mask is never empty and agrees with the reference at sampled steps.
+    func testSmolLM2WalksAgreeWithReference() throws {
+        let start = try loadSmolLM2()
+        var rng = RandomGenerator(seed: 5)
+        for _ in 0..<4 {
+            var c = start
+            for step in 0..<30 {
+                let allowed = c.allowedTokens()
+                if step % 5 == 0 { XCTAssertEqual(allowed, c.allowedTokensReference(), "step \(step)") }
+                // Prefer short tokens so walks visit structure, not only long string pieces.
+                let ids = allowed.indices.filter { allowed[$0] }
+                XCTAssertFalse(ids.isEmpty)
+                let short = ids.filter { c.vocabulary[$0].count <= 2 || c.endOfSequence.contains(Int32($0)) }
+                let pool = short.isEmpty ? ids : short
+                let id = Int32(pool[Int(rng.next() % UInt64(pool.count))])
+                c.didSample(id)
+                if c.isFinished { break }
+            }
+        }
+    }
+}
