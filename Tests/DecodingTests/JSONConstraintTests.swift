@@ -146,18 +146,21 @@ final class JSONConstraintTests: XCTestCase {
         print("SmolLM2 trie: \(plain.trie.nodeCount) nodes for \(plain.vocabulary.count) tokens, longest \(plain.trie.maxDepth) bytes")
         let schema = try JSONSchema(parsing: Array(JSONSchemaTests.personSchema.utf8))
         let withSchema = JSONConstraint(vocabulary: plain.vocabulary, endOfSequence: plain.endOfSequence, schema: schema)
-        let states: [(String, JSONConstraint, String)] = [
-            ("start", plain, ""),
-            ("inside a string", plain, "{\"name\": \"Jo"),
-            ("after a key", plain, "{\"name\":"),
-            ("in a number", plain, "[12"),
-            ("schema: start of a key", withSchema, "{\""),
-            ("schema: after a key", withSchema, "{\"name\":"),
-            ("schema: inside a string", withSchema, "{\"name\": \"Jo"),
+        let states: [(String, JSONConstraint, [UInt8])] = [
+            ("start", plain, Array("".utf8)),
+            ("inside a string", plain, Array("{\"name\": \"Jo".utf8)),
+            ("after a key", plain, Array("{\"name\":".utf8)),
+            ("in a number", plain, Array("[12".utf8)),
+            ("after a backslash", plain, Array("[\"a\\".utf8)),
+            ("in a \\u escape", plain, Array("[\"\\u00".utf8)),
+            ("inside a UTF-8 character", plain, Array("[\"".utf8) + [0xC3]),
+            ("schema: start of a key", withSchema, Array("{\"".utf8)),
+            ("schema: after a key", withSchema, Array("{\"name\":".utf8)),
+            ("schema: inside a string", withSchema, Array("{\"name\": \"Jo".utf8)),
         ]
         for (name, base, prefix) in states {
             var c = base
-            XCTAssertTrue(c.advance(Array(prefix.utf8)), name)
+            XCTAssertTrue(c.advance(prefix), name)
             let allowed = c.allowedTokens()
             XCTAssertEqual(allowed, c.allowedTokensReference(), "fast and reference masks differ at \(name)")
             let count = allowed.filter { $0 }.count
@@ -171,17 +174,35 @@ final class JSONConstraintTests: XCTestCase {
             }
             let median = times.sorted()[times.count / 2]
             print(String(format: "JSON mask on SmolLM2, %@ (%@): %.2f ms median of 15, %d tokens allowed",
-                         name, prefix.debugDescription, median, count))
+                         name, String(decoding: prefix, as: UTF8.self).debugDescription, median, count))
             XCTAssertLessThan(median, 20, "mask at \(name) takes \(median) ms")
         }
+
+        // For comparison, inside a string: the per-token reference, and the walk over the whole trie that the
+        // string-body set replaces.
+        var c = plain
+        XCTAssertTrue(c.advance(Array("{\"name\": \"Jo".utf8)))
+        let reference = milliseconds { _ = c.allowedTokensReference() }
+        var walked = 0
+        let wholeTrie = milliseconds { c.trie.forEachAccepted(from: c.grammar, step: { $0.consume($1) }) { _ in walked += 1 } }
+        XCTAssertEqual(walked, c.allowedTokens().filter { $0 }.count)
+        print(String(format: "inside a string: per-token reference %.2f ms, whole-trie walk %.2f ms", reference, wholeTrie))
+    }
+
+    func milliseconds(_ body: () -> Void) -> Double {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
     }
 
     /// Walks with SmolLM2's own tokens: the mask is never empty and agrees with the reference at sampled steps.
     func testSmolLM2WalksAgreeWithReference() throws {
-        let start = try loadSmolLM2()
+        let plain = try loadSmolLM2()
+        let schema = try JSONSchema(parsing: Array(JSONSchemaTests.personSchema.utf8))
+        let withSchema = JSONConstraint(vocabulary: plain.vocabulary, endOfSequence: plain.endOfSequence, schema: schema)
         var rng = RandomGenerator(seed: 5)
-        for _ in 0..<4 {
-            var c = start
+        for walk in 0..<8 {
+            var c = walk % 2 == 0 ? plain : withSchema
             for step in 0..<30 {
                 let allowed = c.allowedTokens()
                 if step % 5 == 0 { XCTAssertEqual(allowed, c.allowedTokensReference(), "step \(step)") }

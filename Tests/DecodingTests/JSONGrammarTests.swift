@@ -141,6 +141,20 @@ final class JSONGrammarTests: XCTestCase {
         XCTAssertEqual(feed("[[[1]]]", shallow).refusedAt, 2)
     }
 
+    func testNumberLimits() {
+        let twenty = String(repeating: "9", count: 20)
+        XCTAssertEqual(feed("[" + twenty + "]").complete, true)
+        XCTAssertEqual(feed("[" + twenty + "9]").refusedAt, 21, "the 21st digit of the integer part")
+        XCTAssertEqual(feed("[0." + twenty + "]").complete, true)
+        XCTAssertEqual(feed("[0." + twenty + "1]").refusedAt, 23, "the 21st digit of the fraction")
+        XCTAssertEqual(feed("[" + twenty + "." + twenty + "e+99]").complete, true)
+        XCTAssertEqual(feed("[1e100]").refusedAt, 5, "the exponent's third digit")
+        XCTAssertEqual(feed("[1E-099]").refusedAt, 6)
+        XCTAssertEqual(feed("[12]", JSONGrammar(options: .init(maxNumberDigits: 1))).refusedAt, 2)
+        // The largest number admitted is still a finite Double.
+        XCTAssertTrue(foundationParses(Array(("[" + twenty + "." + twenty + "e+99]").utf8)))
+    }
+
     /// From every state a random walk reaches, some byte is accepted or the value is complete: no dead ends.
     func testNoStateIsADeadEnd() {
         var rng = RandomGenerator(seed: 7)

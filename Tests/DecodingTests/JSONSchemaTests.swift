@@ -1,6 +1,7 @@
 // JSONSchema: what compiles and what is refused (keyword and path named), and JSONGrammar under a schema:
 // documents that validate are accepted, ones that cannot are refused at the first byte that rules them out.
 import Foundation
+import Tensor
 import XCTest
 @testable import Decoding
 
@@ -66,16 +67,19 @@ final class JSONSchemaTests: XCTestCase {
 
     static func isNumber(_ v: Any) -> Bool { v is NSNumber && !isBool(v) }
 
+    /// Foundation gives an integer type to integers that fit 64 bits and a Double to longer ones.
     static func isInteger(_ v: Any) -> Bool {
         guard isNumber(v), let n = v as? NSNumber else { return false }
-        return ["q", "l", "i", "Q"].contains(String(cString: n.objCType))
+        if ["q", "l", "i", "Q"].contains(String(cString: n.objCType)) { return true }
+        return abs(n.doubleValue) >= 0x1p63 && n.doubleValue.rounded() == n.doubleValue
     }
 
     func testFoundationTellsIntegersFromOtherNumbers() throws {
         // validatePerson relies on this; if Foundation changes, the check above must change with it.
-        let parsed = try JSONSerialization.jsonObject(with: Data("[1, -0, 1.5, 1e2, 1.0, true, false]".utf8)) as! [Any]
-        XCTAssertEqual(parsed.map(Self.isInteger), [true, true, false, false, false, false, false])
-        XCTAssertEqual(parsed.map(Self.isBool), [false, false, false, false, false, true, true])
+        let parsed = try JSONSerialization.jsonObject(
+            with: Data("[1, -0, 1.5, 1e2, 1.0, true, false, 99999999999999999999]".utf8)) as! [Any]
+        XCTAssertEqual(parsed.map(Self.isInteger), [true, true, false, false, false, false, false, true])
+        XCTAssertEqual(parsed.map(Self.isBool), [false, false, false, false, false, true, true, false])
     }
 
     // MARK: Compiling
@@ -179,6 +183,38 @@ final class JSONSchemaTests: XCTestCase {
         for (doc, index) in refused {
             XCTAssertEqual(feed(doc, g).refusedAt, index, doc)
         }
+    }
+
+    /// Byte-level random walks under the person schema: from every state some byte is accepted, or the document
+    /// is complete; complete documents validate.
+    func testNoStateIsADeadEndUnderASchema() throws {
+        let start = try grammar(Self.personSchema)
+        var rng = RandomGenerator(seed: 11)
+        var completed = 0
+        for _ in 0..<300 {
+            var g = start
+            var text: [UInt8] = []
+            for _ in 0..<400 {
+                let next = (0...255).map { UInt8($0) }.filter { var h = g; return h.consume($0) }
+                if next.isEmpty {
+                    XCTAssertTrue(g.isComplete, "dead end after \(String(decoding: text, as: UTF8.self).debugDescription)")
+                    break
+                }
+                // Favour structure over string contents so that walks finish.
+                let structural = next.filter { "{}[],:\"0123456789-.eEtfn ".utf8.contains($0) }
+                let pool = !structural.isEmpty && rng.nextFloat() < 0.9 ? structural : next
+                let b = pool[Int(rng.next() % UInt64(pool.count))]
+                XCTAssertTrue(g.consume(b))
+                text.append(b)
+            }
+            if g.isComplete {
+                completed += 1
+                let object = try JSONSerialization.jsonObject(with: Data(text)) as? [String: Any]
+                XCTAssertEqual(object.map(Self.validatePerson), [], String(decoding: text, as: UTF8.self))
+            }
+        }
+        XCTAssertGreaterThan(completed, 30)
+        print("schema byte walks: \(completed) of 300 completed within 400 bytes")
     }
 
     func testCommaRefusedOnceEveryKeyIsWritten() throws {
