@@ -73,10 +73,10 @@ public struct TokenTrie: Sendable {
             let n = byte.count
             while i < n {
                 let d = Int(depth[i])
-                var s = states[d - 1]
-                if step(&s, byte[i]) {
+                // One copy per node, made in place: a refused byte leaves states[d] as a harmless stale copy.
+                states[d] = states[d - 1]
+                if step(&states[d], byte[i]) {
                     for t in Int(tokenStart[i])..<Int(tokenStart[i + 1]) { body(tokens[t]) }
-                    if Int(subtreeEnd[i]) > i + 1 { states[d] = s }   // only a node with children needs its state kept
                     i += 1
                 } else {
                     i = Int(subtreeEnd[i])
