@@ -138,9 +138,6 @@ public struct JSONGrammar: Sendable {
         }
     }
 
-    /// Whether no byte can follow (only the end of the sequence).
-    public var isFinished: Bool { mode == .done }
-
     /// Reads one byte. Returns false, leaving the state unchanged, when no valid document continues with it.
     @inline(__always)
     public mutating func consume(_ b: UInt8) -> Bool {
@@ -163,7 +160,7 @@ public struct JSONGrammar: Sendable {
             if b == UInt8(ascii: "]") { ok = true; closeContainer() } else { ok = startValue(b, node: items(of: top.node)) }
         case .objectFirst:
             if b == UInt8(ascii: "}") {
-                ok = node(top.node).required == 0
+                ok = schema.nodes[Int(top.node)].required == 0
                 if ok { closeContainer() }
             } else {
                 ok = b == UInt8(ascii: "\"") && startKey()
@@ -190,8 +187,6 @@ public struct JSONGrammar: Sendable {
     // MARK: Structure
 
     @inline(__always) func isWhitespace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
-
-    @inline(__always) func node(_ i: Int32) -> JSONSchema.Node { schema.nodes[Int(i)] }
 
     @inline(__always) func items(of i: Int32) -> Int32 { Int32(schema.nodes[Int(i)].items) }
 
