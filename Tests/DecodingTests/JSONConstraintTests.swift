@@ -133,7 +133,12 @@ final class JSONConstraintTests: XCTestCase {
         guard FileManager.default.fileExists(atPath: path) else {
             throw XCTSkip("\(path) absent; run scripts/get-model.sh to time the JSON mask on SmolLM2")
         }
-        return JSONConstraint(tokenizer: try GGUFFile(path: path).tokenizer())
+        let tokenizer = try GGUFFile(path: path).tokenizer()
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let c = JSONConstraint(tokenizer: tokenizer)
+        print(String(format: "JSONConstraint(tokenizer:) on SmolLM2 (tries and string-body set): %.0f ms",
+                     Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6))
+        return c
     }
 
     /// ms per `process` call at a few states; fails above a generous 20 ms (a decode step is ~45 ms).

@@ -82,6 +82,60 @@ final class JSONSchemaTests: XCTestCase {
         XCTAssertEqual(parsed.map(Self.isBool), [false, false, false, false, false, true, true, false])
     }
 
+    // MARK: JSONValue, the schema file's parser
+
+    /// JSONValue as Foundation objects, to compare with JSONSerialization's parse.
+    static func foundation(_ v: JSONValue) -> NSObject {
+        switch v {
+        case .object(let members):
+            NSDictionary(dictionary: Dictionary(uniqueKeysWithValues: members.map { ($0.key, foundation($0.value)) }))
+        case .array(let items): NSArray(array: items.map(foundation))
+        case .string(let s): NSString(string: s)
+        case .number(let text): NSNumber(value: Double(text)!)
+        case .bool(let b): NSNumber(value: b)
+        case .null: NSNull()
+        }
+    }
+
+    /// JSONSerialization's numbers as Double-valued NSNumbers (booleans kept), so that 1 and 1.0 compare equal.
+    static func normalized(_ o: NSObject) -> NSObject {
+        switch o {
+        case let d as NSDictionary:
+            return NSDictionary(dictionary: Dictionary(uniqueKeysWithValues: d.map { ($0.key as! String, normalized($0.value as! NSObject)) }))
+        case let a as NSArray: return NSArray(array: a.map { normalized($0 as! NSObject) })
+        case let n as NSNumber: return isBool(n) ? NSNumber(value: n.boolValue) : NSNumber(value: n.doubleValue)
+        default: return o
+        }
+    }
+
+    func testJSONValueParsesLikeJSONSerialization() throws {
+        var rng = RandomGenerator(seed: 99)
+        var compared = 0
+        for _ in 0..<200 {
+            let text = JSONGrammarTests.randomDocument(&rng)
+            let ours: JSONValue
+            do { ours = try JSONValue(parsing: Array(text.utf8)) } catch {
+                // JSONSerialization keeps one of two equal keys; a schema must not have them.
+                XCTAssertTrue(error.reason.hasPrefix("duplicate key"), "\(text): \(error)")
+                continue
+            }
+            compared += 1
+            let theirs = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) as! NSObject
+            XCTAssertEqual(Self.foundation(ours), Self.normalized(theirs), text)
+        }
+        XCTAssertGreaterThan(compared, 150)
+        let v = try JSONValue(parsing: Array(#" {"b": [1.50, -0, "\uD83D\uDE00\n"], "a": {}} "#.utf8))
+        XCTAssertEqual(v, .object([("b", .array([.number("1.50"), .number("-0"), .string("\u{1F600}\n")])), ("a", .object([]))]),
+                       "members in file order, numbers as written")
+        XCTAssertEqual(v.jsonBytes, Array("{\"b\":[1.50,-0,\"\u{1F600}\\n\"],\"a\":{}}".utf8))
+        let refused: [(String, Int)] = [(#"{"a":1,"a":2}"#, 7), ("[1,]", 3), (#""\uDE00""#, 7), ("[1] x", 4), ("01", 1), ("", 0)]
+        for (text, offset) in refused {
+            XCTAssertThrowsError(try JSONValue(parsing: Array(text.utf8)), text) { error in
+                XCTAssertEqual((error as? JSONParseError)?.offset, offset, "\(text): \(error)")
+            }
+        }
+    }
+
     // MARK: Compiling
 
     func testPersonSchemaCompiles() throws {
