@@ -31,6 +31,8 @@ public struct JSONConstraint: LogitProcessor, Sendable {
     public private(set) var grammar: JSONGrammar
     /// Whether an end-of-sequence id was drawn.
     public private(set) var isFinished = false
+    /// Whether the tokens drawn so far form a whole value (so the end of the sequence is allowed now).
+    public var isComplete: Bool { grammar.isComplete }
     /// Below this fraction of finite logits, `process` checks those tokens one by one instead of walking the trie.
     static let sparseFraction = 16
 

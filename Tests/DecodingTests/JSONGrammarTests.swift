@@ -178,6 +178,24 @@ final class JSONGrammarTests: XCTestCase {
 
     // MARK: Against JSONSerialization
 
+    /// Each documented strictness, shown on a text JSONSerialization reads but the default grammar refuses.
+    func testStricterThanJSONSerializationOnlyWhereDocumented() {
+        let cases: [(String, [UInt8], Int)] = [
+            ("top-level scalar", Array("1".utf8), 0),
+            ("whitespace run of 9", Array("[         1]".utf8), 9),
+            ("whitespace after the value", Array("{} ".utf8), 2),
+            ("21-digit integer part", Array(("[" + String(repeating: "1", count: 21) + "]").utf8), 21),
+            ("3-digit exponent", Array("[1e100]".utf8), 5),
+            ("nesting deeper than 32", Array((String(repeating: "[", count: 33) + String(repeating: "]", count: 33)).utf8), 32),
+        ]
+        for (name, bytes, index) in cases {
+            XCTAssertTrue(foundationParses(bytes), "\(name): JSONSerialization should read it")
+            XCTAssertEqual(feed(bytes).refusedAt, index, name)
+        }
+        // A lone surrogate escape is refused here (JSONSerialization refuses it too, as of Swift 6.3).
+        XCTAssertEqual(feed(#"["\uD800"]"#).refusedAt, 8)
+    }
+
     /// A random valid document as text, with random whitespace, escapes and non-ASCII characters.
     static func randomDocument(_ rng: inout RandomGenerator, depth: Int = 0) -> String {
         func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
