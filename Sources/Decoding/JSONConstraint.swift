@@ -33,7 +33,8 @@ public struct JSONConstraint: LogitProcessor, Sendable {
     public private(set) var isFinished = false
     /// Whether the tokens drawn so far form a whole value (so the end of the sequence is allowed now).
     public var isComplete: Bool { grammar.isComplete }
-    /// Below this fraction of finite logits, `process` checks those tokens one by one instead of walking the trie.
+    /// When fewer than 1/sparseFraction of the logits are finite, `process` checks those tokens one by one
+    /// instead of walking the trie (a few thousand short tokens cost less than the walk).
     static let sparseFraction = 16
 
     /// From raw byte strings, index = token id. Tokens with empty bytes are never allowed.
@@ -128,7 +129,8 @@ public struct JSONConstraint: LogitProcessor, Sendable {
     }
 
     /// Sets −∞ on every token the grammar cannot read now. Logits already −∞ stay so and cost nothing when they
-    /// are most of the vocabulary.
+    /// are most of the vocabulary. The grammar always allows some token, but if an earlier processor already
+    /// removed all of those, every logit ends −∞: run this constraint before cuts such as top-k.
     public mutating func process(_ logits: inout [Float]) {
         precondition(logits.count == vocabulary.count, "logits have \(logits.count) entries, the vocabulary \(vocabulary.count)")
         let finite = logits.reduce(0) { $0 + ($1 == -.infinity ? 0 : 1) }

@@ -58,7 +58,7 @@ public struct TokenTrie: Sendable {
 
     /// Calls `body` with every token id whose whole byte string `start` accepts, walking the trie depth first from
     /// `start` and abandoning a subtree at its first refused byte. `step` reads one byte into a state and returns
-    /// false (state unchanged or not) when the byte is refused.
+    /// false when the byte is refused (that state is then dropped, whatever `step` left in it).
     @inline(__always)
     public func forEachAccepted<State>(from start: State, step: (inout State, UInt8) -> Bool, _ body: (Int32) -> Void) {
         // states[d]: the state after the first d bytes of the current path.

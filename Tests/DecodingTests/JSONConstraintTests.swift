@@ -53,6 +53,33 @@ func randomWalk(_ start: JSONConstraint, _ rng: inout RandomGenerator, checkEver
 }
 
 final class JSONConstraintTests: XCTestCase {
+    /// The trie walk against a loop over the tokens, on random vocabularies (duplicates, prefixes of each other, an
+    /// empty token) and a toy state machine: bytes must not decrease, and the state counts the bytes read.
+    func testTokenTrieWalkMatchesPerTokenLoop() {
+        var rng = RandomGenerator(seed: 3)
+        for _ in 0..<50 {
+            let vocabulary: [[UInt8]] = (0..<Int(rng.next() % 60)).map { _ in
+                (0..<Int(rng.next() % 5)).map { _ in UInt8(97 + rng.next() % 4) }
+            }
+            let trie = TokenTrie(vocabulary) { $0 % 7 != 3 }
+            typealias State = (last: UInt8, count: Int)
+            let step: (inout State, UInt8) -> Bool = { s, b in
+                guard b >= s.last else { return false }
+                s = (b, s.count + 1)
+                return true
+            }
+            for start: State in [(0, 0), (98, 0)] {
+                var walked: [Int32] = []
+                trie.forEachAccepted(from: start, step: step) { walked.append($0) }
+                let expected = vocabulary.indices.filter { id in
+                    var s = start
+                    return id % 7 != 3 && !vocabulary[id].isEmpty && vocabulary[id].allSatisfy { step(&s, $0) }
+                }
+                XCTAssertEqual(walked.map(Int.init).sorted(), expected, "\(vocabulary) from \(start)")
+            }
+        }
+    }
+
     func testEOSOnlyWhenCompleteAndControlTokensNever() {
         let (vocab, eos) = syntheticVocabulary()
         var c = JSONConstraint(vocabulary: vocab, endOfSequence: [eos])
