@@ -21,6 +21,8 @@ public struct JSONConstraint: LogitProcessor, Sendable {
     public let vocabulary: [[UInt8]]
     /// Ids that end the sequence: allowed exactly when `grammar.isComplete`.
     public let endOfSequence: Set<Int32>
+    /// isEndOfSequence[id], (vocabSize): the set as a table, read per token without hashing.
+    let isEndOfSequence: [Bool]
     /// Every token but the end-of-sequence ids.
     let trie: TokenTrie
     /// stringBody[id]: token `id` reads from any string state between characters and leaves it there.
@@ -46,6 +48,7 @@ public struct JSONConstraint: LogitProcessor, Sendable {
         }
         self.vocabulary = vocabulary
         self.endOfSequence = endOfSequence
+        self.isEndOfSequence = vocabulary.indices.map { endOfSequence.contains(Int32($0)) }
         self.trie = TokenTrie(vocabulary) { !endOfSequence.contains(Int32($0)) }
         let body = Self.stringBody(vocabulary, endOfSequence: endOfSequence)
         self.stringBody = body
@@ -115,7 +118,7 @@ public struct JSONConstraint: LogitProcessor, Sendable {
 
     /// Whether token `id` may be drawn now: its bytes read in full (or, for an end-of-sequence id, a complete value).
     public func allows(_ id: Int32) -> Bool {
-        if endOfSequence.contains(id) { return grammar.isComplete }
+        if isEndOfSequence[Int(id)] { return grammar.isComplete }
         let bytes = vocabulary[Int(id)]
         if bytes.isEmpty { return false }
         var g = grammar
@@ -151,7 +154,7 @@ public struct JSONConstraint: LogitProcessor, Sendable {
     /// Advances the grammar by the drawn token's bytes.
     public mutating func didSample(_ token: Int32) {
         precondition(token >= 0 && Int(token) < vocabulary.count, "token \(token) is outside the vocabulary (0..<\(vocabulary.count))")
-        if endOfSequence.contains(token) {
+        if isEndOfSequence[Int(token)] {
             precondition(grammar.isComplete, "end-of-sequence \(token) drawn before the JSON value is complete; apply process(_:) before sampling")
             isFinished = true
             return
