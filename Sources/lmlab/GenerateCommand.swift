@@ -43,6 +43,10 @@ struct Generate: ParsableCommand {
     var stream = false
     @Flag(help: "Colour each generated token by its rank under the model: top-1 green, top-10 yellow, top-100 red, rest magenta.")
     var highlight = false
+    @Flag(name: .customLong("json-mode"), help: "Constrain decoding so the output is always one valid JSON object or array.")
+    var jsonMode = false
+    @Option(name: .customLong("json-schema"), help: "JSON mode narrowed to a schema file (object/properties/required, string, number, integer, boolean, array, enum).")
+    var jsonSchema: String?
     @Flag(help: "Print the sampler chain, the seed and timings to stderr.")
     var verbose = false
     @Option(help: "Threads for lmlab's kernels.")
@@ -95,9 +99,10 @@ struct Generate: ParsableCommand {
             if !params.isGreedy { log("seed: \(seed)") }
         }
         let generator = Generator(model: lm, tokenizer: tokenizer)
+        let constraint = try jsonConstraint(tokenizer)
         var choices: [Completion.Choice] = [], completionTokens = 0
         for index in 0..<numReturnSequences {
-            var sampler = Sampler(parameters: params, seed: seed &+ UInt64(index))
+            var sampler = Sampler(parameters: params, seed: seed &+ UInt64(index), constraint: constraint)
             if numReturnSequences > 1, !json { print("--- \(index)") }
             let streaming = !json && !highlight
             if streaming, echo { print(prompt, terminator: "") }
@@ -135,7 +140,7 @@ struct Generate: ParsableCommand {
         }
         let start = now()
         let hyps = try BeamSearch(model: lm, parameters: beamParams)
-            .run(prompt: promptIDs, maxTokens: maxTokens, useKVCache: !noKVCache)
+            .run(prompt: promptIDs, maxTokens: maxTokens, constraint: try jsonConstraint(tokenizer), useKVCache: !noKVCache)
         if verbose { log(String(format: "%.2f s", now() - start)) }
         let eos = Set([lm.specialTokens.eos, lm.specialTokens.eot].compactMap { $0 })
         var choices: [Completion.Choice] = []
@@ -155,6 +160,11 @@ struct Generate: ParsableCommand {
             if choices.count > 1 { print(String(format: "--- %d (score %.4f)", c.index, c.score ?? 0)) }
             print(c.text)
         }
+    }
+
+    /// The JSON-mode constraint (`--json-mode` / `--json-schema`), or nil.
+    func jsonConstraint(_ tokenizer: any Tokenizer) throws -> JSONConstraint? {
+        try makeJSONConstraint(tokenizer, jsonMode: jsonMode, schemaFile: jsonSchema)
     }
 
     /// Cuts text before the first stop string (beam hypotheses are whole before they are printed).
@@ -186,6 +196,16 @@ struct Generate: ParsableCommand {
             }
         }
     }
+}
+
+/// The JSON-mode constraint for `--json-mode` / `--json-schema FILE`, or nil when neither is given.
+func makeJSONConstraint(_ tokenizer: any Tokenizer, jsonMode: Bool, schemaFile: String?) throws -> JSONConstraint? {
+    guard jsonMode || schemaFile != nil else { return nil }
+    let schema = try schemaFile.map { try JSONSchema(contentsOfFile: $0) }
+    guard tokenizer.specialIDs.eos != nil || tokenizer.specialIDs.eot != nil else {
+        throw ValidationError("--json-mode needs a model with an end-of-sequence token, to end once the value is complete")
+    }
+    return JSONConstraint(tokenizer: tokenizer, schema: schema)
 }
 
 /// The id with the largest logit (the first of equals).

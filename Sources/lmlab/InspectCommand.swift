@@ -81,7 +81,7 @@ struct Inspect: ParsableCommand {
             let piece = "\"" + row.piece + "\""
             var line = String(format: "%4d  %-6d  ", row.rank, row.id) + piece.padding(toLength: 16, withPad: " ", startingAt: 0) + "  "
             for k in r.temperatures.indices { line += String(format: "%6.4f  %5.3f  ", row.probabilities[k], row.cumulative[k]) }
-            line += r.temperatures.indices.map { k in bar(row.probabilities[k], width: width / r.temperatures.count + 4) }.joined(separator: " │ ")
+            line += r.temperatures.indices.map { k in Self.bar(row.probabilities[k], width: width / r.temperatures.count + 4) }.joined(separator: " │ ")
             lines.append(line)
         }
         lines.append("entropy (nats): " + zip(r.temperatures, r.entropy).map { String(format: "T=%g %.3f", $0, $1) }.joined(separator: ", "))
@@ -89,7 +89,7 @@ struct Inspect: ParsableCommand {
     }
 
     /// A bar of eighth-blocks, full width = probability 1.
-    func bar(_ p: Double, width: Int) -> String {
+    static func bar(_ p: Double, width: Int) -> String {
         let eighths = Int((p * Double(width * 8)).rounded())
         let blocks = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
         let s = String(repeating: "█", count: eighths / 8) + blocks[eighths % 8]

@@ -22,6 +22,7 @@ struct LMLab: ParsableCommand {
             Perplexity.self,
             Score.self,
             TemplateCommand.self,
+            ChatCommand.self,
         ])
 
     /// Like ArgumentParser's default, except that a wrong flag or value prints one line ("lmlab: …", naming the flag

@@ -74,28 +74,9 @@ struct TemplateCommand: ParsableCommand {
     }
 
     /// The template and special tokens: `--chat-format` wins; else the model's own template.
-    private func resolveTemplate() throws -> (ChatTemplate, String, bos: String, eos: String) {
-        let file = try model.map { try GGUFFile(path: $0) }
-        let tokens = file.map(Self.specialTokens)
-        if let chatFormat {
-            let format = try ChatFormat.named(chatFormat)
-            return (format.template, format.name, tokens?.bos ?? format.bosToken, tokens?.eos ?? format.eosToken)
-        }
-        guard let file, let model else { throw ValidationError("give --model or --chat-format") }
-        guard let source = file.metadata["tokenizer.chat_template"]?.string else {
-            throw TemplateCommandError.noChatTemplate(file: model)
-        }
-        return (try ChatTemplate(source: source), "model", tokens?.bos ?? "", tokens?.eos ?? "")
-    }
 
-    /// The BOS and EOS token texts of a GGUF vocabulary ("" when the file names none).
-    private static func specialTokens(_ file: GGUFFile) -> (bos: String, eos: String) {
-        let vocabulary = file.metadata["tokenizer.ggml.tokens"]?.strings ?? []
-        func text(_ key: String) -> String {
-            guard let id = file.metadata[key]?.int, vocabulary.indices.contains(id) else { return "" }
-            return vocabulary[id]
-        }
-        return (text("tokenizer.ggml.bos_token_id"), text("tokenizer.ggml.eos_token_id"))
+    private func resolveTemplate() throws -> (ChatTemplate, String, bos: String, eos: String) {
+        try ChatSetup.resolve(model: model, chatFormat: chatFormat)
     }
 }
 
