@@ -112,6 +112,7 @@ struct Generate: ParsableCommand {
             }
             if highlight, !json { print(Highlight.render(g.logprobs.suffix(g.tokens.count)), terminator: "") }
             if !json { print("") }
+            if let n = logprobs, n > 0, !json { printLogprobTable(g.logprobs) }
             if g.finishReason == .contextFull { log("the context of \(lm.contextLength) tokens is full; stopped") }
             if verbose {
                 log(String(format: "prompt %d tokens in %.2f s; %d tokens in %.2f s (%.1f tokens/s)", promptIDs.count,
@@ -159,6 +160,18 @@ struct Generate: ParsableCommand {
         for c in choices {
             if choices.count > 1 { print(String(format: "--- %d (score %.4f)", c.index, c.score ?? 0)) }
             print(c.text)
+        }
+    }
+
+    /// Text mode's `--logprobs N`: one line per token with its log-probability, rank and the best alternatives.
+    func printLogprobTable(_ entries: [TokenLogprob]) {
+        func show(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\n", with: "\\n") + "\"" }
+        print("token             logprob  rank  top alternatives")
+        for e in entries {
+            let lp = e.logprob.map { String(format: "%7.3f", $0) } ?? "      –"
+            let rank = e.rank.map { String(format: "%4d", $0) } ?? "   –"
+            let top = e.top.map { show($0.text) + String(format: " %.3f", $0.logprob) }.joined(separator: ", ")
+            print(show(e.text).padding(toLength: 16, withPad: " ", startingAt: 0) + "  " + lp + "  " + rank + "  " + top)
         }
     }
 
