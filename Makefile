@@ -23,12 +23,14 @@ model:
 build: setup
 	$(RELEASE) --product lmlab
 
-demo: build corpus
+demo: build corpus model
 	$(LMLAB) demo xor
 	$(LMLAB) bench tensor
 	$(LMLAB) prepare --corpus wikitext-2 --vocab-size 4096
 	$(LMLAB) train --preset tiny --style gpt2 --minutes 2 --eval-every 100 --out checkpoints/demo-tiny.h5
 	$(LMLAB) info checkpoints/demo-tiny.h5
+	$(LMLAB) compare --model checkpoints/demo-tiny.h5 --prompt " The game" --max-tokens 24 --seed 1
+	$(LMLAB) compare --model checkpoints/SmolLM2-135M-Instruct.Q4_1.gguf --prompt "The best thing about Paris is" --max-tokens 24 --seed 1
 
 # Lessons checked in CI (together about three minutes); `make lectures` checks them all.
 CI_LECTURES := lectures/06-training-a-tiny-gpt.md lectures/07-inside-autograd.md
