@@ -12,9 +12,10 @@ tokenizer.apply_chat_template(add_generation_prompt=True), which inserts SmolLM2
   SETTINGS with the exact generate() keyword arguments, max_new_tokens = 32, EOS (id 2, <|im_end|>) left on as the
   stop token: per returned sequence the new token ids (up to and including EOS when it stopped there; HF pads
   finished rows with pad = EOS, that padding is cut), whether EOS stopped it, and for beam search `sequences_scores`.
-"sampling_steps", one per prompt (the first prompt first): the raw next-token logits' top 50 (ids, values) and the
-processed scores `scores[0]` of one do_sample step (repetition_penalty 1.3, temperature 0.7, top_k 50, top_p 0.9) —
-only the finite entries (ids, values, best first), every other id is -inf — and which of those ids are prompt ids.
+"sampling_steps", one per prompt (the first prompt first): the raw next-token logits' top 100 (ids, values) and the
+raw logits of the prompt's ids, and under "processed" the scores `scores[0]` of one do_sample step (repetition_penalty
+1.3, temperature 0.7, top_k 50, then top_p 0.9 or top_p 1.0) — only the finite entries (ids, values, best first),
+every other id is -inf — and which of those ids are prompt ids (the ones the repetition penalty changed).
 
 Semantics these numbers pin (transformers 5.x, read from generation/utils.py and logits_process.py; the beam scores
 are checked by `check_beam_scores` below, which recomputes each from a plain forward pass and stops the script when
@@ -57,6 +58,8 @@ SETTINGS = {
                                   num_return_sequences=4),
 }
 SAMPLING = dict(do_sample=True, temperature=0.7, top_k=50, top_p=0.9, repetition_penalty=1.3)
+# The same without top-p: all 50 top-k ids survive, among them prompt ids, so the penalty shows in the scores.
+SAMPLING_NO_TOP_P = dict(SAMPLING, top_p=1.0)
 
 
 def new_tokens(row, prompt_len, eos):
@@ -144,27 +147,37 @@ def main():
             print(f"{text!r} {label}: {rec['texts'][0]!r}", file=sys.stderr)
         out["prompts"].append(entry)
 
-    # One sampling step per prompt: raw logits and HF's processed scores. On the first prompt top-p keeps a single id
-    # (p(" Paris") > 0.9 at T = 0.7); the others keep several, and some of them are prompt ids the penalty touched.
+    # One sampling step per prompt, both settings: raw logits and HF's processed scores. With top-p 0.9 the first
+    # prompt keeps a single id (p(" Paris") > 0.9 at T = 0.7); with top-p 1 all 50 top-k ids survive. The raw top 100
+    # hold every id that can reach the processed top 50: the penalty only lowers logits, and only of prompt ids
+    # (fewer than 50 here), so an id below raw rank 50 + len(prompt) cannot climb into it.
     out["sampling_steps"] = []
     for entry in out["prompts"]:
         ids = entry["ids"]
+        assert len(set(ids)) < 50, "raw top 100 would not cover the processed top 50"
         x = torch.tensor([ids])
         with torch.inference_mode():
             raw = model(x).logits[0, -1]
-            torch.manual_seed(0)
-            g = model.generate(x, attention_mask=torch.ones_like(x), max_new_tokens=1, pad_token_id=tok.pad_token_id,
-                               output_scores=True, output_logits=True, return_dict_in_generate=True, **SAMPLING)
-        assert torch.allclose(g.logits[0][0], raw, atol=1e-4), "generate()'s raw logits differ from a plain forward"
-        top = torch.topk(raw, 50)
-        processed = g.scores[0][0]
-        finite = torch.nonzero(torch.isfinite(processed)).flatten()
-        finite = finite[torch.argsort(processed[finite], descending=True)]
-        out["sampling_steps"].append({
-            "prompt": entry["text"], "settings": SAMPLING,
-            "raw_top50_ids": top.indices.tolist(), "raw_top50_logits": [round(v, 6) for v in top.values.tolist()],
-            "processed_ids": finite.tolist(), "processed_scores": [round(v, 6) for v in processed[finite].tolist()],
-            "processed_ids_in_prompt": sorted(set(finite.tolist()) & set(ids)), "processed_other": "-inf"})
+        top = torch.topk(raw, 100)
+        step = {"prompt": entry["text"], "raw_top100_ids": top.indices.tolist(),
+                "raw_top100_logits": [round(v, 6) for v in top.values.tolist()],
+                "prompt_ids_raw_logits": {str(i): round(raw[i].item(), 6) for i in sorted(set(ids))},
+                "processed": []}
+        for settings in (SAMPLING, SAMPLING_NO_TOP_P):
+            with torch.inference_mode():
+                torch.manual_seed(0)
+                g = model.generate(x, attention_mask=torch.ones_like(x), max_new_tokens=1,
+                                   pad_token_id=tok.pad_token_id, output_scores=True, output_logits=True,
+                                   return_dict_in_generate=True, **settings)
+            assert torch.allclose(g.logits[0][0], raw, atol=1e-4), "generate()'s raw logits differ from a forward"
+            processed = g.scores[0][0]
+            finite = torch.nonzero(torch.isfinite(processed)).flatten()
+            finite = finite[torch.argsort(processed[finite], descending=True)]
+            step["processed"].append({
+                "settings": settings, "ids": finite.tolist(),
+                "scores": [round(v, 6) for v in processed[finite].tolist()],
+                "ids_in_prompt": sorted(set(finite.tolist()) & set(ids)), "other": "-inf"})
+        out["sampling_steps"].append(step)
     print(compact(out))
 
 
