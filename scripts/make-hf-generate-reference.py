@@ -3,7 +3,7 @@
 (Tests/DecodingTests/Fixtures/hf-generate-reference.json).
 
 transformers loads the GGUF by dequantizing every tensor to float32 (gguf-py) into its own LlamaForCausalLM, and its
-tokenizer from the GGUF's vocabulary and merges; it shares no code with lmlab. Single-threaded-ish CPU float32 run
+tokenizer from the GGUF's vocabulary and merges; it shares no code with lmlab. A CPU float32 run
 (torch.set_num_threads(2)), so ids are deterministic but near-ties may fall differently from lmlab's float32 runtime.
 
 What the file holds, per prompt (three plain prompts and one chat prompt rendered with the GGUF's chat template through
