@@ -26,10 +26,15 @@ final class HFGenerateReferenceTests: XCTestCase {
             }
         }
         struct SamplingStep: Decodable {
+            struct Settings: Decodable {
+                var temperature: Float, topK: Int, topP: Float, repetitionPenalty: Float
+                enum CodingKeys: String, CodingKey {
+                    case temperature, topK = "top_k", topP = "top_p", repetitionPenalty = "repetition_penalty"
+                }
+            }
+            struct Processed: Decodable { var settings: Settings; var ids: [Int32]; var scores: [Double] }
             var prompt: String
-            var processedIds: [Int32]
-            var processedScores: [Double]
-            enum CodingKeys: String, CodingKey { case prompt, processedIds = "processed_ids", processedScores = "processed_scores" }
+            var processed: [Processed]
         }
         var maxNewTokens: Int
         var prompts: [Prompt]
@@ -98,23 +103,32 @@ final class HFGenerateReferenceTests: XCTestCase {
         }
     }
 
-    /// `--preset hf` with temperature 0.7, top-k 50, top-p 0.9, repetition penalty 1.3 keeps the same tokens with
-    /// the same processed scores (repetition penalty on logits, then ÷ T, then the cuts) as transformers.
+    /// `--preset hf` with temperature 0.7, top-k 50, top-p 0.9 or 1, repetition penalty 1.3 keeps the same tokens
+    /// with the same processed scores (repetition penalty on logits, then ÷ T, then the cuts) as transformers.
     func testSamplingStepMatchesHFProcessors() throws {
         let (lm, ref) = try load()
+        var checked = 0
         for step in ref.samplingSteps {
-            var params = SamplingParameters.hf
-            params.temperature = 0.7; params.topK = 50; params.topP = 0.9; params.repetitionPenalty = 1.3
-            var sampler = Sampler(parameters: params, seed: 0)
             let ids = lm.tokenizer!.encode(step.prompt, addSpecial: true, parseSpecial: true)
-            sampler.prompt(ids)
             let logits = try lm.feed(ids, cache: lm.makeCache(capacity: ids.count))
-            let c = sampler.candidates(logits)
-            XCTAssertEqual(Set(c.ids), Set(step.processedIds), step.prompt)
-            let ours = Dictionary(uniqueKeysWithValues: zip(c.ids, c.logits))
-            for (id, score) in zip(step.processedIds, step.processedScores) {
-                XCTAssertEqual(Double(ours[id] ?? .nan), score, accuracy: 0.03, "processed score of \(id)")
+            for case let p in step.processed {
+                var params = SamplingParameters.hf
+                params.temperature = p.settings.temperature; params.topK = p.settings.topK
+                params.topP = p.settings.topP; params.repetitionPenalty = p.settings.repetitionPenalty
+                var sampler = Sampler(parameters: params, seed: 0)
+                sampler.prompt(ids)
+                let c = sampler.candidates(logits)
+                // Near the top-k / top-p border a 1e-4 logit difference may swap the last kept token.
+                let missing = Set(p.ids).subtracting(c.ids), extra = Set(c.ids).subtracting(p.ids)
+                XCTAssertLessThanOrEqual(missing.count + extra.count, 2, "\(step.prompt) top-p \(p.settings.topP): missing \(missing), extra \(extra)")
+                XCTAssertEqual(c.ids.first, p.ids.first, "most likely token, \(step.prompt)")
+                let ours = Dictionary(uniqueKeysWithValues: zip(c.ids, c.logits))
+                for (id, score) in zip(p.ids, p.scores) where ours[id] != nil {
+                    XCTAssertEqual(Double(ours[id]!), score, accuracy: 0.03, "processed score of \(id), \(step.prompt)")
+                    checked += 1
+                }
             }
         }
+        XCTAssertGreaterThan(checked, 100, "processed scores compared")
     }
 }
