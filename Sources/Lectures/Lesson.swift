@@ -51,8 +51,7 @@ public enum Lesson {
                     throw LessonError.missingOutput(file: file, line: i + 1)
                 }
                 let (expected, outputEnd) = try block(from: k)
-                let command = body.map { $0.hasSuffix("\\") ? String($0.dropLast()) : $0 }.joined(separator: " ")
-                    .split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+                let command = Self.joinLines(body)
                 result.append(CheckedCommand(command: command, expected: expected, line: i + 1))
                 i = outputEnd + 1
             } else {
@@ -60,6 +59,21 @@ public enum Lesson {
             }
         }
         return result
+    }
+
+    /// A block's lines as one shell script: a line ending in "\\" continues on the next (its indentation dropped, one
+    /// space between); other line breaks stay, so a block may hold several commands or a multi-line script. Spaces
+    /// inside a line are kept as written (they may sit inside quotes).
+    static func joinLines(_ body: [String]) -> String {
+        var script = "", continuing = false
+        for line in body {
+            var text = continuing ? String(line.drop { $0 == " " || $0 == "\t" }) : line
+            if !script.isEmpty { script += continuing ? " " : "\n" }
+            continuing = text.hasSuffix("\\")
+            if continuing { text = String(text.dropLast()).trimmingTrailingSpaces }
+            script += text
+        }
+        return script
     }
 
     /// The lesson with the ```output block of the command whose ```sh check fence is on `line` (1-based) replaced by

@@ -1,5 +1,5 @@
 import XCTest
-import Lectures
+@testable import Lectures
 
 final class LessonTests: XCTestCase {
     let lesson = """
@@ -30,6 +30,12 @@ final class LessonTests: XCTestCase {
     done
     ```
     """
+
+    func testJoinsContinuationsAndKeepsSpacesAndNewlines() {
+        XCTAssertEqual(Lesson.joinLines(["echo 'a  b' \\", "    | tr a x"]), "echo 'a  b' | tr a x")
+        XCTAssertEqual(Lesson.joinLines(["python3 -c '", "for i in range(2):", "    print(i)'"]),
+                       "python3 -c '\nfor i in range(2):\n    print(i)'")
+    }
 
     func testParsesCheckedCommandsAndTheirOutputs() throws {
         let commands = try Lesson.commands(in: lesson)
