@@ -15,6 +15,10 @@ struct BenchDecode: ParsableCommand {
     @Option(help: "Tokens generated one at a time after the prompt (tg).") var generateTokens = 128
     @Option(help: "Timed repetitions; the median is reported.") var repeats = 3
     @Option(help: "Threads for lmlab's kernels.") var threads = Parallel.threads
+    @Flag(name: .customLong("kv-cache"), help: "Instead: time greedy generation with and without the KV cache at 64, 256 and 512 tokens (those that fit the context) and report the speed-ups.")
+    var kvCache = false
+    @Option(name: .customLong("kv-lengths"), help: "With --kv-cache: generated lengths, comma-separated.")
+    var kvLengths = "64,256,512"
     @OptionGroup var output: JSONOption
 
     func validate() throws {
@@ -34,6 +38,7 @@ struct BenchDecode: ParsableCommand {
             let loadStart = now()
             let lm = try TransformerRuntime.load(path: model)
             let loadSeconds = now() - loadStart
+            if kvCache { try runKVCache(lm); return }
             guard promptTokens + generateTokens <= lm.contextLength else {
                 throw ModelError.contextOverflow(tokens: promptTokens + generateTokens, context: lm.contextLength)
             }
@@ -58,6 +63,25 @@ struct BenchDecode: ParsableCommand {
             print(String(format: "prompt processing (pp%d): %.1f tokens/s", promptTokens, report.promptTokensPerS))
             print(String(format: "generation (tg%d):        %.1f tokens/s", generateTokens, report.generateTokensPerS))
             print(String(format: "load %.2f s, peak RSS %.0f MiB", loadSeconds, report.peakRssMib))
+        }
+    }
+
+    struct KVReport: Encodable { var model: String, threads: Int, rows: [KVCacheBench.Row] }
+
+    func runKVCache(_ lm: TransformerRuntime) throws {
+        let wanted = kvLengths.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
+        guard !wanted.isEmpty else { throw ValidationError("--kv-lengths \(kvLengths) is invalid: expected positive integers, comma-separated") }
+        let prompt = lm.tokenizer?.encode("The").count ?? 1
+        let lengths = KVCacheBench.lengths(wanted, context: lm.contextLength, prompt: prompt)
+        let progress = ProgressBar(enabled: !output.json)
+        let rows = try KVCacheBench.run(lm, lengths: lengths) { progress.update($0, done: 0, total: 1) }
+        progress.clear()
+        if output.json { try printJSON(KVReport(model: model, threads: threads, rows: rows)); return }
+        print("lmlab bench decode --kv-cache — \(model), \(threads) thread(s), greedy from \"The\"")
+        if lengths != wanted { print("(the context of \(lm.contextLength) tokens allows only \(lengths.map(String.init).joined(separator: ", ")))") }
+        print("tokens   with cache   without   speed-up   same tokens")
+        for r in rows {
+            print(String(format: "%6d  %9.2f s  %7.2f s  %8.1f×   %@", r.tokens, r.cachedSeconds, r.uncachedSeconds, r.speedup, r.sameTokens ? "yes" : "NO"))
         }
     }
 }
