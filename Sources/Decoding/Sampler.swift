@@ -14,6 +14,8 @@ public struct Sampler {
     public var rng: RandomGenerator
     public var bias: LogitBias
     public var penalties: Penalties
+    /// Prompt and sampled tokens (for no-repeat n-grams).
+    public private(set) var history: [Int32] = []
     /// A mask such as the JSON grammar, applied right after the logit bias and before any cut, so it always sees
     /// every token the model could pick (and a cut can never leave only banned tokens); nil = none.
     public var constraint: (any LogitProcessor)?
@@ -28,6 +30,7 @@ public struct Sampler {
     }
 
     public mutating func prompt(_ tokens: [Int32]) {
+        history += tokens
         penalties.prompt(tokens)
         constraint?.prompt(tokens)
     }
@@ -36,6 +39,11 @@ public struct Sampler {
     public mutating func processed(_ logits: [Float]) -> [Float] {
         var l = logits
         if !bias.bias.isEmpty { bias.process(&l) }
+        if parameters.noRepeatNgramSize > 0 {
+            for id in NGrams.banned(after: history, size: parameters.noRepeatNgramSize) where Int(id) < l.count {
+                l[Int(id)] = -.infinity
+            }
+        }
         constraint?.process(&l)
         if parameters.isGreedy { penalties.process(&l) }
         return l
@@ -74,6 +82,7 @@ public struct Sampler {
 
     /// Records a token chosen elsewhere (beam search, forced tokens).
     public mutating func accept(_ token: Int32) {
+        history.append(token)
         penalties.didSample(token)
         constraint?.didSample(token)
     }

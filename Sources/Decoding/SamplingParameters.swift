@@ -49,6 +49,9 @@ public struct SamplingParameters: Sendable, Codable, Equatable {
     public var presencePenalty: Float = 0
     /// How frequency and presence penalties apply (additive as OpenAI, or the lecture's per-token temperature).
     public var penaltyMode: PenaltyMode = .additive
+    /// Ban every token that would repeat an n-gram of this size already in the sequence, prompt included
+    /// (Hugging Face's `no_repeat_ngram_size`); 0 = off.
+    public var noRepeatNgramSize: Int = 0
     /// Added to the logits of chosen ids before anything else (OpenAI `logit_bias`).
     public var logitBias: [Int32: Float] = [:]
     /// The order of the settable steps; a step whose parameter is "off" does nothing.
@@ -102,6 +105,7 @@ public struct SamplingParameters: Sendable, Codable, Equatable {
     public var chainDescription: String {
         var steps: [String] = []
         if !logitBias.isEmpty { steps.append("logit-bias(\(logitBias.count) ids)") }
+        if noRepeatNgramSize > 0 { steps.append("no-repeat-ngram \(noRepeatNgramSize)") }
         if isGreedy {
             if hasPenalties { steps.append(penaltiesDescription) }
             return (steps + ["argmax (greedy)"]).joined(separator: " → ")

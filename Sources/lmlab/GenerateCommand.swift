@@ -86,7 +86,8 @@ struct Generate: ParsableCommand {
     }
 
     func runSampling(_ lm: TransformerRuntime, _ tokenizer: any Tokenizer, _ promptIDs: [Int32]) throws {
-        let params = try sampling.parameters()
+        var params = try sampling.parameters()
+        params.noRepeatNgramSize = beam.noRepeatNgramSize
         let seed = sampling.resolvedSeed()
         var options = GenerationOptions()
         options.maxTokens = maxTokens

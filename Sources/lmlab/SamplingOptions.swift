@@ -8,7 +8,7 @@ import Foundation
 struct SamplingOptions: ParsableArguments {
     @Option(help: "Start from a preset: hf, llama.cpp or greedy (default: lmlab's, every cut off, temperature 1).")
     var preset: String?
-    @Option(help: "Temperature; 0 (or below) is greedy. Default 1.")
+    @Option(parsing: .unconditional, help: "Temperature; 0 (or below) is greedy. Default 1.")
     var temperature: Float?
     @Option(name: .customLong("top-k"), help: "Keep the k most likely tokens; 0 = off (default).")
     var topK: Int?
@@ -20,11 +20,11 @@ struct SamplingOptions: ParsableArguments {
     var typicalP: Float?
     @Option(name: .customLong("repeat-penalty"), help: "CTRL repetition penalty (> 0); 1 = off (default).")
     var repeatPenalty: Float?
-    @Option(name: .customLong("repeat-last-n"), help: "Tokens the penalties look back over (prompt included); -1 = all. Default 64.")
+    @Option(name: .customLong("repeat-last-n"), parsing: .unconditional, help: "Tokens the penalties look back over (prompt included); -1 = all. Default 64.")
     var repeatLastN: Int?
-    @Option(name: .customLong("frequency-penalty"), help: "OpenAI frequency penalty, in [-2, 2]; 0 = off (default).")
+    @Option(name: .customLong("frequency-penalty"), parsing: .unconditional, help: "OpenAI frequency penalty, in [-2, 2]; 0 = off (default).")
     var frequencyPenalty: Float?
-    @Option(name: .customLong("presence-penalty"), help: "OpenAI presence penalty, in [-2, 2]; 0 = off (default).")
+    @Option(name: .customLong("presence-penalty"), parsing: .unconditional, help: "OpenAI presence penalty, in [-2, 2]; 0 = off (default).")
     var presencePenalty: Float?
     @Option(name: .customLong("penalty-mode"), help: "How frequency/presence penalties apply: additive (OpenAI, default), temperature (the lecture's per-token temperature), temperature-unshifted (its pitfall).")
     var penaltyMode: String?
@@ -89,11 +89,11 @@ struct SamplingOptions: ParsableArguments {
 struct BeamOptions: ParsableArguments {
     @Option(help: "Beam search with N beams (1 = no beam search, default).")
     var beams = 1
-    @Option(name: .customLong("length-penalty"), help: "Beam score = Σ log p / length^this (> 0 favours longer). Default 1.")
+    @Option(name: .customLong("length-penalty"), parsing: .unconditional, help: "Beam score = Σ log p / length^this (> 0 favours longer). Default 1.")
     var lengthPenalty: Float = 1
     @Option(name: .customLong("early-stopping"), help: "When beam search stops: heuristic (HF False, default), always (HF True), never.")
     var earlyStopping = EarlyStopping.heuristic.rawValue
-    @Option(name: .customLong("no-repeat-ngram-size"), help: "Never repeat an n-gram of this size (prompt included); 0 = off.")
+    @Option(name: .customLong("no-repeat-ngram-size"), help: "Never repeat an n-gram of this size (prompt included), in beam search, greedy and sampling; 0 = off.")
     var noRepeatNgramSize = 0
 
     func validate() throws {

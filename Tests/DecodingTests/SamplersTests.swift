@@ -202,3 +202,20 @@ final class SamplerTests: XCTestCase {
         XCTAssertEqual(SamplingParameters.greedy.chainDescription, "argmax (greedy)")
     }
 }
+
+final class NoRepeatNGramSamplerTests: XCTestCase {
+    /// Greedy on logits that always prefer token 1: with no-repeat 2 after prompt [1, 1], the bigram (1, 1) exists,
+    /// so 1 is banned and the runner-up 2 is chosen; then (1, 2) exists too, and so on.
+    func testGreedyNeverRepeatsABigram() {
+        var p = SamplingParameters.greedy
+        p.noRepeatNgramSize = 2
+        var sampler = Sampler(parameters: p, seed: 0)
+        sampler.prompt([1, 1])
+        let logits: [Float] = [0, 3, 2, 1]
+        let out = (0..<4).map { _ in sampler.sample(logits) }
+        XCTAssertEqual(out, [2, 1, 3, 1])
+        let seq = [1, 1] + out
+        let bigrams = (0..<(seq.count - 1)).map { [seq[$0], seq[$0 + 1]] }
+        XCTAssertEqual(Set(bigrams).count, bigrams.count, "every bigram once: \(seq)")
+    }
+}
