@@ -43,12 +43,17 @@ let parallelThreshold = 1 << 16
 public let matVecTypes: [GGMLType] = [.f32, .f16, .q4_0, .q4_1, .q8_0, .q4_K, .q6_K]
 
 /// y = W·x computed on the packed blocks. `x` has `cols` elements, `y` `rows`. Rows are spread over all cores
-/// unless `parallel` is false or the matrix is small. Returns false (leaving y untouched) if there is no kernel
-/// for `w.type`; `GGUFTensor.matVec` turns that into a GGUFError.
+/// unless `parallel` is false or the matrix is small. With `activations: .q8` x is first rounded to 8-bit blocks
+/// (QuantizedActivations) and the integer kernels of MatVecKernelsQ8 run, for the types that have one (others,
+/// and F32/F16 weights, keep the float kernels). Returns false (leaving y untouched) if there is no kernel for
+/// `w.type`; `GGUFTensor.matVec` turns that into a GGUFError.
 @discardableResult
 public func matVec(_ w: BlockMatrix, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>,
-                   parallel: Bool = true) -> Bool {
+                   parallel: Bool = true, activations: ActivationPrecision = .float) -> Bool {
     precondition(x.count == w.cols && y.count == w.rows, "matVec: W is \(w.rows)×\(w.cols), x has \(x.count), y \(y.count)")
+    if activations == .q8, w.cols % QuantizedActivations.blockSize == 0, MatVecKernelsQ8.kernel(for: w.type) != nil {
+        return matVec(w, QuantizedActivations(x), y, parallel: parallel)
+    }
     guard let kernel = MatVecKernels.kernel(for: w.type) else { return false }
     guard w.rows > 0, w.cols > 0, let xp = x.baseAddress, let yp = y.baseAddress else { return true }
     // Σx over each group of 32: the minimum/offset terms of Q4_0, Q4_1 and Q4_K only need these, once per x.
@@ -59,30 +64,51 @@ public func matVec(_ w: BlockMatrix, _ x: UnsafeBufferPointer<Float>, _ y: Unsaf
         sums32[g] = s
     }
     sums32.withUnsafeBufferPointer { sp in
-        let job = RowJob(w: w, x: xp, sums32: sp.baseAddress!, y: yp, kernel: kernel)
-        if !parallel || w.rows * w.cols < parallelThreshold || w.rows < 2 {
-            job.run(0..<w.rows)
-        } else {
-            // A few chunks per core so a core that got a slow start can catch up.
-            let chunks = min(w.rows, 4 * ProcessInfo.processInfo.activeProcessorCount)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                job.run((c * w.rows / chunks)..<((c + 1) * w.rows / chunks))
+        let job = RowJob(w: w, y: yp) { row in kernel(row, xp, sp.baseAddress!, w.cols) }
+        job.run(parallel: parallel)
+    }
+    return true
+}
+
+/// y = W·x̂ with x̂ already quantized (`x.count == w.cols`), for a vector that several matrices multiply. Returns
+/// false if `w.type` has no integer kernel.
+@discardableResult
+public func matVec(_ w: BlockMatrix, _ x: QuantizedActivations, _ y: UnsafeMutableBufferPointer<Float>,
+                   parallel: Bool = true) -> Bool {
+    precondition(x.count == w.cols && y.count == w.rows, "matVec: W is \(w.rows)×\(w.cols), x has \(x.count), y \(y.count)")
+    guard let kernel = MatVecKernelsQ8.kernel(for: w.type) else { return false }
+    guard w.rows > 0, w.cols > 0, let yp = y.baseAddress else { return true }
+    x.values.withUnsafeBufferPointer { q in
+        x.scales.withUnsafeBufferPointer { d in
+            x.sums.withUnsafeBufferPointer { s in
+                let (qp, dp, sp) = (q.baseAddress!, d.baseAddress!, s.baseAddress!)
+                RowJob(w: w, y: yp) { row in kernel(row, qp, dp, sp, w.cols) }.run(parallel: parallel)
             }
         }
     }
     return true
 }
 
-/// One matVec's inputs, shared read-only by the threads; each writes only its own rows of y.
+/// One matVec: y[r] = dot(row r). The threads share it read-only; each writes only its own rows of y.
 private struct RowJob: @unchecked Sendable {
     let w: BlockMatrix
-    let x: UnsafePointer<Float>
-    let sums32: UnsafePointer<Float>
     let y: UnsafeMutablePointer<Float>
-    let kernel: MatVecKernels.RowDot
+    let dot: (UnsafeRawPointer) -> Float
 
     func run(_ rows: Range<Int>) {
-        for r in rows { y[r] = kernel(w.row(r), x, sums32, w.cols) }
+        for r in rows { y[r] = dot(w.row(r)) }
+    }
+
+    func run(parallel: Bool) {
+        if !parallel || w.rows * w.cols < parallelThreshold || w.rows < 2 {
+            run(0..<w.rows)
+        } else {
+            // A few chunks per core so a core that got a slow start can catch up.
+            let chunks = min(w.rows, 4 * ProcessInfo.processInfo.activeProcessorCount)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                run((c * w.rows / chunks)..<((c + 1) * w.rows / chunks))
+            }
+        }
     }
 }
 
@@ -101,6 +127,15 @@ public func matVecReference(_ w: BlockMatrix, _ x: UnsafeBufferPointer<Float>, _
         for i in 0..<w.cols { dot += row[i] * x[i] }
         y[r] = dot
     }
+}
+
+/// The reference of the q8 mode: each row dequantized to floats, dotted left to right with x̂ = d·q, the values
+/// the quantized activations stand for. Single-threaded.
+public func matVecReference(_ w: BlockMatrix, _ x: QuantizedActivations, _ y: UnsafeMutableBufferPointer<Float>)
+    throws(GGUFError)
+{
+    let xhat = x.dequantized()
+    try xhat.withUnsafeBufferPointer { (xb: UnsafeBufferPointer<Float>) throws(GGUFError) in try matVecReference(w, xb, y) }
 }
 
 extension GGUFTensor {

@@ -15,6 +15,7 @@ struct BenchDecode: ParsableCommand {
     @Option(help: "Tokens generated one at a time after the prompt (tg).") var generateTokens = 128
     @Option(help: "Timed repetitions; the median is reported.") var repeats = 3
     @Option(help: "Threads for lmlab's kernels.") var threads = Parallel.threads
+    @OptionGroup var runtime: RuntimeOptionGroup
     @OptionGroup var output: JSONOption
 
     func validate() throws {
@@ -24,7 +25,7 @@ struct BenchDecode: ParsableCommand {
     }
 
     struct Report: Encodable {
-        var model: String, threads: Int, promptTokens: Int, generateTokens: Int, repeats: Int
+        var model: String, activations: String, threads: Int, promptTokens: Int, generateTokens: Int, repeats: Int
         var promptTokensPerS: Double, generateTokensPerS: Double, loadSeconds: Double, peakRssMib: Double
     }
 
@@ -33,6 +34,7 @@ struct BenchDecode: ParsableCommand {
         try runOrExit {
             let loadStart = now()
             let lm = try TransformerRuntime.load(path: model)
+            lm.options = runtime.options
             let loadSeconds = now() - loadStart
             guard promptTokens + generateTokens <= lm.contextLength else {
                 throw ModelError.contextOverflow(tokens: promptTokens + generateTokens, context: lm.contextLength)
@@ -49,12 +51,12 @@ struct BenchDecode: ParsableCommand {
                 for _ in 0..<generateTokens { logits = try lm.feed([argmax(logits)], cache: cache) }
                 tgTimes.append(now() - start)
             }
-            let report = Report(model: model, threads: threads, promptTokens: promptTokens, generateTokens: generateTokens,
+            let report = Report(model: model, activations: runtime.activations.rawValue, threads: threads, promptTokens: promptTokens, generateTokens: generateTokens,
                                 repeats: repeats, promptTokensPerS: Double(promptTokens) / median(ppTimes),
                                 generateTokensPerS: Double(generateTokens) / median(tgTimes), loadSeconds: loadSeconds,
                                 peakRssMib: peakResidentMiB())
             if output.json { try printJSON(report); return }
-            print("lmlab bench decode — \(model), \(threads) thread(s), median of \(repeats)")
+            print("lmlab bench decode — \(model), \(threads) thread(s), \(runtime.activations) activations, median of \(repeats)")
             print(String(format: "prompt processing (pp%d): %.1f tokens/s", promptTokens, report.promptTokensPerS))
             print(String(format: "generation (tg%d):        %.1f tokens/s", generateTokens, report.generateTokensPerS))
             print(String(format: "load %.2f s, peak RSS %.0f MiB", loadSeconds, report.peakRssMib))
