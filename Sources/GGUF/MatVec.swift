@@ -8,6 +8,7 @@
 // W is `rows × cols`, row-major, each row `cols / blockSize` blocks: a GGUF tensor of shape [cols, rows].
 
 import Foundation
+import Tensor
 
 /// Shape of a weight matrix stored as ggml blocks.
 public struct BlockMatrix: @unchecked Sendable {
@@ -100,14 +101,12 @@ private struct RowJob: @unchecked Sendable {
     }
 
     func run(parallel: Bool) {
-        if !parallel || w.rows * w.cols < parallelThreshold || w.rows < 2 {
+        if !parallel || w.rows * w.cols < parallelThreshold || w.rows < 2 || Parallel.threads < 2 {
             run(0..<w.rows)
         } else {
-            // A few chunks per core so a core that got a slow start can catch up.
-            let chunks = min(w.rows, 4 * ProcessInfo.processInfo.activeProcessorCount)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                run((c * w.rows / chunks)..<((c + 1) * w.rows / chunks))
-            }
+            // A few chunks per thread so a thread that got a slow start can catch up.
+            let chunks = min(w.rows, 4 * Parallel.threads), rows = w.rows
+            Parallel.forEachChunk(chunks) { c in self.run((c * rows / chunks)..<((c + 1) * rows / chunks)) }
         }
     }
 }
