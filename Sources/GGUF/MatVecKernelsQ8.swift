@@ -39,6 +39,20 @@ enum MatVecKernelsQ8 {
         }
     }
 
+    /// Two rows at once: (row r, row r + 1, q, d, s, cols) → both dot products. Each activation block is loaded and
+    /// widened once for the two rows, which saves about a quarter of the instructions of two single-row calls.
+    typealias RowPairDot = (UnsafeRawPointer, UnsafeRawPointer, UnsafePointer<Int8>, UnsafePointer<Float>,
+                            UnsafePointer<Float>, Int) -> (Float, Float)
+
+    static func pairKernel(for type: GGMLType) -> RowPairDot? {
+        switch type.id {
+        case GGMLType.q4_0.id: return q4_0Pair
+        case GGMLType.q4_1.id: return q4_1Pair
+        case GGMLType.q8_0.id: return q8_0Pair
+        default: return nil
+        }
+    }
+
     /// Σ n_i·q_i over 32 nibbles: byte i holds element i (low nibble) and element i + 16 (high nibble).
     @inline(__always)
     static func dotNibbles(_ w: UnsafeRawPointer, _ q: UnsafePointer<Int8>) -> Int32 {
@@ -85,6 +99,61 @@ enum MatVecKernelsQ8 {
             sum += half(block, 0) * d[b] * Float(dotBytes(block + 2, q + 32 * b, 32))
         }
         return sum
+    }
+
+    /// dotNibbles for two weight blocks against the same 32 activations.
+    @inline(__always)
+    static func dotNibbles(_ w0: UnsafeRawPointer, _ w1: UnsafeRawPointer, _ q: UnsafePointer<Int8>) -> (Int32, Int32) {
+        let n0 = w0.assumingMemoryBound(to: UInt8.self), n1 = w1.assumingMemoryBound(to: UInt8.self)
+        var s0: Int32 = 0, s1: Int32 = 0
+        for i in 0..<16 {
+            let (low, high) = (Int32(q[i]), Int32(q[i + 16]))
+            s0 &+= Int32(n0[i] & 0x0F) &* low &+ Int32(n0[i] >> 4) &* high
+            s1 &+= Int32(n1[i] & 0x0F) &* low &+ Int32(n1[i] >> 4) &* high
+        }
+        return (s0, s1)
+    }
+
+    static func q4_0Pair(_ w0: UnsafeRawPointer, _ w1: UnsafeRawPointer, _ q: UnsafePointer<Int8>, _ d: UnsafePointer<Float>,
+                         _ s: UnsafePointer<Float>, _ n: Int) -> (Float, Float) {
+        var sum0: Float = 0, sum1: Float = 0
+        for b in 0..<(n / 32) {
+            let (block0, block1) = (w0 + 18 * b, w1 + 18 * b)
+            let (dot0, dot1) = dotNibbles(block0 + 2, block1 + 2, q + 32 * b)
+            sum0 += half(block0, 0) * (d[b] * Float(dot0) - 8 * s[b])
+            sum1 += half(block1, 0) * (d[b] * Float(dot1) - 8 * s[b])
+        }
+        return (sum0, sum1)
+    }
+
+    static func q4_1Pair(_ w0: UnsafeRawPointer, _ w1: UnsafeRawPointer, _ q: UnsafePointer<Int8>, _ d: UnsafePointer<Float>,
+                         _ s: UnsafePointer<Float>, _ n: Int) -> (Float, Float) {
+        var sum0: Float = 0, sum1: Float = 0
+        for b in 0..<(n / 32) {
+            let (block0, block1) = (w0 + 20 * b, w1 + 20 * b)
+            let (dot0, dot1) = dotNibbles(block0 + 4, block1 + 4, q + 32 * b)
+            sum0 += half(block0, 0) * d[b] * Float(dot0) + half(block0, 2) * s[b]
+            sum1 += half(block1, 0) * d[b] * Float(dot1) + half(block1, 2) * s[b]
+        }
+        return (sum0, sum1)
+    }
+
+    static func q8_0Pair(_ w0: UnsafeRawPointer, _ w1: UnsafeRawPointer, _ q: UnsafePointer<Int8>, _ d: UnsafePointer<Float>,
+                         _: UnsafePointer<Float>, _ n: Int) -> (Float, Float) {
+        var sum0: Float = 0, sum1: Float = 0
+        for b in 0..<(n / 32) {
+            let (block0, block1) = (w0 + 34 * b, w1 + 34 * b)
+            let v0 = (block0 + 2).assumingMemoryBound(to: Int8.self), v1 = (block1 + 2).assumingMemoryBound(to: Int8.self)
+            let x = q + 32 * b
+            var dot0: Int32 = 0, dot1: Int32 = 0
+            for i in 0..<32 {
+                dot0 &+= Int32(v0[i]) &* Int32(x[i])
+                dot1 &+= Int32(v1[i]) &* Int32(x[i])
+            }
+            sum0 += half(block0, 0) * d[b] * Float(dot0)
+            sum1 += half(block1, 0) * d[b] * Float(dot1)
+        }
+        return (sum0, sum1)
     }
 
     static func q4_K(_ w: UnsafeRawPointer, _ q: UnsafePointer<Int8>, _ d: UnsafePointer<Float>,
