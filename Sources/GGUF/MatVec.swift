@@ -79,13 +79,13 @@ public func matVec(_ w: BlockMatrix, _ x: QuantizedActivations, _ y: UnsafeMutab
     precondition(x.count == w.cols && y.count == w.rows, "matVec: W is \(w.rows)×\(w.cols), x has \(x.count), y \(y.count)")
     guard let kernel = MatVecKernelsQ8.kernel(for: w.type) else { return false }
     guard w.rows > 0, w.cols > 0, let yp = y.baseAddress else { return true }
-    let pair = MatVecKernelsQ8.pairKernel(for: w.type)
+    let fourRows = MatVecKernelsQ8.fourRowKernel(for: w.type)
     x.values.withUnsafeBufferPointer { q in
         x.scales.withUnsafeBufferPointer { d in
             x.sums.withUnsafeBufferPointer { s in
                 let (qp, dp, sp) = (q.baseAddress!, d.baseAddress!, s.baseAddress!)
                 var job = RowJob(w: w, y: yp) { row in kernel(row, qp, dp, sp, w.cols) }
-                if let pair { job.dot2 = { row0, row1 in pair(row0, row1, qp, dp, sp, w.cols) } }
+                if let fourRows { job.dot4 = { r in fourRows(w.row(r), w.rowBytes, qp, dp, sp, w.cols, yp + r) } }
                 job.run(parallel: parallel)
             }
         }
@@ -98,8 +98,8 @@ private struct RowJob: @unchecked Sendable {
     let w: BlockMatrix
     let y: UnsafeMutablePointer<Float>
     let dot: (UnsafeRawPointer) -> Float
-    /// Two rows at once, where the type has a pair kernel.
-    var dot2: ((UnsafeRawPointer, UnsafeRawPointer) -> (Float, Float))? = nil
+    /// Rows r…r+3 at once into y, where the type has a four-row kernel.
+    var dot4: ((Int) -> Void)? = nil
 
     init(w: BlockMatrix, y: UnsafeMutablePointer<Float>, dot: @escaping (UnsafeRawPointer) -> Float) {
         self.w = w; self.y = y; self.dot = dot
@@ -107,8 +107,8 @@ private struct RowJob: @unchecked Sendable {
 
     func run(_ rows: Range<Int>) {
         var r = rows.lowerBound
-        if let dot2 {
-            while r + 2 <= rows.upperBound { (y[r], y[r + 1]) = dot2(w.row(r), w.row(r + 1)); r += 2 }
+        if let dot4 {
+            while r + 4 <= rows.upperBound { dot4(r); r += 4 }
         }
         while r < rows.upperBound { y[r] = dot(w.row(r)); r += 1 }
     }
@@ -118,10 +118,11 @@ private struct RowJob: @unchecked Sendable {
             run(0..<w.rows)
         } else {
             // A few chunks per thread so a thread that got a slow start can catch up.
-            // Chunk boundaries are even, so the pair kernels see whole pairs.
-            let chunks = min(w.rows / 2, 4 * Parallel.threads), pairs = w.rows / 2, rows = w.rows
+            // Chunk boundaries are multiples of 4, so the four-row kernels see whole groups.
+            let groups = w.rows / 4, rows = w.rows
+            let chunks = max(1, min(groups, 4 * Parallel.threads))
             Parallel.forEachChunk(chunks) { c in
-                self.run((2 * (c * pairs / chunks))..<(c + 1 == chunks ? rows : 2 * ((c + 1) * pairs / chunks)))
+                self.run((4 * (c * groups / chunks))..<(c + 1 == chunks ? rows : 4 * ((c + 1) * groups / chunks)))
             }
         }
     }

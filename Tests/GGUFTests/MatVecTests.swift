@@ -107,7 +107,8 @@ final class MatVecTests: XCTestCase {
 
     func testEveryQ8KernelAgreesWithReference() throws {
         for type in [GGMLType.q4_0, .q4_1, .q8_0, .q4_K, .q6_K] {
-            for (rows, cols) in [(1, 256), (3, 512), (64, 1536), (200, 768)] {
+            // 7 and 203 rows: groups of four plus leftover rows (203×768 runs in parallel)
+            for (rows, cols) in [(1, 256), (3, 512), (7, 256), (64, 1536), (200, 768), (203, 768)] {
                 try checkQ8(type, rows: rows, cols: cols, seed: UInt64(rows * cols) ^ UInt64(type.id) ^ 0x5138)
             }
         }
