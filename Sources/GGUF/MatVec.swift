@@ -4,7 +4,11 @@
 // Two implementations sit side by side:
 //   matVecReference — dequantize each row into floats, then a plain dot product. Obviously right, and slow.
 //   matVec          — dot products computed straight from the packed blocks with SIMD (MatVecKernels.swift),
-//                     rows spread over all cores. Tested against the reference (MatVecTests.swift).
+//                     rows spread over all cores (Parallel.forEachChunk). Tested against the reference
+//                     (MatVecTests.swift).
+// Each comes in two modes (ActivationPrecision): float activations, and activations rounded to 8-bit blocks
+// (QuantizedActivations) multiplied on integers (MatVecKernelsQ8.swift), llama.cpp's CPU path; its reference
+// dots the dequantized rows with the same rounded activations.
 // W is `rows × cols`, row-major, each row `cols / blockSize` blocks: a GGUF tensor of shape [cols, rows].
 
 import Foundation

@@ -54,7 +54,7 @@ public enum Parallel {
     }
 
     /// The pool of `forEachChunk`, made on first use and again when `threads` changes (the old one's workers then
-    /// sleep for good).
+    /// sleep for good: a pool's threads keep it alive).
     @available(macOS 15.0, *)
     nonisolated(unsafe) private static var pool: WorkerPool?
 

@@ -29,24 +29,27 @@ public final class WorkerPool: @unchecked Sendable {
     private let remaining = Atomic<Int>(0)    // chunks not yet finished
     private let sleeping = Atomic<Int>(0)     // workers waiting on `wake`
     private let chunks = Atomic<Int>(0)       // chunks of the current loop
+    private let busy = Atomic<Bool>(false)    // a loop is running: a second caller runs its loop alone
     private let wake = DispatchSemaphore(value: 0)
     private var body: ((Int) -> Void)? = nil
 
     public init(workers: Int) {
         self.workers = workers
         for _ in 0..<workers {
-            let thread = Thread { [unowned self] in self.workerLoop() }
+            // The thread keeps the pool alive: a pool lives as long as the process (its workers sleep when idle).
+            let thread = Thread { self.workerLoop() }
             thread.start()
         }
     }
 
-    /// Runs body(0) … body(chunks − 1), on the caller and the workers; returns when all are done. Not reentrant:
-    /// one loop at a time, from one thread.
+    /// Runs body(0) … body(chunks − 1), on the caller and the workers; returns when all are done. One loop at a
+    /// time: a call made while another thread's loop runs does its chunks itself, on the calling thread.
     public func run(chunks: Int, _ body: @escaping (Int) -> Void) {
-        guard chunks > 1, workers > 0 else {
+        guard chunks > 1, workers > 0, !busy.exchange(true, ordering: .acquiring) else {
             for c in 0..<chunks { body(c) }
             return
         }
+        defer { busy.store(false, ordering: .releasing) }
         self.body = body
         self.chunks.store(chunks, ordering: .relaxed)
         remaining.store(chunks, ordering: .relaxed)
