@@ -1,10 +1,15 @@
 # lmlab — the two commands of the README: `make demo` runs the main job, `make test` runs the tests.
 # Both install what they need first (apt packages, WikiText-2, the SmolLM2 GGUF) and can be run again at any time.
 SWIFT ?= swift
-RELEASE := $(SWIFT) build -c release
+# Like llama.cpp's GGML_NATIVE: compile for this machine's CPU (AVX2/AVX-512, FMA, VNNI…). The matrix–vector
+# kernels run about twice as fast as on baseline x86-64 (SSE2), what plain `swift build` targets.
+# `make NATIVE=0 …` builds binaries that run on any x86-64.
+NATIVE ?= 1
+CPUFLAGS := $(if $(filter 1,$(NATIVE)),-Xswiftc -target-cpu -Xswiftc native)
+RELEASE := $(SWIFT) build -c release $(CPUFLAGS)
 LMLAB := .build/release/lmlab
 # Tests run optimized: the SIMD kernels are 10–100× slower unoptimized. -enable-testing keeps @testable imports.
-TESTFLAGS := -c release -Xswiftc -enable-testing
+TESTFLAGS := -c release -Xswiftc -enable-testing $(CPUFLAGS)
 
 # CI and developers' machines have WikiText-2 in ../shared; elsewhere get-corpus.sh downloads it.
 CORPUS ?= $(wildcard ../shared/corpora/wikitext-2)

@@ -4,10 +4,15 @@
 // Two implementations sit side by side:
 //   matVecReference — dequantize each row into floats, then a plain dot product. Obviously right, and slow.
 //   matVec          — dot products computed straight from the packed blocks with SIMD (MatVecKernels.swift),
-//                     rows spread over all cores. Tested against the reference (MatVecTests.swift).
+//                     rows spread over all cores (Parallel.forEachChunk). Tested against the reference
+//                     (MatVecTests.swift).
+// Each comes in two modes (ActivationPrecision): float activations, and activations rounded to 8-bit blocks
+// (QuantizedActivations) multiplied on integers (MatVecKernelsQ8.swift), llama.cpp's CPU path; its reference
+// dots the dequantized rows with the same rounded activations.
 // W is `rows × cols`, row-major, each row `cols / blockSize` blocks: a GGUF tensor of shape [cols, rows].
 
 import Foundation
+import Tensor
 
 /// Shape of a weight matrix stored as ggml blocks.
 public struct BlockMatrix: @unchecked Sendable {
@@ -43,12 +48,17 @@ let parallelThreshold = 1 << 16
 public let matVecTypes: [GGMLType] = [.f32, .f16, .q4_0, .q4_1, .q8_0, .q4_K, .q6_K]
 
 /// y = W·x computed on the packed blocks. `x` has `cols` elements, `y` `rows`. Rows are spread over all cores
-/// unless `parallel` is false or the matrix is small. Returns false (leaving y untouched) if there is no kernel
-/// for `w.type`; `GGUFTensor.matVec` turns that into a GGUFError.
+/// unless `parallel` is false or the matrix is small. With `activations: .q8` x is first rounded to 8-bit blocks
+/// (QuantizedActivations) and the integer kernels of MatVecKernelsQ8 run, for the types that have one (others,
+/// and F32/F16 weights, keep the float kernels). Returns false (leaving y untouched) if there is no kernel for
+/// `w.type`; `GGUFTensor.matVec` turns that into a GGUFError.
 @discardableResult
 public func matVec(_ w: BlockMatrix, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>,
-                   parallel: Bool = true) -> Bool {
+                   parallel: Bool = true, activations: ActivationPrecision = .float) -> Bool {
     precondition(x.count == w.cols && y.count == w.rows, "matVec: W is \(w.rows)×\(w.cols), x has \(x.count), y \(y.count)")
+    if activations == .q8, w.cols % QuantizedActivations.blockSize == 0, MatVecKernelsQ8.kernel(for: w.type) != nil {
+        return matVec(w, QuantizedActivations(x), y, parallel: parallel)
+    }
     guard let kernel = MatVecKernels.kernel(for: w.type) else { return false }
     guard w.rows > 0, w.cols > 0, let xp = x.baseAddress, let yp = y.baseAddress else { return true }
     // Σx over each group of 32: the minimum/offset terms of Q4_0, Q4_1 and Q4_K only need these, once per x.
@@ -59,30 +69,66 @@ public func matVec(_ w: BlockMatrix, _ x: UnsafeBufferPointer<Float>, _ y: Unsaf
         sums32[g] = s
     }
     sums32.withUnsafeBufferPointer { sp in
-        let job = RowJob(w: w, x: xp, sums32: sp.baseAddress!, y: yp, kernel: kernel)
-        if !parallel || w.rows * w.cols < parallelThreshold || w.rows < 2 {
-            job.run(0..<w.rows)
-        } else {
-            // A few chunks per core so a core that got a slow start can catch up.
-            let chunks = min(w.rows, 4 * ProcessInfo.processInfo.activeProcessorCount)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                job.run((c * w.rows / chunks)..<((c + 1) * w.rows / chunks))
+        let job = RowJob(w: w, y: yp) { row in kernel(row, xp, sp.baseAddress!, w.cols) }
+        job.run(parallel: parallel)
+    }
+    return true
+}
+
+/// y = W·x̂ with x̂ already quantized (`x.count == w.cols`), for a vector that several matrices multiply. Returns
+/// false if `w.type` has no integer kernel.
+@discardableResult
+public func matVec(_ w: BlockMatrix, _ x: QuantizedActivations, _ y: UnsafeMutableBufferPointer<Float>,
+                   parallel: Bool = true) -> Bool {
+    precondition(x.count == w.cols && y.count == w.rows, "matVec: W is \(w.rows)×\(w.cols), x has \(x.count), y \(y.count)")
+    guard let kernel = MatVecKernelsQ8.kernel(for: w.type) else { return false }
+    guard w.rows > 0, w.cols > 0, let yp = y.baseAddress else { return true }
+    let fourRows = MatVecKernelsQ8.fourRowKernel(for: w.type)
+    x.values.withUnsafeBufferPointer { q in
+        x.scales.withUnsafeBufferPointer { d in
+            x.sums.withUnsafeBufferPointer { s in
+                let (qp, dp, sp) = (q.baseAddress!, d.baseAddress!, s.baseAddress!)
+                var job = RowJob(w: w, y: yp) { row in kernel(row, qp, dp, sp, w.cols) }
+                if let fourRows { job.dot4 = { r in fourRows(w.row(r), w.rowBytes, qp, dp, sp, w.cols, yp + r) } }
+                job.run(parallel: parallel)
             }
         }
     }
     return true
 }
 
-/// One matVec's inputs, shared read-only by the threads; each writes only its own rows of y.
+/// One matVec: y[r] = dot(row r). The threads share it read-only; each writes only its own rows of y.
 private struct RowJob: @unchecked Sendable {
     let w: BlockMatrix
-    let x: UnsafePointer<Float>
-    let sums32: UnsafePointer<Float>
     let y: UnsafeMutablePointer<Float>
-    let kernel: MatVecKernels.RowDot
+    let dot: (UnsafeRawPointer) -> Float
+    /// Rows r…r+3 at once into y, where the type has a four-row kernel.
+    var dot4: ((Int) -> Void)? = nil
+
+    init(w: BlockMatrix, y: UnsafeMutablePointer<Float>, dot: @escaping (UnsafeRawPointer) -> Float) {
+        self.w = w; self.y = y; self.dot = dot
+    }
 
     func run(_ rows: Range<Int>) {
-        for r in rows { y[r] = kernel(w.row(r), x, sums32, w.cols) }
+        var r = rows.lowerBound
+        if let dot4 {
+            while r + 4 <= rows.upperBound { dot4(r); r += 4 }
+        }
+        while r < rows.upperBound { y[r] = dot(w.row(r)); r += 1 }
+    }
+
+    func run(parallel: Bool) {
+        if !parallel || w.rows * w.cols < parallelThreshold || w.rows < 2 || Parallel.threads < 2 {
+            run(0..<w.rows)
+        } else {
+            // A few chunks per thread so a thread that got a slow start can catch up.
+            // Chunk boundaries are multiples of 4, so the four-row kernels see whole groups.
+            let groups = w.rows / 4, rows = w.rows
+            let chunks = max(1, min(groups, 4 * Parallel.threads))
+            Parallel.forEachChunk(chunks) { c in
+                self.run((4 * (c * groups / chunks))..<(c + 1 == chunks ? rows : 4 * ((c + 1) * groups / chunks)))
+            }
+        }
     }
 }
 
@@ -101,6 +147,15 @@ public func matVecReference(_ w: BlockMatrix, _ x: UnsafeBufferPointer<Float>, _
         for i in 0..<w.cols { dot += row[i] * x[i] }
         y[r] = dot
     }
+}
+
+/// The reference of the q8 mode: each row dequantized to floats, dotted left to right with x̂ = d·q, the values
+/// the quantized activations stand for. Single-threaded.
+public func matVecReference(_ w: BlockMatrix, _ x: QuantizedActivations, _ y: UnsafeMutableBufferPointer<Float>)
+    throws(GGUFError)
+{
+    let xhat = x.dequantized()
+    try xhat.withUnsafeBufferPointer { (xb: UnsafeBufferPointer<Float>) throws(GGUFError) in try matVecReference(w, xb, y) }
 }
 
 extension GGUFTensor {

@@ -59,6 +59,8 @@ public final class TransformerRuntime: LanguageModel {
     public let rope: RoPEFrequencies
     public let specialTokens: SpecialTokenIDs
     public let tokenizer: (any Tokenizer)?
+    /// How the products are computed (float or 8-bit activations); settable between calls to `feed`.
+    public var options = RuntimeOptions()
 
     public init(config: TransformerConfig, tokenEmbedding: WeightMatrix, positionEmbedding: [Float]?,
                 layers: [RuntimeLayer], finalNorm: NormWeights, outputHead: WeightMatrix, rope: RoPEFrequencies,
@@ -134,7 +136,7 @@ public final class TransformerRuntime: LanguageModel {
     /// y (rows, out) = x (rows, in) · Wᵀ (+ bias): one matrix–vector product for a single token, else matrix–matrix.
     func project(_ w: WeightMatrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ rows: Int,
                  bias: [Float]?) throws {
-        if rows == 1 { try w.matVec(x, y) } else { try w.matMul(x, y, tokens: rows) }
+        if rows == 1 { try w.matVec(x, y, activations: options.activations) } else { try w.matMul(x, y, tokens: rows) }
         if let bias { for r in 0..<rows { add(y + r * w.rows, bias, offset: 0, w.rows) } }
     }
 

@@ -49,14 +49,16 @@ public enum WeightMatrix: @unchecked Sendable {
         }
     }
 
-    /// y (rows) = W · x (cols), rows spread over the threads.
-    public func matVec(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) throws {
+    /// y (rows) = W · x (cols), rows spread over the threads. `activations` picks float or 8-bit activations for
+    /// quantized weights (RuntimeOptions.activations).
+    public func matVec(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                       activations: ActivationPrecision = .float) throws {
         switch self {
         case .quantized(let t):
             let xb = UnsafeBufferPointer(start: x, count: cols), yb = UnsafeMutableBufferPointer(start: y, count: rows)
             // No block kernel for this type (e.g. Q5_K): the tiled path dequantizes and computes the same product.
             // GGUF's kernels spread rows over all cores; `--threads 1` keeps them on one.
-            if !GGUF.matVec(t.matrix, xb, yb, parallel: Parallel.threads > 1) { try matMul(x, y, tokens: 1) }
+            if !GGUF.matVec(t.matrix, xb, yb, parallel: Parallel.threads > 1, activations: activations) { try matMul(x, y, tokens: 1) }
         case .float32(let values, let rows, let cols):
             values.withUnsafeBufferPointer { w in
                 let wp = w.baseAddress!

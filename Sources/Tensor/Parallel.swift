@@ -41,6 +41,23 @@ public enum Parallel {
         }
     }
 
+    /// Runs body(0) … body(chunks − 1) on `threads` threads that keep spinning between calls (WorkerPool), for
+    /// many short loops in a row such as the matrix–vector products of generation. Only one thread may call it at
+    /// a time (the runtime's forward pass); `chunks` more than `threads` balance a late start.
+    public static func forEachChunk(_ chunks: Int, _ body: @escaping (Int) -> Void) {
+        if #available(macOS 15.0, *), threads > 1 {
+            if pool?.workers != threads - 1 { pool = WorkerPool(workers: threads - 1) }
+            pool!.run(chunks: chunks, body)
+        } else {
+            for c in 0..<chunks { body(c) }
+        }
+    }
+
+    /// The pool of `forEachChunk`, made on first use and again when `threads` changes (the old one's workers then
+    /// sleep for good: a pool's threads keep it alive).
+    @available(macOS 15.0, *)
+    nonisolated(unsafe) private static var pool: WorkerPool?
+
     /// Makes sure OpenBLAS is set to one thread before the first product, even if `threads` was never read.
     private static let blasSingleThreaded: Bool = { openblas_set_num_threads(1); return true }()
 

@@ -19,6 +19,7 @@ struct BenchDecode: ParsableCommand {
     var kvCache = false
     @Option(name: .customLong("kv-lengths"), help: "With --kv-cache: generated lengths, comma-separated.")
     var kvLengths = "64,256,512"
+    @OptionGroup var runtime: RuntimeOptionGroup
     @OptionGroup var output: JSONOption
 
     func validate() throws {
@@ -28,7 +29,7 @@ struct BenchDecode: ParsableCommand {
     }
 
     struct Report: Encodable {
-        var model: String, threads: Int, promptTokens: Int, generateTokens: Int, repeats: Int
+        var model: String, activations: String, threads: Int, promptTokens: Int, generateTokens: Int, repeats: Int
         var promptTokensPerS: Double, generateTokensPerS: Double, loadSeconds: Double, peakRssMib: Double
     }
 
@@ -37,6 +38,7 @@ struct BenchDecode: ParsableCommand {
         try runOrExit {
             let loadStart = now()
             let lm = try TransformerRuntime.load(path: model)
+            lm.options = runtime.options
             let loadSeconds = now() - loadStart
             if kvCache { try runKVCache(lm); return }
             guard promptTokens + generateTokens <= lm.contextLength else {
@@ -54,12 +56,12 @@ struct BenchDecode: ParsableCommand {
                 for _ in 0..<generateTokens { logits = try lm.feed([argmax(logits)], cache: cache) }
                 tgTimes.append(now() - start)
             }
-            let report = Report(model: model, threads: threads, promptTokens: promptTokens, generateTokens: generateTokens,
+            let report = Report(model: model, activations: runtime.activations.rawValue, threads: threads, promptTokens: promptTokens, generateTokens: generateTokens,
                                 repeats: repeats, promptTokensPerS: Double(promptTokens) / median(ppTimes),
                                 generateTokensPerS: Double(generateTokens) / median(tgTimes), loadSeconds: loadSeconds,
                                 peakRssMib: peakResidentMiB())
             if output.json { try printJSON(report); return }
-            print("lmlab bench decode — \(model), \(threads) thread(s), median of \(repeats)")
+            print("lmlab bench decode — \(model), \(threads) thread(s), \(runtime.activations) activations, median of \(repeats)")
             print(String(format: "prompt processing (pp%d): %.1f tokens/s", promptTokens, report.promptTokensPerS))
             print(String(format: "generation (tg%d):        %.1f tokens/s", generateTokens, report.generateTokensPerS))
             print(String(format: "load %.2f s, peak RSS %.0f MiB", loadSeconds, report.peakRssMib))

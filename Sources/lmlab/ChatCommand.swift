@@ -37,6 +37,7 @@ struct ChatCommand: ParsableCommand {
     @Flag(name: .customLong("json-mode"), help: "Constrain every reply to one valid JSON object or array.") var jsonMode = false
     @Option(name: .customLong("json-schema"), help: "JSON mode narrowed to a schema file.") var jsonSchema: String?
     @Option(help: "Threads for lmlab's kernels.") var threads = Parallel.threads
+    @OptionGroup(title: "Runtime") var runtime: RuntimeOptionGroup
     @Flag(help: "With --message: print one JSON object (the conversation and the replies) instead of text.") var json = false
 
     func validate() throws {
@@ -66,6 +67,7 @@ struct ChatCommand: ParsableCommand {
         Parallel.setThreads(threads)
         try runOrExit {
             let lm = try TransformerRuntime.load(path: model)
+            lm.options = runtime.options
             guard let tokenizer = lm.tokenizer else { throw RuntimeError.noTokenizer(file: model) }
             let (template, templateName, bos, eos) = try ChatSetup.resolve(model: model, chatFormat: chatFormat)
             let params = try sampling.parameters()

@@ -81,6 +81,7 @@ struct Compare: ParsableCommand {
     @Option(help: "Seed of every sampling strategy.") var seed: UInt64 = 1
     @Flag(help: "Parse special tokens written in the prompt.") var special = false
     @Option(help: "Threads for lmlab's kernels.") var threads = Parallel.threads
+    @OptionGroup(title: "Runtime") var runtime: RuntimeOptionGroup
     @Flag(help: "Print one JSON object instead of text.") var json = false
 
     func validate() throws {
@@ -99,6 +100,7 @@ struct Compare: ParsableCommand {
         Parallel.setThreads(threads)
         try runOrExit {
             let lm = try TransformerRuntime.load(path: model)
+            lm.options = runtime.options
             guard let tokenizer = lm.tokenizer else { throw RuntimeError.noTokenizer(file: model) }
             let ids = tokenizer.encode(prompt, addSpecial: true, parseSpecial: special)
             guard ids.count < lm.contextLength else { throw RuntimeError.promptTooLong(tokens: ids.count, context: lm.contextLength) }

@@ -51,6 +51,7 @@ struct Generate: ParsableCommand {
     var verbose = false
     @Option(help: "Threads for lmlab's kernels.")
     var threads = Parallel.threads
+    @OptionGroup var runtime: RuntimeOptionGroup
     @Flag(help: "Print one JSON text-completion object instead of streaming text.")
     var json = false
 
@@ -72,6 +73,7 @@ struct Generate: ParsableCommand {
         Parallel.setThreads(threads)
         try runOrExit {
             let lm = try TransformerRuntime.load(path: model)
+            lm.options = runtime.options
             guard let tokenizer = lm.tokenizer else { throw RuntimeError.noTokenizer(file: model) }
             let promptIDs = tokenizer.encode(prompt, addSpecial: true, parseSpecial: special)
             guard promptIDs.count < lm.contextLength else {

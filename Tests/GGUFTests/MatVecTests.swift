@@ -71,6 +71,67 @@ final class MatVecTests: XCTestCase {
         }
     }
 
+    /// The integer kernels (8-bit activations) against the reference on the same quantized x: the row dequantized,
+    /// dotted with x̂ = d·q. Both compute Σ w_i·x̂_i, so the float-rounding tolerance above applies (with x̂).
+    func checkQ8(_ type: GGMLType, rows: Int, cols: Int, seed: UInt64) throws {
+        var rng = TestRNG(seed: seed)
+        let w = randomBlocks(type, rows: rows, cols: cols, rng: &rng)
+        let x = (0..<cols).map { _ in rng.float() }
+        let xq = x.withUnsafeBufferPointer { QuantizedActivations($0) }
+        let xhat = xq.dequantized()
+        var fast = [Float](repeating: .nan, count: rows), ref = fast, viaFloat = fast
+        var bound = [Float](repeating: 0, count: rows)
+        try w.withUnsafeBytes { wb in
+            let m = BlockMatrix(type: type, rows: rows, cols: cols, data: wb)
+            XCTAssertTrue(fast.withUnsafeMutableBufferPointer { matVec(m, xq, $0) })
+            XCTAssertTrue(viaFloat.withUnsafeMutableBufferPointer { yb in
+                x.withUnsafeBufferPointer { matVec(m, $0, yb, activations: .q8) }
+            })
+            try ref.withUnsafeMutableBufferPointer { try matVecReference(m, xq, $0) }
+            var row = [Float](repeating: 0, count: cols)
+            for r in 0..<rows {
+                let rowBytes = UnsafeRawBufferPointer(rebasing: wb[(r * m.rowBytes)..<((r + 1) * m.rowBytes)])
+                try row.withUnsafeMutableBufferPointer { try dequantize(type, rowBytes, into: $0) }
+                bound[r] = zip(row, xhat).reduce(0) { $0 + abs($1.0 * $1.1) }
+            }
+        }
+        XCTAssertEqual(fast, viaFloat, "\(type): activations: .q8 must quantize x exactly as QuantizedActivations does")
+        for r in 0..<rows {
+            let tolerance = 1e-5 * bound[r] + Float.leastNormalMagnitude
+            if abs(fast[r] - ref[r]) > tolerance {
+                XCTFail("\(type) q8 \(rows)×\(cols) row \(r): reference \(ref[r]), fast \(fast[r]), |diff| \(abs(fast[r] - ref[r])) > \(tolerance)")
+                return
+            }
+        }
+    }
+
+    func testEveryQ8KernelAgreesWithReference() throws {
+        for type in [GGMLType.q4_0, .q4_1, .q8_0, .q4_K, .q6_K] {
+            // 7 and 203 rows: groups of four plus leftover rows (203×768 runs in parallel)
+            for (rows, cols) in [(1, 256), (3, 512), (7, 256), (64, 1536), (200, 768), (203, 768)] {
+                try checkQ8(type, rows: rows, cols: cols, seed: UInt64(rows * cols) ^ UInt64(type.id) ^ 0x5138)
+            }
+        }
+    }
+
+    func testQ8ModeKeepsFloatKernelsForFloatWeights() throws {
+        // F32/F16 weights have no integer kernel: `.q8` must give exactly the float product.
+        for type in [GGMLType.f32, .f16] {
+            var rng = TestRNG(seed: 11)
+            let w = randomBlocks(type, rows: 7, cols: 64, rng: &rng)
+            let x = (0..<64).map { _ in rng.float() }
+            var a = [Float](repeating: 0, count: 7), b = a
+            w.withUnsafeBytes { wb in
+                let m = BlockMatrix(type: type, rows: 7, cols: 64, data: wb)
+                x.withUnsafeBufferPointer { xb in
+                    a.withUnsafeMutableBufferPointer { _ = matVec(m, xb, $0) }
+                    b.withUnsafeMutableBufferPointer { _ = matVec(m, xb, $0, activations: .q8) }
+                }
+            }
+            XCTAssertEqual(a, b, "\(type)")
+        }
+    }
+
     func testPlainFloatsWithTails() throws {
         for type in [GGMLType.f32, .f16] {
             try check(type, rows: 5, cols: 37, seed: 7)  // 37 = 2×16 + 5: exercises the scalar tail

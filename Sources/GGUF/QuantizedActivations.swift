@@ -1,0 +1,68 @@
+// QuantizedActivations: an activation vector rounded to 8-bit blocks of 32, so a matrix–vector product can run on
+// small integers end to end, as llama.cpp does on CPUs (its Q8_0 / Q8_1 "vec_dot_type" blocks, ggml-quants.c).
+//
+// Each block of 32 floats x_i becomes a scale d = max|x_i| / 127 and integers q_i = round(x_i / d) ∈ −127…127,
+// so x_i ≈ d·q_i with an error of at most d/2. A weight block (d_w, m_w, w_i) then gives
+//     Σ_i (d_w·w_i + m_w)·x_i  ≈  d_w·d · Σ_i w_i·q_i  +  m_w · (d·Σ_i q_i)
+// — an integer dot product (widening Int8 → Int16/Int32 multiply–adds, pmaddwd/vpdpwssd on x86) and one float
+// multiply per block. `sums` holds d·Σq per block, llama.cpp's Q8_1 `s`, for the m_w term.
+//
+// This changes the numbers (the activations carry ~7 bits instead of 24), so it is a mode: `ActivationPrecision`.
+
+/// What a quantized matrix–vector product multiplies the weights with.
+public enum ActivationPrecision: String, Sendable, Codable, CaseIterable {
+    /// float32 activations: the exact product of the (dequantized) weights with x, up to float rounding.
+    case float
+    /// x rounded to 8-bit blocks of 32 first (llama.cpp's CPU path): faster, log-probs move by ~0.1 nats.
+    case q8
+}
+
+/// x (n floats, n a multiple of 32) as 8-bit blocks of 32.
+public struct QuantizedActivations {
+    public static let blockSize = 32
+
+    /// (n) q_i = round(x_i / d_block), −127…127.
+    public var values: [Int8]
+    /// (n / 32) d = max|x| / 127 of each block (0 for an all-zero block).
+    public var scales: [Float]
+    /// (n / 32) d·Σq of each block: the block's sum as the integers represent it.
+    public var sums: [Float]
+
+    public var count: Int { values.count }
+
+    public init(_ x: UnsafeBufferPointer<Float>) {
+        precondition(x.count % Self.blockSize == 0, "QuantizedActivations: \(x.count) is not a multiple of 32")
+        let blocks = x.count / Self.blockSize
+        values = [Int8](repeating: 0, count: x.count)
+        scales = [Float](repeating: 0, count: blocks)
+        sums = [Float](repeating: 0, count: blocks)
+        values.withUnsafeMutableBufferPointer { q in
+            for b in 0..<blocks {
+                let (d, s) = Self.quantizeBlock(x.baseAddress! + 32 * b, into: q.baseAddress! + 32 * b)
+                scales[b] = d
+                sums[b] = d * Float(s)
+            }
+        }
+    }
+
+    /// One block: returns (d, Σq). Ties round to even (what vector round instructions do).
+    @inline(__always)
+    static func quantizeBlock(_ x: UnsafePointer<Float>, into q: UnsafeMutablePointer<Int8>) -> (Float, Int32) {
+        var amax: Float = 0
+        for i in 0..<32 { amax = Swift.max(amax, Swift.abs(x[i])) }
+        let d = amax / 127
+        let inverse: Float = d == 0 ? 0 : 1 / d
+        var sum: Int32 = 0
+        for i in 0..<32 {
+            let v = Int8((x[i] * inverse).rounded(.toNearestOrEven))
+            q[i] = v
+            sum &+= Int32(v)
+        }
+        return (d, sum)
+    }
+
+    /// x̂_i = d·q_i: the values the integer kernels effectively multiply with (for references and tests).
+    public func dequantized() -> [Float] {
+        (0..<count).map { scales[$0 / 32] * Float(values[$0]) }
+    }
+}

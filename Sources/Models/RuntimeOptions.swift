@@ -1,0 +1,21 @@
+// RuntimeOptions: how TransformerRuntime computes, as opposed to what (the weights and config). The default is the
+// exact mode the tests check against a float reference; `.llamaCpp` trades a little accuracy for speed the way
+// llama.cpp's CPU backend does.
+import GGUF
+
+public struct RuntimeOptions: Sendable, Codable, Equatable {
+    /// What the quantized matrix–vector products of generation multiply the weights with: float32 activations
+    /// (exact up to rounding), or activations rounded to 8-bit blocks of 32 first (integer kernels, faster; log-probs
+    /// move by about 0.1 nats). Prompt processing (matrix–matrix, sgemm) and float32 weights are not affected.
+    /// Default `.float`.
+    public var activations: ActivationPrecision = .float
+
+    public init(activations: ActivationPrecision = .float) {
+        self.activations = activations
+    }
+
+    /// Exact: float activations.
+    public static let exact = RuntimeOptions()
+    /// llama.cpp-like: 8-bit activations in the matrix–vector products.
+    public static let llamaCpp = RuntimeOptions(activations: .q8)
+}
