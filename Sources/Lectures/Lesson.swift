@@ -97,13 +97,17 @@ public enum Lesson {
     }
 
     /// "#" for every number, so "12.5 ms, 3 steps" and "9.1 ms, 3 steps" have the same shape.
+    /// Runs of spaces count as one: a number's width moves the padding of the columns after it.
     public static func shape(_ line: String) -> String {
         var out = "", inNumber = false
         for ch in line {
             let numeric = ch.isNumber || (inNumber && (ch == "." || ch == ","))
-            if numeric { if !inNumber { out.append("#") }; inNumber = true } else { out.append(ch); inNumber = false }
+            if numeric { if !inNumber { out.append("#") }; inNumber = true; continue }
+            inNumber = false
+            if ch == " " && out.last == " " { continue }
+            out.append(ch)
         }
-        return out
+        return out.trimmingCharacters(in: .whitespaces)
     }
 
     /// nil when `actual` matches `expected` (with "~ " lines by shape and "..." elisions), else what differs.

@@ -31,6 +31,12 @@ final class LessonTests: XCTestCase {
     ```
     """
 
+    func testShapeIgnoresNumberWidthsAndPadding() {
+        XCTAssertEqual(Lesson.shape("   126       0.06 s      10.8×   yes"), Lesson.shape("   126       0.07 s       9.1×   yes"))
+        XCTAssertNotEqual(Lesson.shape("126 0.06 s yes"), Lesson.shape("126 0.06 s no"))
+        XCTAssertNotEqual(Lesson.shape("loss 4.2"), Lesson.shape("loss"))
+    }
+
     func testJoinsContinuationsAndKeepsSpacesAndNewlines() {
         XCTAssertEqual(Lesson.joinLines(["echo 'a  b' \\", "    | tr a x"]), "echo 'a  b' | tr a x")
         XCTAssertEqual(Lesson.joinLines(["python3 -c '", "for i in range(2):", "    print(i)'"]),
