@@ -79,7 +79,7 @@ public struct BeamSearch<Model: LanguageModel> {
             throw DecodingError.promptTooLong(tokens: prompt.count, context: model.contextLength)
         }
         let maxNew = min(maxTokens, model.contextLength - prompt.count)
-        let eos = Set([model.specialTokens.eos, model.specialTokens.eot].compactMap { $0 })
+        let eos = model.stopTokens
         let capacity = prompt.count + maxNew
         var c0 = constraint
         c0?.prompt(prompt)

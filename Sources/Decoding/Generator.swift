@@ -91,7 +91,7 @@ public struct Generator<Model: LanguageModel> {
         guard prompt.count <= model.contextLength else {
             throw DecodingError.promptTooLong(tokens: prompt.count, context: model.contextLength)
         }
-        let stopIDs = options.stopAtEOS ? Set([model.specialTokens.eos, model.specialTokens.eot].compactMap { $0 }) : []
+        let stopIDs = options.stopAtEOS ? model.stopTokens : []
         let capacity = min(model.contextLength, prompt.count + options.maxTokens)
         let cache = model.makeCache(capacity: capacity)
         var result = Generation(promptTokens: prompt, tokens: [], text: "", finishReason: .length, logprobs: [],
@@ -163,10 +163,9 @@ public struct Generator<Model: LanguageModel> {
     func logprob(of id: Int32, _ logits: [Float], top n: Int, offset: Int) -> TokenLogprob {
         let lp = Samplers.logSoftmax(logits)
         let best = n == 0 ? [] : lp.indices.sorted { lp[$0] != lp[$1] ? lp[$0] > lp[$1] : $0 < $1 }.prefix(n)
-        let mine = lp[Int(id)]
-        return TokenLogprob(id: id, text: piece(id), logprob: mine,
-                            top: best.map { (Int32($0), piece(Int32($0)), lp[$0]) },
-                            rank: 1 + lp.reduce(0) { $1 > mine ? $0 + 1 : $0 }, textOffset: offset)
+        let score = Scoring.score(logProbabilities: lp, id)
+        return TokenLogprob(id: id, text: piece(id), logprob: score.logprob,
+                            top: best.map { (Int32($0), piece(Int32($0)), lp[$0]) }, rank: score.rank, textOffset: offset)
     }
 
     func piece(_ id: Int32) -> String { String(decoding: tokenizer.bytes(for: id), as: UTF8.self) }

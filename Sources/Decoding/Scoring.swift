@@ -44,7 +44,11 @@ public enum Scoring {
 
     /// The score of `id` under one row of logits.
     public static func score(_ logits: [Float], _ id: Int32) -> TokenScore {
-        let lp = Samplers.logSoftmax(logits)
+        score(logProbabilities: Samplers.logSoftmax(logits), id)
+    }
+
+    /// The score of `id` given the row's log-probabilities (already log-softmaxed).
+    public static func score(logProbabilities lp: [Double], _ id: Int32) -> TokenScore {
         let mine = lp[Int(id)]
         return TokenScore(id: id, logprob: mine, rank: 1 + lp.reduce(0) { $1 > mine ? $0 + 1 : $0 })
     }

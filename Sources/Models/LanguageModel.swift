@@ -40,6 +40,9 @@ public protocol LanguageModel: AnyObject {
 }
 
 extension LanguageModel {
+    /// The ids that end a generation: EOS and EOT (a chat model's end of turn).
+    public var stopTokens: Set<Int32> { Set([specialTokens.eos, specialTokens.eot].compactMap { $0 }) }
+
     /// The logits of the last fed position.
     public func feed(_ tokens: [Int32], cache: Cache) throws -> [Float] {
         try feed(tokens, cache: cache, allPositions: false)

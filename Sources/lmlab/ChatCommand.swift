@@ -66,9 +66,8 @@ struct ChatCommand: ParsableCommand {
     func run() throws {
         Parallel.setThreads(threads)
         try runOrExit {
-            let lm = try TransformerRuntime.load(path: model)
-            lm.options = runtime.options
-            guard let tokenizer = lm.tokenizer else { throw RuntimeError.noTokenizer(file: model) }
+            let loaded = try PromptedModel(path: model, options: runtime.options)
+            let (lm, tokenizer) = (loaded.lm, loaded.tokenizer)
             let (template, templateName, bos, eos) = try ChatSetup.resolve(model: model, chatFormat: chatFormat)
             let params = try sampling.parameters()
             let seed = sampling.resolvedSeed()

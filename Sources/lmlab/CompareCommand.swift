@@ -99,11 +99,9 @@ struct Compare: ParsableCommand {
     func run() throws {
         Parallel.setThreads(threads)
         try runOrExit {
-            let lm = try TransformerRuntime.load(path: model)
-            lm.options = runtime.options
-            guard let tokenizer = lm.tokenizer else { throw RuntimeError.noTokenizer(file: model) }
-            let ids = tokenizer.encode(prompt, addSpecial: true, parseSpecial: special)
-            guard ids.count < lm.contextLength else { throw RuntimeError.promptTooLong(tokens: ids.count, context: lm.contextLength) }
+            let loaded = try PromptedModel(path: model, options: runtime.options)
+            let (lm, tokenizer) = (loaded.lm, loaded.tokenizer)
+            let ids = try loaded.encode(prompt, parseSpecial: special)
             var rows: [Row] = []
             for s in try strategy.map(Strategy.init) {
                 let start = now()
@@ -119,7 +117,7 @@ struct Compare: ParsableCommand {
                     tokens = try Generator(model: lm, tokenizer: tokenizer).run(prompt: ids, sampler: &sampler, options: options).tokens
                 }
                 let seconds = now() - start
-                let eos = Set([lm.specialTokens.eos, lm.specialTokens.eot].compactMap { $0 })
+                let eos = lm.stopTokens
                 tokens = Array(tokens.prefix { !eos.contains($0) })
                 let scores = tokens.isEmpty ? [] : try Scoring.score(lm, ids + tokens, from: ids.count)
                 rows.append(Row(strategy: s.name, text: tokenizer.decode(tokens), tokens: tokens.count,

@@ -72,13 +72,9 @@ struct Generate: ParsableCommand {
     func run() throws {
         Parallel.setThreads(threads)
         try runOrExit {
-            let lm = try TransformerRuntime.load(path: model)
-            lm.options = runtime.options
-            guard let tokenizer = lm.tokenizer else { throw RuntimeError.noTokenizer(file: model) }
-            let promptIDs = tokenizer.encode(prompt, addSpecial: true, parseSpecial: special)
-            guard promptIDs.count < lm.contextLength else {
-                throw RuntimeError.promptTooLong(tokens: promptIDs.count, context: lm.contextLength)
-            }
+            let loaded = try PromptedModel(path: model, options: runtime.options)
+            let (lm, tokenizer) = (loaded.lm, loaded.tokenizer)
+            let promptIDs = try loaded.encode(prompt, parseSpecial: special)
             if beam.beams > 1 {
                 try runBeams(lm, tokenizer, promptIDs)
             } else {
@@ -146,7 +142,7 @@ struct Generate: ParsableCommand {
         let hyps = try BeamSearch(model: lm, parameters: beamParams)
             .run(prompt: promptIDs, maxTokens: maxTokens, constraint: try jsonConstraint(tokenizer), useKVCache: !noKVCache)
         if verbose { log(String(format: "%.2f s", now() - start)) }
-        let eos = Set([lm.specialTokens.eos, lm.specialTokens.eot].compactMap { $0 })
+        let eos = lm.stopTokens
         var choices: [Completion.Choice] = []
         for (i, h) in hyps.enumerated() {
             let tokens = h.tokens.filter { !eos.contains($0) }

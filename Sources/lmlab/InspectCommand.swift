@@ -43,10 +43,9 @@ struct Inspect: ParsableCommand {
     func run() throws {
         Parallel.setThreads(threads)
         try runOrExit {
-            let lm = try TransformerRuntime.load(path: model)
-            guard let tokenizer = lm.tokenizer else { throw RuntimeError.noTokenizer(file: model) }
-            let ids = tokenizer.encode(prompt, addSpecial: true, parseSpecial: special)
-            guard ids.count <= lm.contextLength else { throw RuntimeError.promptTooLong(tokens: ids.count, context: lm.contextLength) }
+            let loaded = try PromptedModel(path: model)
+            let (lm, tokenizer) = (loaded.lm, loaded.tokenizer)
+            let ids = try loaded.encode(prompt, parseSpecial: special, roomForNewToken: false)
             let logits = try lm.feed(ids, cache: lm.makeCache(capacity: ids.count))
             let temps = try temperatures()
             let dists = temps.map { t in Samplers.logSoftmax(logits.map { Float(Double($0) / t) }).map { Foundation.exp($0) } }
