@@ -68,8 +68,11 @@ public func matVec(_ w: BlockMatrix, _ x: UnsafeBufferPointer<Float>, _ y: Unsaf
         for i in (32 * g)..<min(32 * g + 32, w.cols) { s += xp[i] }
         sums32[g] = s
     }
-    sums32.withUnsafeBufferPointer { sp in
-        let job = RowJob(w: w, y: yp) { row in kernel(row, xp, sp.baseAddress!, w.cols) }
+    let fourRows = MatVecKernels.fourRowKernel(for: w.type)
+    sums32.withUnsafeBufferPointer { s in
+        let sp = s.baseAddress!
+        var job = RowJob(w: w, y: yp) { row in kernel(row, xp, sp, w.cols) }
+        if let fourRows { job.dot4 = { r in fourRows(w.row(r), w.rowBytes, xp, sp, w.cols, yp + r) } }
         job.run(parallel: parallel)
     }
     return true

@@ -35,17 +35,47 @@ enum MatVecKernels {
     }
 
     // Widening lane by lane: the stdlib's generic SIMD conversions (`SIMD16<Float>(SIMD16<Int32>(…))`) are not
-    // inlined but call into libswiftCore, over twice as slow; LLVM turns these loops into vector converts.
-    @inline(__always) static func float(_ v: SIMD16<UInt8>) -> V {
+    // inlined but call into libswiftCore, over twice as slow; LLVM turns these loops into vector converts
+    // (vpmovzxbd, vpmovsxbd, vcvtdq2ps). Bit operations then run on 32-bit lanes: x86 has no byte shifts, and
+    // `SIMD16<UInt8> &>> 4` becomes a multiply-and-pack sequence.
+    @inline(__always) static func widen(_ v: SIMD16<UInt8>) -> SIMD16<Int32> {
+        var r = SIMD16<Int32>()
+        for i in 0..<16 { r[i] = Int32(v[i]) }
+        return r
+    }
+
+    @inline(__always) static func widen(_ v: SIMD16<Int8>) -> SIMD16<Int32> {
+        var r = SIMD16<Int32>()
+        for i in 0..<16 { r[i] = Int32(v[i]) }
+        return r
+    }
+
+    @inline(__always) static func float(_ v: SIMD16<Int32>) -> V {
         var r = V()
         for i in 0..<16 { r[i] = Float(v[i]) }
         return r
     }
 
-    /// Signed bytes: flip the sign bit (q + 128, now 0…255), widen as unsigned, subtract 128 — exact, and it
-    /// avoids the sign-extending widen, which baseline x86-64 (SSE2) lacks.
-    @inline(__always) static func float(signed v: SIMD16<UInt8>) -> V {
-        float(v ^ 0x80) - V(repeating: 128)
+    /// The 16 bytes at `offset` as 32 nibbles: low nibbles (elements 0…15) and high nibbles (elements 16…31).
+    @inline(__always) static func nibbles(_ p: UnsafeRawPointer, _ offset: Int) -> (low: V, high: V) {
+        let q = widen(load16(p, offset))
+        return (float(q & 0x0F), float(q &>> 4))
+    }
+
+    /// 16 signed bytes at `offset` as floats.
+    @inline(__always) static func signedBytes(_ p: UnsafeRawPointer, _ offset: Int) -> V {
+        float(widen(p.loadUnaligned(fromByteOffset: offset, as: SIMD16<Int8>.self)))
+    }
+
+    /// The f16 scale at `offset` as Float: with `-target-cpu native` one F16C/AVX-512-FP16 instruction per block;
+    /// a baseline x86-64 build makes it a library call.
+    @inline(__always)
+    static func half(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
+        #if arch(x86_64) && os(macOS)
+        return loadF16(p, offset)  // no Float16 on Intel Macs
+        #else
+        return Float(Float16(bitPattern: UInt16(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self))))
+        #endif
     }
 
     static func f32(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, _: UnsafePointer<Float>, _ n: Int) -> Float {
@@ -85,99 +115,140 @@ enum MatVecKernels {
         return sum
     }
 
-    /// Q4_0: Σ d·(q−8)·x = d·Σ q·x − 8d·Σx. The products stay in a vector accumulator; summing the 16 lanes
-    /// once per row rather than once per block keeps the loop free of a long serial chain.
-    static func q4_0(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ s32: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc = V()
-        var offsets: Float = 0
-        for b in 0..<(n / 32) {
-            let block = w + 18 * b
-            let d = loadF16(block, 0)
-            let q = load16(block, 2)
-            let dot = float(q & 0x0F) * x16(x, 32 * b) + float(q &>> 4) * x16(x, 32 * b + 16)
-            acc += V(repeating: d) * dot
-            offsets += 8 * d * s32[b]
+    // The quantized types below share one shape. A type's `…Block` function says what one block of one row adds:
+    // its vector part into `acc` (16 lanes, summed once per row rather than once per block, which keeps the loop
+    // free of a long serial chain) and its scalar part (the minimum/offset terms) into `offset`. Two drivers run it:
+    // `oneRow`, and `fourRows`, which walks four rows side by side so each block of x is loaded once for four rows
+    // and four independent accumulators keep the FMA units busy — the matrix–vector product of a decode step is
+    // bound by instructions per weight, not by memory, on these small models.
+
+    /// (block, block index b, acc, offset): add W[row, block b] · x[b·elements ..<].
+    typealias BlockDot = (UnsafeRawPointer, Int, inout V, inout Float) -> Void
+
+    /// (row r's bytes, bytes per row, x, Σx per 32, cols, y + r): rows r…r+3 into y[0…3].
+    typealias FourRowDot = (UnsafeRawPointer, Int, UnsafePointer<Float>, UnsafePointer<Float>, Int,
+                            UnsafeMutablePointer<Float>) -> Void
+
+    static func fourRowKernel(for type: GGMLType) -> FourRowDot? {
+        switch type.id {
+        case GGMLType.q4_0.id: return { w, stride, x, s, n, y in fourRows(w, stride, n / 32, 18, y, q4_0Block(x, s)) }
+        case GGMLType.q4_1.id: return { w, stride, x, s, n, y in fourRows(w, stride, n / 32, 20, y, q4_1Block(x, s)) }
+        case GGMLType.q8_0.id: return { w, stride, x, _, n, y in fourRows(w, stride, n / 32, 34, y, q8_0Block(x)) }
+        case GGMLType.q4_K.id: return { w, stride, x, s, n, y in fourRows(w, stride, n / 256, 144, y, q4_KBlock(x, s)) }
+        case GGMLType.q6_K.id: return { w, stride, x, _, n, y in fourRows(w, stride, n / 256, 210, y, q6_KBlock(x)) }
+        default: return nil
         }
-        return acc.sum() - offsets
+    }
+
+    @inline(__always)
+    static func oneRow(_ w: UnsafeRawPointer, _ blocks: Int, _ blockBytes: Int, _ dot: BlockDot) -> Float {
+        var acc = V(), offset: Float = 0
+        for b in 0..<blocks { dot(w + blockBytes * b, b, &acc, &offset) }
+        return acc.sum() + offset
+    }
+
+    @inline(__always)
+    static func fourRows(_ w: UnsafeRawPointer, _ stride: Int, _ blocks: Int, _ blockBytes: Int,
+                         _ y: UnsafeMutablePointer<Float>, _ dot: BlockDot) {
+        var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+        var o0: Float = 0, o1: Float = 0, o2: Float = 0, o3: Float = 0
+        for b in 0..<blocks {
+            let p = w + blockBytes * b
+            dot(p, b, &a0, &o0)
+            dot(p + stride, b, &a1, &o1)
+            dot(p + 2 * stride, b, &a2, &o2)
+            dot(p + 3 * stride, b, &a3, &o3)
+        }
+        y[0] = a0.sum() + o0; y[1] = a1.sum() + o1; y[2] = a2.sum() + o2; y[3] = a3.sum() + o3
+    }
+
+    static func q4_0(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ s32: UnsafePointer<Float>, _ n: Int) -> Float {
+        oneRow(w, n / 32, 18, q4_0Block(x, s32))
+    }
+    static func q4_1(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ s32: UnsafePointer<Float>, _ n: Int) -> Float {
+        oneRow(w, n / 32, 20, q4_1Block(x, s32))
+    }
+    static func q8_0(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, _: UnsafePointer<Float>, _ n: Int) -> Float {
+        oneRow(w, n / 32, 34, q8_0Block(x))
+    }
+    static func q4_K(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ s32: UnsafePointer<Float>, _ n: Int) -> Float {
+        oneRow(w, n / 256, 144, q4_KBlock(x, s32))
+    }
+    static func q6_K(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, _: UnsafePointer<Float>, _ n: Int) -> Float {
+        oneRow(w, n / 256, 210, q6_KBlock(x))
+    }
+
+    /// Q4_0: Σ d·(q−8)·x = d·Σ q·x − 8d·Σx.
+    @inline(__always)
+    static func q4_0Block(_ x: UnsafePointer<Float>, _ s32: UnsafePointer<Float>) -> BlockDot {
+        { block, b, acc, offset in
+            let d = half(block, 0)
+            let (low, high) = nibbles(block, 2)
+            acc = acc.addingProduct((low * x16(x, 32 * b)).addingProduct(high, x16(x, 32 * b + 16)), d)
+            offset -= 8 * d * s32[b]
+        }
     }
 
     /// Q4_1: Σ (d·q + m)·x = d·Σ q·x + m·Σx.
-    static func q4_1(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ s32: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc = V()
-        var offsets: Float = 0
-        for b in 0..<(n / 32) {
-            let block = w + 20 * b
-            let q = load16(block, 4)
-            let dot = float(q & 0x0F) * x16(x, 32 * b) + float(q &>> 4) * x16(x, 32 * b + 16)
-            acc += V(repeating: loadF16(block, 0)) * dot
-            offsets += loadF16(block, 2) * s32[b]
+    @inline(__always)
+    static func q4_1Block(_ x: UnsafePointer<Float>, _ s32: UnsafePointer<Float>) -> BlockDot {
+        { block, b, acc, offset in
+            let (low, high) = nibbles(block, 4)
+            acc = acc.addingProduct((low * x16(x, 32 * b)).addingProduct(high, x16(x, 32 * b + 16)), half(block, 0))
+            offset += half(block, 2) * s32[b]
         }
-        return acc.sum() + offsets
     }
 
     /// Q8_0: Σ d·q·x = d·Σ q·x.
-    static func q8_0(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, _: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc = V()
-        for b in 0..<(n / 32) {
-            let block = w + 34 * b
-            let q0 = load16(block, 2), q1 = load16(block, 18)
-            acc += V(repeating: loadF16(block, 0)) * (float(signed: q0) * x16(x, 32 * b) + float(signed: q1) * x16(x, 32 * b + 16))
+    @inline(__always)
+    static func q8_0Block(_ x: UnsafePointer<Float>) -> BlockDot {
+        { block, b, acc, _ in
+            let dot = (signedBytes(block, 2) * x16(x, 32 * b)).addingProduct(signedBytes(block, 18), x16(x, 32 * b + 16))
+            acc = acc.addingProduct(dot, half(block, 0))
         }
-        return acc.sum()
     }
 
     /// Q4_K: per 32-element sub-block j, (d·scale_j)·Σ q·x − (dmin·min_j)·Σx.
-    static func q4_K(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ s32: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc = V()
-        var mins: Float = 0
-        for b in 0..<(n / 256) {
-            let block = w + 144 * b
-            let d = loadF16(block, 0), dmin = loadF16(block, 2)
+    @inline(__always)
+    static func q4_KBlock(_ x: UnsafePointer<Float>, _ s32: UnsafePointer<Float>) -> BlockDot {
+        { block, b, acc, offset in
+            let d = half(block, 0), dmin = half(block, 2)
             for c in 0..<4 {  // 32 bytes of qs hold sub-blocks 2c (low nibbles) and 2c+1 (high nibbles)
-                let lo = load16(block, 16 + 32 * c), hi = load16(block, 32 + 32 * c)
+                let (low0, high0) = nibbles(block, 16 + 32 * c), (low1, high1) = nibbles(block, 32 + 32 * c)
                 let e = 256 * b + 64 * c
                 let (sc0, m0) = DequantizeKQuants.scaleMin(block + 4, 2 * c)
                 let (sc1, m1) = DequantizeKQuants.scaleMin(block + 4, 2 * c + 1)
-                let dot0 = float(lo & 0x0F) * x16(x, e) + float(hi & 0x0F) * x16(x, e + 16)
-                let dot1 = float(lo &>> 4) * x16(x, e + 32) + float(hi &>> 4) * x16(x, e + 48)
-                acc += V(repeating: d * Float(sc0)) * dot0 + V(repeating: d * Float(sc1)) * dot1
-                mins += dmin * (Float(m0) * s32[e / 32] + Float(m1) * s32[e / 32 + 1])
+                acc = acc.addingProduct((low0 * x16(x, e)).addingProduct(low1, x16(x, e + 16)), d * Float(sc0))
+                acc = acc.addingProduct((high0 * x16(x, e + 32)).addingProduct(high1, x16(x, e + 48)), d * Float(sc1))
+                offset -= dmin * (Float(m0) * s32[e / 32] + Float(m1) * s32[e / 32 + 1])
             }
         }
-        return acc.sum() - mins
     }
 
     /// Q6_K: per 16-element sub-block j, (d·scale_j)·Σ (q−32)·x. The 6-bit q is a nibble of ql plus 2 bits of qh.
-    static func q6_K(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, _: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc = V()
-        for b in 0..<(n / 256) {
-            let block = w + 210 * b
-            // All 16 sub-block scales of the block at once: d · scale_j, lane j.
-            let scales = V(repeating: loadF16(block, 208)) * float(signed: load16(block, 192))
+    @inline(__always)
+    static func q6_KBlock(_ x: UnsafePointer<Float>) -> BlockDot {
+        { block, b, acc, _ in
+            let d = half(block, 208)
+            let scales = (block + 192).assumingMemoryBound(to: Int8.self)
             for h in 0..<2 {
-                for half in 0..<2 {  // elements l = 16·half ..< 16·half + 16 of each 32-run
-                    let ql0 = load16(block, 64 * h + 16 * half)       // runs s = 0 (low nibble), 2 (high)
-                    let ql1 = load16(block, 64 * h + 32 + 16 * half)  // runs s = 1 (low nibble), 3 (high)
-                    let qh = load16(block, 128 + 32 * h + 16 * half)
-                    // 6-bit values of the four 32-runs s = 0…3 (element 128h + 32s + l).
+                for part in 0..<2 {  // elements l = 16·part ..< 16·part + 16 of each 32-run
+                    let ql0 = widen(load16(block, 64 * h + 16 * part))       // runs s = 0 (low nibble), 2 (high)
+                    let ql1 = widen(load16(block, 64 * h + 32 + 16 * part))  // runs s = 1 (low nibble), 3 (high)
+                    let qh = widen(load16(block, 128 + 32 * h + 16 * part))
+                    // 6-bit values of the four 32-runs s = 0…3 (element 128h + 32s + l), minus 32.
                     let q0 = (ql0 & 0x0F) | ((qh & 0x03) &<< 4)
                     let q1 = (ql1 & 0x0F) | (((qh &>> 2) & 0x03) &<< 4)
                     let q2 = (ql0 &>> 4) | (((qh &>> 4) & 0x03) &<< 4)
                     let q3 = (ql1 &>> 4) | ((qh &>> 6) &<< 4)
-                    let e = 128 * h + 16 * half
-                    acc += q6Run(q0, scales[e / 16], x, 256 * b + e)
-                    acc += q6Run(q1, scales[e / 16 + 2], x, 256 * b + e + 32)
-                    acc += q6Run(q2, scales[e / 16 + 4], x, 256 * b + e + 64)
-                    acc += q6Run(q3, scales[e / 16 + 6], x, 256 * b + e + 96)
+                    let e = 128 * h + 16 * part, i = 256 * b + e
+                    let j = e / 16  // sub-block of run 0; runs 1, 2, 3 are j + 2, j + 4, j + 6
+                    acc = acc.addingProduct(float(q0 &- 32) * x16(x, i), d * Float(scales[j]))
+                    acc = acc.addingProduct(float(q1 &- 32) * x16(x, i + 32), d * Float(scales[j + 2]))
+                    acc = acc.addingProduct(float(q2 &- 32) * x16(x, i + 64), d * Float(scales[j + 4]))
+                    acc = acc.addingProduct(float(q3 &- 32) * x16(x, i + 96), d * Float(scales[j + 6]))
                 }
             }
         }
-        return acc.sum()
-    }
-
-    /// scale · (q − 32) · x for the 16 elements of x starting at `i`.
-    @inline(__always)
-    static func q6Run(_ q: SIMD16<UInt8>, _ scale: Float, _ x: UnsafePointer<Float>, _ i: Int) -> V {
-        V(repeating: scale) * ((float(q) - V(repeating: 32)) * x16(x, i))
     }
 }

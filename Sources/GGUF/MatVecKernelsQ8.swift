@@ -13,17 +13,9 @@
 // and DequantizeKQuants.swift.
 
 enum MatVecKernelsQ8 {
-    /// The f16 scale at `offset` as Float. Here the hardware conversion (F16C's vcvtph2ps, which `-target-cpu native`
-    /// enables) beats `loadF16`'s integer version, as it is one instruction per block of 32 products; a baseline
-    /// x86-64 build makes it a library call.
+    /// The f16 scale at `offset` as Float (one instruction with `-target-cpu native`).
     @inline(__always)
-    static func half(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
-        #if arch(x86_64) && os(macOS)
-        return loadF16(p, offset)  // no Float16 on Intel Macs
-        #else
-        return Float(Float16(bitPattern: UInt16(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self))))
-        #endif
-    }
+    static func half(_ p: UnsafeRawPointer, _ offset: Int) -> Float { MatVecKernels.half(p, offset) }
 
     /// (row bytes, q (cols), d per 32, d·Σq per 32, cols) → Σ_i W[row, i]·x̂[i], x̂ = d·q.
     typealias RowDot = (UnsafeRawPointer, UnsafePointer<Int8>, UnsafePointer<Float>, UnsafePointer<Float>, Int) -> Float
