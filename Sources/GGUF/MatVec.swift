@@ -55,25 +55,43 @@ public let matVecTypes: [GGMLType] = [.f32, .f16, .q4_0, .q4_1, .q8_0, .q4_K, .q
 @discardableResult
 public func matVec(_ w: BlockMatrix, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>,
                    parallel: Bool = true, activations: ActivationPrecision = .float) -> Bool {
-    precondition(x.count == w.cols && y.count == w.rows, "matVec: W is \(w.rows)×\(w.cols), x has \(x.count), y \(y.count)")
-    if activations == .q8, w.cols % QuantizedActivations.blockSize == 0, MatVecKernelsQ8.kernel(for: w.type) != nil {
-        return matVec(w, QuantizedActivations(x), y, parallel: parallel)
+    matVec([w], x, [y], parallel: parallel, activations: activations)
+}
+
+/// y_i = W_i·x for matrices that all multiply the same x — a layer's q, k and v, or gate and up: x is prepared once
+/// (its sums, or its 8-bit blocks) and the rows of all of them form one parallel loop, so the threads meet once
+/// instead of once per matrix. Returns false (computing nothing) if some `W_i.type` has no kernel.
+@discardableResult
+public func matVec(_ ws: [BlockMatrix], _ x: UnsafeBufferPointer<Float>, _ ys: [UnsafeMutableBufferPointer<Float>],
+                   parallel: Bool = true, activations: ActivationPrecision = .float) -> Bool {
+    precondition(ws.count == ys.count, "matVec: \(ws.count) matrices, \(ys.count) outputs")
+    for (w, y) in zip(ws, ys) {
+        precondition(x.count == w.cols && y.count == w.rows, "matVec: W is \(w.rows)×\(w.cols), x has \(x.count), y \(y.count)")
     }
-    guard let kernel = MatVecKernels.kernel(for: w.type) else { return false }
-    guard w.rows > 0, w.cols > 0, let xp = x.baseAddress, let yp = y.baseAddress else { return true }
+    guard let cols = ws.first?.cols, cols > 0, let xp = x.baseAddress else { return true }
+    if activations == .q8, cols % QuantizedActivations.blockSize == 0,
+       ws.allSatisfy({ MatVecKernelsQ8.kernel(for: $0.type) != nil }) {
+        return matVec(ws, QuantizedActivations(x), ys, parallel: parallel)
+    }
+    guard ws.allSatisfy({ MatVecKernels.kernel(for: $0.type) != nil }) else { return false }
     // Σx over each group of 32: the minimum/offset terms of Q4_0, Q4_1 and Q4_K only need these, once per x.
-    var sums32 = [Float](repeating: 0, count: (w.cols + 31) / 32)
+    var sums32 = [Float](repeating: 0, count: (cols + 31) / 32)
     for g in 0..<sums32.count {
         var s: Float = 0
-        for i in (32 * g)..<min(32 * g + 32, w.cols) { s += xp[i] }
+        for i in (32 * g)..<min(32 * g + 32, cols) { s += xp[i] }
         sums32[g] = s
     }
-    let fourRows = MatVecKernels.fourRowKernel(for: w.type)
     sums32.withUnsafeBufferPointer { s in
         let sp = s.baseAddress!
-        var job = RowJob(w: w, y: yp) { row in kernel(row, xp, sp, w.cols) }
-        if let fourRows { job.dot4 = { r in fourRows(w.row(r), w.rowBytes, xp, sp, w.cols, yp + r) } }
-        job.run(parallel: parallel)
+        let jobs = zip(ws, ys).map { w, y in
+            let (kernel, yp) = (MatVecKernels.kernel(for: w.type)!, y.baseAddress!)
+            var job = RowJob(w: w, y: yp) { row in kernel(row, xp, sp, cols) }
+            if let fourRows = MatVecKernels.fourRowKernel(for: w.type) {
+                job.dot4 = { r in fourRows(w.row(r), w.rowBytes, xp, sp, cols, yp + r) }
+            }
+            return job
+        }
+        RowJob.run(jobs, parallel: parallel)
     }
     return true
 }
@@ -83,17 +101,31 @@ public func matVec(_ w: BlockMatrix, _ x: UnsafeBufferPointer<Float>, _ y: Unsaf
 @discardableResult
 public func matVec(_ w: BlockMatrix, _ x: QuantizedActivations, _ y: UnsafeMutableBufferPointer<Float>,
                    parallel: Bool = true) -> Bool {
-    precondition(x.count == w.cols && y.count == w.rows, "matVec: W is \(w.rows)×\(w.cols), x has \(x.count), y \(y.count)")
-    guard let kernel = MatVecKernelsQ8.kernel(for: w.type) else { return false }
-    guard w.rows > 0, w.cols > 0, let yp = y.baseAddress else { return true }
-    let fourRows = MatVecKernelsQ8.fourRowKernel(for: w.type)
+    matVec([w], x, [y], parallel: parallel)
+}
+
+/// y_i = W_i·x̂ for several matrices (see the float version above).
+@discardableResult
+public func matVec(_ ws: [BlockMatrix], _ x: QuantizedActivations, _ ys: [UnsafeMutableBufferPointer<Float>],
+                   parallel: Bool = true) -> Bool {
+    precondition(ws.count == ys.count, "matVec: \(ws.count) matrices, \(ys.count) outputs")
+    for (w, y) in zip(ws, ys) {
+        precondition(x.count == w.cols && y.count == w.rows, "matVec: W is \(w.rows)×\(w.cols), x has \(x.count), y \(y.count)")
+    }
+    guard ws.allSatisfy({ MatVecKernelsQ8.kernel(for: $0.type) != nil }) else { return false }
     x.values.withUnsafeBufferPointer { q in
         x.scales.withUnsafeBufferPointer { d in
             x.sums.withUnsafeBufferPointer { s in
                 let (qp, dp, sp) = (q.baseAddress!, d.baseAddress!, s.baseAddress!)
-                var job = RowJob(w: w, y: yp) { row in kernel(row, qp, dp, sp, w.cols) }
-                if let fourRows { job.dot4 = { r in fourRows(w.row(r), w.rowBytes, qp, dp, sp, w.cols, yp + r) } }
-                job.run(parallel: parallel)
+                let jobs = zip(ws, ys).map { w, y in
+                    let (kernel, yp) = (MatVecKernelsQ8.kernel(for: w.type)!, y.baseAddress!)
+                    var job = RowJob(w: w, y: yp) { row in kernel(row, qp, dp, sp, w.cols) }
+                    if let fourRows = MatVecKernelsQ8.fourRowKernel(for: w.type) {
+                        job.dot4 = { r in fourRows(w.row(r), w.rowBytes, qp, dp, sp, w.cols, yp + r) }
+                    }
+                    return job
+                }
+                RowJob.run(jobs, parallel: parallel)
             }
         }
     }
@@ -120,16 +152,26 @@ private struct RowJob: @unchecked Sendable {
         while r < rows.upperBound { y[r] = dot(w.row(r)); r += 1 }
     }
 
-    func run(parallel: Bool) {
-        if !parallel || w.rows * w.cols < parallelThreshold || w.rows < 2 || Parallel.threads < 2 {
-            run(0..<w.rows)
-        } else {
-            // A few chunks per thread so a thread that got a slow start can catch up.
-            // Chunk boundaries are multiples of 4, so the four-row kernels see whole groups.
-            let groups = w.rows / 4, rows = w.rows
-            let chunks = max(1, min(groups, 4 * Parallel.threads))
-            Parallel.forEachChunk(chunks) { c in
-                self.run((4 * (c * groups / chunks))..<(c + 1 == chunks ? rows : 4 * ((c + 1) * groups / chunks)))
+    /// Runs every job's rows, spread over the threads as one loop unless the total is small. The loop's chunks
+    /// are equal slices of all rows laid end to end (several per thread, so a thread that got a slow start can
+    /// catch up), cut at multiples of 4 so the four-row kernels see whole groups.
+    static func run(_ jobs: [RowJob], parallel: Bool) {
+        let work = jobs.reduce(0) { $0 + $1.w.rows * $1.w.cols }
+        let groups = jobs.reduce(0) { $0 + ($1.w.rows + 3) / 4 }
+        if !parallel || work < parallelThreshold || groups < 2 || Parallel.threads < 2 {
+            for job in jobs { job.run(0..<job.w.rows) }
+            return
+        }
+        // Group g of the concatenation is group g − starts[j] of job j.
+        var starts = [0]
+        for job in jobs { starts.append(starts.last! + (job.w.rows + 3) / 4) }
+        let chunks = max(1, min(groups, 4 * Parallel.threads))
+        Parallel.forEachChunk(chunks) { c in
+            let (lo, hi) = (c * groups / chunks, (c + 1) * groups / chunks)
+            for (j, job) in jobs.enumerated() where starts[j] < hi && lo < starts[j + 1] {
+                let first = 4 * (max(lo, starts[j]) - starts[j])
+                let last = min(job.w.rows, 4 * (min(hi, starts[j + 1]) - starts[j]))
+                job.run(first..<last)
             }
         }
     }

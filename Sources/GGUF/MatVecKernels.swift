@@ -56,6 +56,12 @@ enum MatVecKernels {
         return r
     }
 
+    /// Σ of the 16 lanes as a halving tree, inlined (`SIMD.sum()` is a call, once per row).
+    @inline(__always) static func total(_ v: V) -> Float {
+        let a = v.lowHalf + v.highHalf, b = a.lowHalf + a.highHalf, c = b.lowHalf + b.highHalf
+        return c[0] + c[1]
+    }
+
     /// The 16 bytes at `offset` as 32 nibbles: low nibbles (elements 0…15) and high nibbles (elements 16…31).
     @inline(__always) static func nibbles(_ p: UnsafeRawPointer, _ offset: Int) -> (low: V, high: V) {
         let q = widen(load16(p, offset))
@@ -144,7 +150,7 @@ enum MatVecKernels {
     static func oneRow(_ w: UnsafeRawPointer, _ blocks: Int, _ blockBytes: Int, _ dot: BlockDot) -> Float {
         var acc = V(), offset: Float = 0
         for b in 0..<blocks { dot(w + blockBytes * b, b, &acc, &offset) }
-        return acc.sum() + offset
+        return total(acc) + offset
     }
 
     @inline(__always)
@@ -159,7 +165,7 @@ enum MatVecKernels {
             dot(p + 2 * stride, b, &a2, &o2)
             dot(p + 3 * stride, b, &a3, &o3)
         }
-        y[0] = a0.sum() + o0; y[1] = a1.sum() + o1; y[2] = a2.sum() + o2; y[3] = a3.sum() + o3
+        y[0] = total(a0) + o0; y[1] = total(a1) + o1; y[2] = total(a2) + o2; y[3] = total(a3) + o3
     }
 
     static func q4_0(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ s32: UnsafePointer<Float>, _ n: Int) -> Float {

@@ -96,9 +96,7 @@ public final class TransformerRuntime: LanguageModel {
             for (l, layer) in layers.enumerated() {
                 // Attention: x += Wo · attend(q, k, v)
                 normalize(a.x, into: a.xn, rows: t, layer.attentionNorm)
-                try project(layer.wq, a.xn, a.q, t, bias: layer.bq)
-                try project(layer.wk, a.xn, a.k, t, bias: layer.bk)
-                try project(layer.wv, a.xn, a.v, t, bias: layer.bv)
+                try project([(layer.wq, a.q, layer.bq), (layer.wk, a.k, layer.bk), (layer.wv, a.v, layer.bv)], a.xn, t)
                 if c.style == .llama {
                     rotate(a.q, rows: t, heads: c.heads, firstPosition: p0)
                     rotate(a.k, rows: t, heads: c.kvHeads, firstPosition: p0)
@@ -111,8 +109,7 @@ public final class TransformerRuntime: LanguageModel {
                 // MLP: x += down(…)
                 normalize(a.x, into: a.xn, rows: t, layer.mlpNorm)
                 if let gate = layer.gate {
-                    try project(gate, a.xn, a.gate, t, bias: nil)
-                    try project(layer.up, a.xn, a.hidden, t, bias: nil)
+                    try project([(gate, a.gate, nil), (layer.up, a.hidden, nil)], a.xn, t)
                     for i in 0..<(t * c.mlpHidden) { a.hidden[i] *= silu(a.gate[i]) }
                 } else {
                     try project(layer.up, a.xn, a.hidden, t, bias: layer.upBias)
@@ -138,6 +135,17 @@ public final class TransformerRuntime: LanguageModel {
                  bias: [Float]?) throws {
         if rows == 1 { try w.matVec(x, y, activations: options.activations) } else { try w.matMul(x, y, tokens: rows) }
         if let bias { for r in 0..<rows { add(y + r * w.rows, bias, offset: 0, w.rows) } }
+    }
+
+    /// Several projections of the same x. For one token they run as one parallel matrix–vector loop.
+    func project(_ parts: [(w: WeightMatrix, y: UnsafeMutablePointer<Float>, bias: [Float]?)],
+                 _ x: UnsafePointer<Float>, _ rows: Int) throws {
+        guard rows == 1 else {
+            for p in parts { try project(p.w, x, p.y, rows, bias: p.bias) }
+            return
+        }
+        try WeightMatrix.matVec(parts.map(\.w), x, parts.map(\.y), activations: options.activations)
+        for p in parts { if let bias = p.bias { add(p.y, bias, offset: 0, p.w.rows) } }
     }
 
     /// LayerNorm when the norm has a bias, RMSNorm otherwise, row by row (same formulas as Tensor/Normalization).

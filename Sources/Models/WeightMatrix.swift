@@ -69,6 +69,19 @@ public enum WeightMatrix: @unchecked Sendable {
         }
     }
 
+    /// y_i = W_i · x for matrices that multiply the same x (a layer's q, k, v; gate and up). Quantized ones run as
+    /// one parallel loop (GGUF's multi-matrix matVec); anything else, one after the other.
+    public static func matVec(_ ws: [WeightMatrix], _ x: UnsafePointer<Float>, _ ys: [UnsafeMutablePointer<Float>],
+                              activations: ActivationPrecision = .float) throws {
+        let tensors = ws.compactMap { w -> GGUFTensor? in if case .quantized(let t) = w { return t } else { return nil } }
+        if tensors.count == ws.count, let cols = tensors.first?.columns {
+            let outputs = zip(tensors, ys).map { UnsafeMutableBufferPointer(start: $1, count: $0.rows) }
+            if GGUF.matVec(tensors.map(\.matrix), UnsafeBufferPointer(start: x, count: cols), outputs,
+                           parallel: Parallel.threads > 1, activations: activations) { return }
+        }
+        for (w, y) in zip(ws, ys) { try w.matVec(x, y, activations: activations) }
+    }
+
     /// Y (tokens, rows) = X (tokens, cols) · Wᵀ. The rows of W are split over the threads; each thread multiplies
     /// X by one tile of rows at a time (dequantized into its own buffer for quantized weights).
     public func matMul(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, tokens: Int) throws {
