@@ -189,10 +189,13 @@ public final class TransformerRuntime: LanguageModel {
         let scale = 1 / Float(hs).squareRoot()
         let keys = cache.keys + cache.offset(layer: layer, position: 0)
         let values = cache.values + cache.offset(layer: layer, position: 0)
-        let span = firstPosition + rows
-        Parallel.chunks(rows * c.heads, grain: Swift.max(1, 65536 / (span * hs))) { range in
+        let span = firstPosition + rows, tasks = rows * c.heads
+        // On the spinning pool, like the products around it (a Dispatch hand-off costs a thread wake-up per layer).
+        // Small spans stay on one thread; prompts get many chunks, as later rows see more positions.
+        let chunks = tasks * span * hs < 65536 ? 1 : Swift.min(tasks, 16 * Parallel.threads)
+        Parallel.forEachChunk(chunks) { chunk in
             var scores = [Float](repeating: 0, count: span)
-            for task in range {
+            for task in (chunk * tasks / chunks)..<((chunk + 1) * tasks / chunks) {
                 let (r, h) = (task / c.heads, task % c.heads)
                 let qi = q + (r * c.heads + h) * hs, oi = out + (r * c.heads + h) * hs
                 let kvHead = (h / group) * hs, visible = firstPosition + r + 1

@@ -64,6 +64,13 @@ struct Generate: ParsableCommand {
         if beam.beams > 1, numReturnSequences > beam.beams {
             throw ValidationError("--num-return-sequences \(numReturnSequences) is invalid with --beams \(beam.beams): expected at most the number of beams")
         }
+        if beam.beams > 1 {
+            // Beam search returns whole hypotheses at the end: there is no token stream, and its scores are the
+            // beams' (printed with each sequence), not per-token log-probabilities of one sampled path.
+            for (flag, set) in [("--logprobs", logprobs != nil), ("--stream", stream), ("--highlight", highlight)] where set {
+                throw ValidationError("\(flag) is invalid with --beams \(beam.beams): beam search returns whole sequences with their scores; drop \(flag) or use --beams 1")
+            }
+        }
         if let logprobs, !(0...100).contains(logprobs) {
             throw ValidationError("--logprobs \(logprobs) is invalid: expected an integer in 0...100")
         }
