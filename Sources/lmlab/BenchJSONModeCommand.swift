@@ -50,9 +50,12 @@ struct BenchJSONMode: ParsableCommand {
 
     struct Failure: Encodable { var seed: UInt64, text: String, reason: String }
     struct Report: Encodable {
-        var model: String, samples: Int, seed: UInt64, sampler: String, maxTokens: Int, schema: String?
+        var model: String, samples: Int, seed: UInt64, temperature: Float, sampler: String, maxTokens: Int, schema: String?
         var prompt: String, promptTokens: Int, shortestDocumentBytes: Int, missingSingleByteTokens: Int
         var parsed: Int, schemaValid: Int?, meanTokens: Double, maxTokensUsed: Int, finishReasons: [String: Int]
+        /// Whitespace between tokens (outside strings) as a share of all bytes written, and its longest run: what a
+        /// model unsure of the next token spends, capped per run by JSONGrammar.Options.maxWhitespaceRun.
+        var whitespaceShare: Double, longestWhitespaceRun: Int
         /// Constraint time per drawn token; the whole decode step per drawn token (mask included); and the mask as
         /// a fraction of the step without it.
         var maskMsPerToken: Double, stepMsPerToken: Double, maskOverhead: Double, setupMs: Double
@@ -83,7 +86,7 @@ struct BenchJSONMode: ParsableCommand {
             let generator = Generator(model: lm, tokenizer: tokenizer)
             let clock = Stopwatch()
             var parsed = 0, valid = 0, tokenCounts: [Int] = [], finish: [String: Int] = [:], failures: [Failure] = []
-            var draws = 0, stepSeconds = 0.0
+            var draws = 0, stepSeconds = 0.0, totalBytes = 0, whitespace = 0, longestRun = 0
             let progress = ProgressBar(enabled: !output.json)
             for i in 0..<samples {
                 progress.update("sampling", done: i, total: samples)
@@ -97,6 +100,10 @@ struct BenchJSONMode: ParsableCommand {
                 finish[g.finishReason.rawValue, default: 0] += 1
                 draws += g.tokens.count + (g.finishReason == .stop ? 1 : 0)
                 stepSeconds += g.generationSeconds
+                let ws = Self.insignificantWhitespace(bytes)
+                totalBytes += bytes.count
+                whitespace += ws.count
+                longestRun = max(longestRun, ws.longestRun)
                 var reason: String? = nil
                 if (try? JSONSerialization.jsonObject(with: Data(bytes), options: schema == nil ? [] : [.fragmentsAllowed])) != nil {
                     parsed += 1
@@ -122,12 +129,14 @@ struct BenchJSONMode: ParsableCommand {
             let maskMs = clock.seconds / Double(max(draws, 1)) * 1000
             let stepMs = stepSeconds / Double(max(draws, 1)) * 1000
             let report = Report(
-                model: model, samples: samples, seed: firstSeed, sampler: params.chainDescription, maxTokens: maxTokens,
+                model: model, samples: samples, seed: firstSeed, temperature: params.temperature, sampler: params.chainDescription,
+                maxTokens: maxTokens,
                 schema: jsonSchema, prompt: promptDescription, promptTokens: promptIDs.count,
                 shortestDocumentBytes: constraint.shortestCompletion, missingSingleByteTokens: constraint.missingBytes.count,
                 parsed: parsed, schemaValid: schema == nil ? nil : valid,
                 meanTokens: Double(tokenCounts.reduce(0, +)) / Double(samples), maxTokensUsed: tokenCounts.max() ?? 0,
-                finishReasons: finish, maskMsPerToken: maskMs, stepMsPerToken: stepMs,
+                finishReasons: finish, whitespaceShare: Double(whitespace) / Double(max(totalBytes, 1)),
+                longestWhitespaceRun: longestRun, maskMsPerToken: maskMs, stepMsPerToken: stepMs,
                 maskOverhead: maskMs / max(stepMs - maskMs, 1e-9), setupMs: setupMs, failures: failures)
             if output.json { try printJSON(report) } else { printText(report) }
             if !failures.isEmpty { throw ExitCode.failure }   // JSON mode promised every sample parses
@@ -136,7 +145,7 @@ struct BenchJSONMode: ParsableCommand {
 
     func printText(_ r: Report) {
         print("lmlab bench json-mode — \(model), \(r.samples) samples (seeds \(r.seed)…\(r.seed &+ UInt64(r.samples - 1))), "
-            + "\(r.sampler), max tokens \(r.maxTokens), schema \(r.schema ?? "none")")
+            + "temperature \(r.temperature) (\(r.sampler)), max tokens \(r.maxTokens), schema \(r.schema ?? "none")")
         print("prompt: \(r.prompt) (\(r.promptTokens) tokens); shortest document \(r.shortestDocumentBytes) bytes")
         if r.missingSingleByteTokens > 0 {
             print("note: \(r.missingSingleByteTokens) bytes are not single tokens in this vocabulary; the closing budget is best effort")
@@ -144,11 +153,32 @@ struct BenchJSONMode: ParsableCommand {
         print("parsed (JSONSerialization): \(r.parsed)/\(r.samples)")
         if let v = r.schemaValid { print("schema-valid:               \(v)/\(r.samples)") }
         print(String(format: "tokens:                     mean %.1f, max %d", r.meanTokens, r.maxTokensUsed))
+        print(String(format: "whitespace between tokens:  %.1f%% of the bytes, longest run %d", r.whitespaceShare * 100, r.longestWhitespaceRun))
         print("finish reasons:             " + r.finishReasons.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         print(String(format: "mask:                       %.3f ms/token; decode step %.2f ms/token with it: +%.1f%% over the step without it",
                      r.maskMsPerToken, r.stepMsPerToken, r.maskOverhead * 100))
         print(String(format: "constraint setup (tries):   %.0f ms", r.setupMs))
         for f in r.failures.prefix(10) { print("FAILED seed \(f.seed): \(f.reason): \(f.text.debugDescription)") }
+    }
+
+    /// Whitespace bytes outside strings (RFC 8259's insignificant whitespace) and the longest run of them.
+    static func insignificantWhitespace(_ bytes: [UInt8]) -> (count: Int, longestRun: Int) {
+        var inString = false, escaped = false, count = 0, run = 0, longest = 0
+        for b in bytes {
+            if inString {
+                if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            if b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 {
+                count += 1
+                run += 1
+                longest = max(longest, run)
+            } else {
+                run = 0
+                if b == UInt8(ascii: "\"") { inString = true }
+            }
+        }
+        return (count, longest)
     }
 
     /// The prompt's ids and how it was made: --prompt as plain text, else --message in the chat template (or as
