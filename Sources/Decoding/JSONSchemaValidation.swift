@@ -39,7 +39,8 @@ extension JSONSchema {
         case .number(let text) where t.contains(.number) || (t.contains(.integer) && !text.contains(where: { ".eE".contains($0) })):
             return nil
         default:
-            let allowed = JSONTypes.names.filter { t.contains($0.1) }.map(\.0)
+            // Booleans and null are among the literals already.
+            let allowed = JSONTypes.names.filter { t.contains($0.1) && !$0.1.isSubset(of: [.boolean, .null]) }.map(\.0)
                 + node.literals.map { String(decoding: $0, as: UTF8.self) }
             return "\(path): expected \(allowed.joined(separator: " | ")), found \(String(decoding: value.jsonBytes, as: UTF8.self))"
         }
