@@ -83,6 +83,7 @@ public struct BeamSearch<Model: LanguageModel> {
         let capacity = prompt.count + maxNew
         var c0 = constraint
         c0?.prompt(prompt)
+        c0?.setTokenBudget(maxNew)   // every beam is cut at maxNew tokens: a JSON constraint closes inside them
         let first = model.makeCache(capacity: capacity)
         let promptLogits = try model.feed(prompt, cache: first)
         var beams = [Beam(tokens: [], score: 0, cache: first, constraint: c0)]

@@ -101,6 +101,8 @@ public struct Generator<Model: LanguageModel> {
         var offset = tokenizer.decode(prompt).count   // text_offset of the first new token
 
         sampler.prompt(prompt)
+        // The loop below draws at most this many tokens: a JSON constraint closes its document inside them.
+        sampler.setTokenBudget(min(options.maxTokens, max(1, model.contextLength - prompt.count)))
         let start = Date()
         var logits: [Float]
         if options.echo, let n = options.logprobs {

@@ -7,6 +7,22 @@
 // accepts some byte or the end; a byte-level vocabulary has every byte a document needs as a single-byte token
 // (`missingBytes` lists any it lacks), and at least one end-of-sequence id is required.
 //
+// The closing budget: a document cut by max tokens or by the end of the context would not parse, so the constraint
+// plans to finish inside the tokens it may still draw. `setTokenBudget(n)` tells it n (the Generator and beam search
+// do, before the first step); then a token is allowed only if the shortest completion from the state it leads to
+// (JSONGrammar.shortestCompletionLength, in bytes) fits in the tokens left after it:
+//     allow t  ⇔  grammar reads t  and  shortestCompletion(after t) ≤ tokensLeft − 1        (EOS: when complete)
+// Why bytes may stand for tokens: in a byte-level vocabulary every byte is a token of its own (`missingBytes` is
+// empty, as for SmolLM2 and lmlab's BPE), so a completion of c bytes can always be written in c tokens, and its
+// first byte alone is an allowed token that shortens it by one. Hence if the rule holds before a step it holds
+// after, and the last token drawn leaves a complete document; the rule costs the model nothing until the budget is
+// within a few tokens of what closing needs. Counting bytes over-estimates tokens (a token such as `"]}` does
+// three at once), so the document may close a little earlier than it had to — never later. If no token fits (a
+// vocabulary without every byte as a token, or a budget below the shortest document from the start) the tokens
+// that shorten the completion most are allowed instead: the mask is never empty and each step gets closer.
+//
+// Whitespace cannot go on forever either: JSONGrammar refuses more than `maxWhitespaceRun` bytes of it in a row.
+//
 // Cost: the fast path walks the trie once per step (`TokenTrie.forEachAccepted`), reading each shared prefix once
 // and skipping a whole subtree at its first refused byte; `allowedTokensReference` is the plain per-token loop the
 // tests hold it to. Inside a string almost every token fits, and the walk would visit the whole trie; but a token
@@ -35,6 +51,11 @@ public struct JSONConstraint: LogitProcessor, Sendable {
     public private(set) var isFinished = false
     /// Whether the tokens drawn so far form a whole value (so the end of the sequence is allowed now).
     public var isComplete: Bool { grammar.isComplete }
+    /// Tokens that may still be drawn, this step's included; nil: no limit, no closing budget. Set by
+    /// `setTokenBudget`, counted down by `didSample`.
+    public private(set) var tokensLeft: Int?
+    /// Bytes of the shortest text that would complete the document from here (0 once it is complete).
+    public var shortestCompletion: Int { grammar.shortestCompletionLength }
     /// When fewer than 1/sparseFraction of the logits are finite, `process` checks those tokens one by one
     /// instead of walking the trie (a few thousand short tokens cost less than the walk).
     static let sparseFraction = 16
@@ -102,33 +123,85 @@ public struct JSONConstraint: LogitProcessor, Sendable {
     public func allowedTokens() -> [Bool] {
         var allowed: [Bool]
         let walked: TokenTrie
+        let inString: Bool
         if case .string(_, .plain) = grammar.mode {
             allowed = stringBody
             walked = stringTrie
+            inString = true
         } else {
             allowed = [Bool](repeating: false, count: vocabulary.count)
             walked = trie
+            inString = false
         }
+        guard let left = tokensLeft else {
+            allowed.withUnsafeMutableBufferPointer { allowed in
+                walked.forEachAccepted(from: grammar, step: { $0.consume($1) }) { allowed[Int($0)] = true }
+            }
+            if grammar.isComplete { for id in endOfSequence { allowed[Int(id)] = true } }
+            return allowed
+        }
+        // The closing budget. A string-body token leaves the completion as it is; the others are checked one by one,
+        // remembering those that shorten it most in case none fits.
+        let room = left - 1
+        let now = grammar.shortestCompletionLength
+        let bodyFits = inString && now <= room
+        if inString && !bodyFits { allowed = [Bool](repeating: false, count: vocabulary.count) }
+        var fits = bodyFits
+        var best = (length: inString ? now : Int.max, ids: [Int32]())
         allowed.withUnsafeMutableBufferPointer { allowed in
-            walked.forEachAccepted(from: grammar, step: { $0.consume($1) }) { allowed[Int($0)] = true }
+            walked.forEachAcceptedState(from: grammar, step: { $0.consume($1) }) { id, after in
+                let n = after.shortestCompletionLength
+                if n <= room { allowed[Int(id)] = true; fits = true }
+                if !fits {
+                    if n < best.length { best = (n, []) }
+                    if n == best.length { best.ids.append(id) }
+                }
+            }
         }
-        if grammar.isComplete { for id in endOfSequence { allowed[Int(id)] = true } }
+        if grammar.isComplete {
+            for id in endOfSequence { allowed[Int(id)] = true }
+            fits = true
+        }
+        if !fits {
+            for id in best.ids { allowed[Int(id)] = true }
+            if inString && best.length == now { for id in stringBody.indices where stringBody[id] { allowed[id] = true } }
+        }
         return allowed
     }
 
-    /// Whether token `id` may be drawn now: its bytes read in full (or, for an end-of-sequence id, a complete value).
+    /// Whether the grammar reads token `id` now, ignoring the budget: its bytes in full (or, for an
+    /// end-of-sequence id, a complete value).
     public func allows(_ id: Int32) -> Bool {
-        if isEndOfSequence[Int(id)] { return grammar.isComplete }
+        completionAfter(id) != nil
+    }
+
+    /// The shortest completion's length after token `id`, or nil if the grammar refuses it (EOS: 0 when complete).
+    func completionAfter(_ id: Int32) -> Int? {
+        if isEndOfSequence[Int(id)] { return grammar.isComplete ? 0 : nil }
         let bytes = vocabulary[Int(id)]
-        if bytes.isEmpty { return false }
+        if bytes.isEmpty { return nil }
         var g = grammar
-        for b in bytes where !g.consume(b) { return false }
-        return true
+        for b in bytes where !g.consume(b) { return nil }
+        return g.shortestCompletionLength
+    }
+
+    /// The tokens among `ids` that may be drawn now, checked one at a time: those the grammar reads, and with a
+    /// budget those whose completion fits in the tokens left after them — or, if none fits, those that leave the
+    /// shortest completion.
+    func allowed(among ids: some Sequence<Int>) -> [Int] {
+        let read = ids.compactMap { id in completionAfter(Int32(id)).map { (id: id, length: $0) } }
+        guard let left = tokensLeft else { return read.map(\.id) }
+        let fitting = read.filter { isEndOfSequence[$0.id] || $0.length <= left - 1 }
+        if !fitting.isEmpty { return fitting.map(\.id) }
+        let shortest = read.map(\.length).min()
+        return read.filter { $0.length == shortest }.map(\.id)
     }
 
     /// The same mask as `allowedTokens`, one token at a time: the reference the fast path is tested against.
     public func allowedTokensReference() -> [Bool] {
-        (0..<vocabulary.count).map { allows(Int32($0)) }
+        var mask = [Bool](repeating: false, count: vocabulary.count)
+        for id in allowed(among: vocabulary.indices) { mask[id] = true }
+        return mask
     }
 
     /// Sets −∞ on every token the grammar cannot read now. Logits already −∞ stay so and cost nothing when they
@@ -138,7 +211,10 @@ public struct JSONConstraint: LogitProcessor, Sendable {
         precondition(logits.count == vocabulary.count, "logits have \(logits.count) entries, the vocabulary \(vocabulary.count)")
         let finite = logits.reduce(0) { $0 + ($1 == -.infinity ? 0 : 1) }
         if finite * Self.sparseFraction < logits.count {
-            for id in logits.indices where logits[id] != -.infinity && !allows(Int32(id)) { logits[id] = -.infinity }
+            let candidates = logits.indices.filter { logits[$0] != -.infinity }
+            var keep = [Bool](repeating: false, count: logits.count)
+            for id in allowed(among: candidates) { keep[id] = true }
+            for id in candidates where !keep[id] { logits[id] = -.infinity }
             return
         }
         let allowed = allowedTokens()
@@ -151,9 +227,16 @@ public struct JSONConstraint: LogitProcessor, Sendable {
         grammar.consume(bytes)
     }
 
+    /// Starts the closing budget: at most `tokens` more tokens will be drawn (see the file header).
+    public mutating func setTokenBudget(_ tokens: Int) {
+        precondition(tokens >= 0, "a token budget must be ≥ 0, got \(tokens)")
+        tokensLeft = tokens
+    }
+
     /// Advances the grammar by the drawn token's bytes.
     public mutating func didSample(_ token: Int32) {
         precondition(token >= 0 && Int(token) < vocabulary.count, "token \(token) is outside the vocabulary (0..<\(vocabulary.count))")
+        if let left = tokensLeft { tokensLeft = left - 1 }
         if isEndOfSequence[Int(token)] {
             precondition(grammar.isComplete, "end-of-sequence \(token) drawn before the JSON value is complete; apply process(_:) before sampling")
             isFinished = true

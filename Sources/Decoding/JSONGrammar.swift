@@ -113,6 +113,11 @@ public struct JSONGrammar: Sendable {
     public private(set) var depth = 0
     /// Whitespace bytes since the last token.
     var whitespace: UInt8 = 0
+    /// Shortest texts of the schema's nodes, for `shortestCompletion` (JSONGrammar+Completion.swift).
+    let shortest: ShortestValues
+    /// Bytes that close every container in `outer` once `top` is closed: Σ `closingLength` over them (their
+    /// `seen` cannot change while they are outer, so the sum is kept as they are pushed and popped).
+    var outerClosing: Int32 = 0
 
     /// A recognizer for any JSON document, or for documents valid under `schema`.
     public init(schema: JSONSchema? = nil, options: Options = Options()) {
@@ -126,6 +131,7 @@ public struct JSONGrammar: Sendable {
         self.maxDepth = options.maxDepth
         self.maxNumberDigits = UInt8(options.maxNumberDigits)
         self.expected = Int32(self.schema.root)
+        self.shortest = ShortestValues(self.schema)
     }
 
     /// Whether a whole value has been read, so the sequence may end here. A top-level number may still go on.
@@ -227,14 +233,20 @@ public struct JSONGrammar: Sendable {
     }
 
     mutating func openContainer(_ frame: Frame) {
-        if depth > 0 { outer.append(top) }
+        if depth > 0 {
+            outer.append(top)
+            outerClosing += closingLength(top)
+        }
         top = frame
         depth += 1
     }
 
     mutating func closeContainer() {
         depth -= 1
-        if depth > 0 { top = outer.removeLast() }
+        if depth > 0 {
+            top = outer.removeLast()
+            outerClosing -= closingLength(top)
+        }
         finishValue()
     }
 

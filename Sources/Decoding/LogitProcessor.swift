@@ -11,10 +11,14 @@ public protocol LogitProcessor {
     mutating func process(_ logits: inout [Float])
     /// The token chosen at this step.
     mutating func didSample(_ token: Int32)
+    /// Before the first step: at most `tokens` tokens will be drawn (max new tokens, or the room left in the
+    /// context). A processor that must finish what it starts — a grammar closing its document — plans with it.
+    mutating func setTokenBudget(_ tokens: Int)
 }
 
 extension LogitProcessor {
     public mutating func prompt(_ tokens: [Int32]) {}
+    public mutating func setTokenBudget(_ tokens: Int) {}
     public mutating func didSample(_ token: Int32) {}
 }
 

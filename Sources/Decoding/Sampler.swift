@@ -35,6 +35,11 @@ public struct Sampler {
         constraint?.prompt(tokens)
     }
 
+    /// At most `tokens` tokens will be drawn from now on; the constraint (a grammar) plans to finish inside them.
+    public mutating func setTokenBudget(_ tokens: Int) {
+        constraint?.setTokenBudget(tokens)
+    }
+
     /// The logits after bias and constraint (and, for greedy, the penalties): what greedy takes the argmax of.
     public mutating func processed(_ logits: [Float]) -> [Float] {
         var l = logits

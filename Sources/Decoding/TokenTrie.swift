@@ -61,6 +61,13 @@ public struct TokenTrie: Sendable {
     /// false when the byte is refused (that state is then dropped, whatever `step` left in it).
     @inline(__always)
     public func forEachAccepted<State>(from start: State, step: (inout State, UInt8) -> Bool, _ body: (Int32) -> Void) {
+        forEachAcceptedState(from: start, step: step) { id, _ in body(id) }
+    }
+
+    /// As `forEachAccepted`, also passing the state after the token's last byte (for a check on where it leads).
+    @inline(__always)
+    public func forEachAcceptedState<State>(from start: State, step: (inout State, UInt8) -> Bool,
+                                            _ body: (Int32, State) -> Void) {
         // states[d]: the state after the first d bytes of the current path.
         var states = [State](repeating: start, count: maxDepth + 1)
         byte.withUnsafeBufferPointer { byte in
@@ -76,7 +83,7 @@ public struct TokenTrie: Sendable {
                 // One copy per node, made in place: a refused byte leaves states[d] as a harmless stale copy.
                 states[d] = states[d - 1]
                 if step(&states[d], byte[i]) {
-                    for t in Int(tokenStart[i])..<Int(tokenStart[i + 1]) { body(tokens[t]) }
+                    for t in Int(tokenStart[i])..<Int(tokenStart[i + 1]) { body(tokens[t], states[d]) }
                     i += 1
                 } else {
                     i = Int(subtreeEnd[i])

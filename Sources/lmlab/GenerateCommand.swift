@@ -106,6 +106,10 @@ struct Generate: ParsableCommand {
         }
         let generator = Generator(model: lm, tokenizer: tokenizer)
         let constraint = try jsonConstraint(tokenizer)
+        if let c = constraint, c.shortestCompletion > maxTokens {
+            log("the shortest document JSON mode admits has \(c.shortestCompletion) bytes, more than --max-tokens \(maxTokens): "
+                + "the output may be cut before it closes; raise --max-tokens")
+        }
         var choices: [Completion.Choice] = [], completionTokens = 0
         for index in 0..<numReturnSequences {
             var sampler = Sampler(parameters: params, seed: seed &+ UInt64(index), constraint: constraint)

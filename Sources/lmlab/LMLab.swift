@@ -53,5 +53,6 @@ struct Bench: ParsableCommand {
             BenchTrain.self,
             BenchTokenize.self,
             BenchDecode.self,
+            BenchJSONMode.self,
         ])
 }
