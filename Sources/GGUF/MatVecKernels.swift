@@ -4,8 +4,8 @@
 //     Σ_i (d·q_i + m)·x_i  =  d · Σ_i q_i·x_i  +  m · Σ_i x_i
 // — the inner sum runs on small integers turned into floats 16 at a time (SIMD16<Float>, one AVX-512 register or
 // two AVX2 ones), the scale is applied once per block, and Σx per 32 elements comes precomputed (`sums32`), shared
-// by every row. Nothing is written to memory but the one output float. Layouts: see DequantizeLegacy.swift and
-// DequantizeKQuants.swift.
+// by every row. Nothing is written to memory but the output floats. Rows go four at a time where the type allows
+// (`fourRowKernel`), sharing each load of x. Layouts: see DequantizeLegacy.swift and DequantizeKQuants.swift.
 
 enum MatVecKernels {
     /// (row bytes, x, Σx per 32 elements, cols) → Σ_i W[row, i]·x[i].
