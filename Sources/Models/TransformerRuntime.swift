@@ -199,14 +199,73 @@ public final class TransformerRuntime: LanguageModel {
                 let (r, h) = (task / c.heads, task % c.heads)
                 let qi = q + (r * c.heads + h) * hs, oi = out + (r * c.heads + h) * hs
                 let kvHead = (h / group) * hs, visible = firstPosition + r + 1
-                for s in 0..<visible { scores[s] = Kernels.dot(qi, keys + s * kvDim + kvHead, hs) * scale }
-                scores.withUnsafeMutableBufferPointer { Kernels.softmax($0.baseAddress!, $0.baseAddress!, visible) }
-                for j in 0..<hs { oi[j] = 0 }
-                for s in 0..<visible {
-                    let vs = values + s * kvDim + kvHead, w = scores[s]
-                    for j in 0..<hs { oi[j] += w * vs[j] }
+                scores.withUnsafeMutableBufferPointer { sp in
+                    let p = sp.baseAddress!
+                    Self.dotKeys(qi, keys + kvHead, stride: kvDim, count: visible, hs, scale: scale, into: p)
+                    Kernels.softmax(p, p, visible)
+                    Self.mixValues(p, values + kvHead, stride: kvDim, count: visible, hs, into: oi)
                 }
             }
+        }
+    }
+
+    // The two halves of one head's attention. For head sizes that are a multiple of 16 (64 in Llamas, 32 in our
+    // tiny GPT) they run on SIMD16 vectors, four positions at a time so four independent FMA chains are in flight
+    // (one chain waits ~4 cycles per FMA); otherwise plain loops.
+
+    /// scores[s] = scale · q·k_s for the `count` keys `stride` floats apart.
+    @inline(__always)
+    static func dotKeys(_ q: UnsafePointer<Float>, _ keys: UnsafePointer<Float>, stride: Int, count: Int, _ hs: Int,
+                        scale: Float, into scores: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD16<Float>
+        var s = 0
+        if hs % 16 == 0 {
+            func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+            while s + 4 <= count {
+                let k = keys + s * stride
+                var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+                for c in Swift.stride(from: 0, to: hs, by: 16) {
+                    let qc = load(q + c)
+                    a0 = a0.addingProduct(qc, load(k + c))
+                    a1 = a1.addingProduct(qc, load(k + stride + c))
+                    a2 = a2.addingProduct(qc, load(k + 2 * stride + c))
+                    a3 = a3.addingProduct(qc, load(k + 3 * stride + c))
+                }
+                scores[s] = a0.sum() * scale; scores[s + 1] = a1.sum() * scale
+                scores[s + 2] = a2.sum() * scale; scores[s + 3] = a3.sum() * scale
+                s += 4
+            }
+        }
+        for t in s..<count { scores[t] = Kernels.dot(q, keys + t * stride, hs) * scale }
+    }
+
+    /// out = Σ_s weights[s] · v_s over the `count` values `stride` floats apart.
+    @inline(__always)
+    static func mixValues(_ weights: UnsafePointer<Float>, _ values: UnsafePointer<Float>, stride: Int, count: Int,
+                          _ hs: Int, into out: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD16<Float>
+        guard hs % 16 == 0 else {
+            for j in 0..<hs { out[j] = 0 }
+            for s in 0..<count {
+                let v = values + s * stride, w = weights[s]
+                for j in 0..<hs { out[j] += w * v[j] }
+            }
+            return
+        }
+        func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        for c in Swift.stride(from: 0, to: hs, by: 16) {
+            var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+            var s = 0
+            while s + 4 <= count {
+                let v = values + s * stride + c
+                a0 = a0.addingProduct(load(v), weights[s])
+                a1 = a1.addingProduct(load(v + stride), weights[s + 1])
+                a2 = a2.addingProduct(load(v + 2 * stride), weights[s + 2])
+                a3 = a3.addingProduct(load(v + 3 * stride), weights[s + 3])
+                s += 4
+            }
+            for t in s..<count { a0 = a0.addingProduct(load(values + t * stride + c), weights[t]) }
+            UnsafeMutableRawPointer(out + c).storeBytes(of: (a0 + a1) + (a2 + a3), as: V.self)
         }
     }
 
