@@ -134,8 +134,14 @@ extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastKernel(a, b, Add.self)
         return record(out, inputs: [a, b]) { g in
-            a.accumulateGrad(g.sumToShape(a.shape))
-            b.accumulateGrad(g.sumToShape(b.shape))
+            // g is this op's own gradient, dropped once this returns: the first input of its shape adopts it
+            // (a residual stream passes its gradient on without a copy); the other one then gets a copy.
+            let ga = g.sumToShape(a.shape)
+            a.accumulateGrad(ga, owned: true)
+            if b.requiresGrad {
+                let gb = g.sumToShape(b.shape)
+                b.accumulateGrad(gb, owned: gb !== ga || !a.requiresGrad)
+            }
         }
     }
 

@@ -61,13 +61,20 @@ extension Tensor {
                 }
                 accumulateGrad(gx, owned: true)
             }
-            // dw = Σ_rows g⊙x̂, db = Σ_rows g (serial over rows: every row adds into the same vector).
-            if weight.requiresGrad {
-                let gw = Tensor(zeros: weight.shape)
-                for i in 0..<n { for j in 0..<w { gw.pointer[j] += gp[i * w + j] * xh[i * w + j] } }
+            // dw = Σ_rows g⊙x̂, db = Σ_rows g, in one pass split over the columns (every row adds into the same
+            // vector, so each thread takes its own columns and sums them in row order).
+            if weight.requiresGrad || bias?.requiresGrad == true {
+                let gw = Tensor(zeros: weight.shape), gb = Tensor(zeros: weight.shape)
+                let gwp = gw.pointer, gbp = gb.pointer
+                Parallel.chunks(w, grain: Swift.max(16, (1 << 15) / Swift.max(n, 1))) { c in
+                    for i in 0..<n {
+                        let gi = gp + i * w, xhi = xh + i * w
+                        for j in c { gwp[j] += gi[j] * xhi[j]; gbp[j] += gi[j] }
+                    }
+                }
                 weight.accumulateGrad(gw, owned: true)
+                if let bias { bias.accumulateGrad(gb, owned: true) }
             }
-            if let bias, bias.requiresGrad { bias.accumulateGrad(g.reshape([n, w]).sumToShape([w])) }
         }
     }
 }
