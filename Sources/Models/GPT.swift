@@ -122,25 +122,16 @@ public final class SelfAttention: Module {
 
     /// x (B, T, C) → (B, T, C)
     func callAsFunction(_ x: Tensor) -> Tensor {
-        let (b, t) = (x.shape[0], x.shape[1])
-        let hs = config.headSize
-        func project(_ w: Tensor, _ bias: Tensor?, heads: Int) -> Tensor {
-            x.linear(weight: w, bias: bias)                                       // (B, T, heads·hs)
-                .reshape([b, t, heads, hs]).permute([0, 2, 1, 3])                 // (B, heads, T, hs)
-        }
-        var q = project(wq, bq, heads: config.heads)
-        var k = project(wk, bk, heads: config.kvHeads)
-        var v = project(wv, bv, heads: config.kvHeads)
+        // Heads stay side by side in the last axis, (B, T, heads·hs): the attention op reads each in place.
+        var q = x.linear(weight: wq, bias: bq)                                    // (B, T, H·hs)
+        var k = x.linear(weight: wk, bias: bk)                                    // (B, T, Hkv·hs)
+        let v = x.linear(weight: wv, bias: bv)                                    // (B, T, Hkv·hs)
         if config.style == .llama {
-            q = q.rope(theta: config.ropeTheta)
-            k = k.rope(theta: config.ropeTheta)
+            q = q.rope(theta: config.ropeTheta, heads: config.heads)
+            k = k.rope(theta: config.ropeTheta, heads: config.kvHeads)
         }
-        let group = config.heads / config.kvHeads
-        k = k.repeatHeads(axis: 1, times: group)
-        v = v.repeatHeads(axis: 1, times: group)
-        let y = Tensor.causalAttention(query: q, key: k, value: v)               // (B, H, T, hs)
-            .permute([0, 2, 1, 3]).reshape([b, t, config.heads * hs])            // (B, T, H·hs)
-        return y.linear(weight: wo, bias: bo)
+        let y = Tensor.causalAttention(query: q, key: k, value: v, heads: config.heads, kvHeads: config.kvHeads)
+        return y.linear(weight: wo, bias: bo)                                     // (B, T, C)
     }
 }
 

@@ -18,3 +18,72 @@ extension Tensor {
         return Tensor.concat(parts, axis: a)
     }
 }
+
+extension Tensor {
+    /// Causal self-attention with the heads side by side, as the projections make them: q (B, T, H·d), k and v
+    /// (B, T, Hkv·d) → (B, T, H·d). The same as splitting the heads out (reshape to (B, T, H, d), permute to
+    /// (B, H, T, d), `repeatHeads` for grouped KV heads), `causalAttention`, and joining them back, without
+    /// those copies: each head's (T, d) matrix is used in place, its rows H·d apart, through BLAS's leading
+    /// dimension. Query head h reads KV head h / (H / Hkv). One task computes a head's scores, softmax and output
+    /// while they are in cache. Backward per head, with W the softmax weights and G the output's gradient:
+    ///   dW = G·Vᵀ,  dV += Wᵀ·G,  dS = scale·W ⊙ (dW − Σⱼ dW⊙W),  dQ = dS·K,  dK += dSᵀ·Q.
+    public static func causalAttention(query q: Tensor, key k: Tensor, value v: Tensor, heads: Int, kvHeads: Int) -> Tensor {
+        precondition(q.rank == 3 && k.rank == 3 && k.shape == v.shape && k.shape[0] == q.shape[0] && k.shape[1] == q.shape[1],
+                     "causalAttention: q \(q.shape), k \(k.shape), v \(v.shape) must be (B, T, heads·d) and (B, T, kvHeads·d)")
+        let (b, t, c, ckv) = (q.shape[0], q.shape[1], q.shape[2], k.shape[2])
+        precondition(heads > 0 && kvHeads > 0 && heads % kvHeads == 0 && c % heads == 0 && ckv == c / heads * kvHeads,
+                     "causalAttention: \(heads) heads of q \(q.shape) and \(kvHeads) KV heads of k \(k.shape) do not fit")
+        let d = c / heads, group = heads / kvHeads
+        let scale = 1 / Float(d).squareRoot()
+        let weights = Tensor(uninitialized: [b, heads, t, t])  // softmax(scale·q·kᵀ) per head, kept for the backward
+        let out = Tensor(uninitialized: [b, t, c])
+        let qp = q.pointer, kp = k.pointer, vp = v.pointer, wp = weights.pointer, op = out.pointer
+        // Where head h (or KV head h) of batch item i starts: rows of q and out are c apart, of k and v ckv apart.
+        func at(_ p: UnsafeMutablePointer<Float>, _ i: Int, _ h: Int, _ width: Int) -> UnsafeMutablePointer<Float> {
+            p + i * t * width + h * d
+        }
+        let grain = Swift.max(1, (1 << 16) / Swift.max(1, t * t * d / 16))
+        Parallel.chunks(b * heads, grain: grain) { r in
+            for pair in r {
+                let (i, h) = (pair / heads, pair % heads)
+                let w = wp + pair * t * t
+                sgemm(at(qp, i, h, c), at(kp, i, h / group, ckv), w, m: t, n: t, k: d, tA: false, tB: true,
+                      lda: c, ldb: ckv, ldc: t)                                                        // q·kᵀ
+                for row in 0..<t { Kernels.causalSoftmaxRow(w + row * t, w + row * t, visible: row + 1, width: t, scale: scale) }
+                sgemm(w, at(vp, i, h / group, ckv), at(op, i, h, c), m: t, n: d, k: t, tA: false, tB: false,
+                      lda: t, ldb: ckv, ldc: c)                                                        // W·v
+            }
+        }
+        return record(out, inputs: [q, k, v]) { g in
+            let gq = Tensor(uninitialized: q.shape), gk = Tensor(uninitialized: k.shape), gv = Tensor(uninitialized: v.shape)
+            let gp = g.pointer, dq = gq.pointer, dk = gk.pointer, dv = gv.pointer
+            let wp = weights.pointer  // (and the closure keeps `weights` alive until the backward)
+            // One task per KV head: the query heads of its group add into its dK and dV in turn.
+            Parallel.chunks(b * kvHeads, grain: Swift.max(1, grain / group)) { r in
+                let ds = UnsafeMutablePointer<Float>.allocate(capacity: t * t)  // dW, then dS, of one head
+                defer { ds.deallocate() }
+                for pair in r {
+                    let (i, kvh) = (pair / kvHeads, pair % kvHeads)
+                    let kh = at(kp, i, kvh, ckv), vh = at(vp, i, kvh, ckv), dkh = at(dk, i, kvh, ckv), dvh = at(dv, i, kvh, ckv)
+                    for h in (kvh * group)..<((kvh + 1) * group) {
+                        let beta: Float = h == kvh * group ? 0 : 1  // the group's first head sets dK, dV; the rest add
+                        let w = wp + (i * heads + h) * t * t, gh = at(gp, i, h, c), qh = at(qp, i, h, c)
+                        sgemm(gh, vh, ds, m: t, n: t, k: d, tA: false, tB: true, lda: c, ldb: ckv, ldc: t)          // dW
+                        sgemm(w, gh, dvh, m: t, n: d, k: t, tA: true, tB: false, lda: t, ldb: c, ldc: ckv, beta: beta)  // dV
+                        for row in 0..<t {
+                            let wr = w + row * t, dr = ds + row * t
+                            let s = Kernels.dot(dr, wr, row + 1)  // masked weights are 0
+                            for j in 0...row { dr[j] = scale * wr[j] * (dr[j] - s) }
+                            (dr + row + 1).update(repeating: 0, count: t - row - 1)
+                        }
+                        sgemm(ds, kh, at(dq, i, h, c), m: t, n: d, k: t, tA: false, tB: false, lda: t, ldb: ckv, ldc: c)  // dQ
+                        sgemm(ds, qh, dkh, m: t, n: d, k: t, tA: true, tB: false, lda: t, ldb: c, ldc: ckv, beta: beta)  // dK
+                    }
+                }
+            }
+            if q.requiresGrad { q.accumulateGrad(gq, owned: true) }
+            if k.requiresGrad { k.accumulateGrad(gk, owned: true) }
+            if v.requiresGrad { v.accumulateGrad(gv, owned: true) }
+        }
+    }
+}

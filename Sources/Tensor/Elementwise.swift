@@ -125,7 +125,10 @@ extension Tensor {
             }
         }
         return Tensor.record(out, inputs: [self]) { [self] g in
-            accumulateGrad(Tensor.broadcastKernel(g, derivative, Multiply.self), owned: true)
+            // The cached f′ is used once, so it becomes the gradient in place: ∂L/∂x = g ⊙ f′.
+            let gp = g.pointer
+            Parallel.chunks(count) { r in for i in r { d[i] *= gp[i] } }
+            accumulateGrad(derivative, owned: true)
         }
     }
 

@@ -66,14 +66,35 @@ extension Tensor {
 
     /// One product C (m×n, row-major) = op(A)·op(B), plus `bias` (n) in every row when given, split over the
     /// threads. Each thread packs (copies into BLAS's blocked layout) its own part of one operand and all of the
-    /// other, so split the side that avoids the bigger duplicate: rows of C when op(B) (k×n) is the smaller
-    /// operand, columns when op(A) (m×k) is (e.g. the output head, 4096 columns for 2048 rows).
+    /// other, so split the way that copies least: rows of C duplicate op(B) (k×n), columns of C duplicate op(A)
+    /// (m×k), and slices of the inner extent k duplicate nothing but leave partial products (m×n) to add up.
+    /// E.g. the output head (2048×128·128×4096) splits its 4096 columns, a weight gradient (128×2048·2048×128)
+    /// its 2048 inner rows.
     static func product(_ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>, _ pc: UnsafeMutablePointer<Float>,
                         m: Int, n: Int, k: Int, tA: Bool, tB: Bool, lda: Int, ldb: Int,
                         bias: UnsafePointer<Float>? = nil) {
         // With a bias, C starts as the bias and sgemm adds the product to it (β = 1): no extra pass over C.
         let beta: Float = bias == nil ? 0 : 1
-        if n > m {
+        let innerParts = Swift.min(Parallel.threads, k / Swift.max(1, (1 << 20) / Swift.max(1, m * n)))
+        if innerParts > 1 && m * n < k * Swift.min(m, n) {
+            let step = (k + innerParts - 1) / innerParts
+            let partials = UnsafeMutablePointer<Float>.allocate(capacity: (innerParts - 1) * m * n)
+            defer { partials.deallocate() }
+            Parallel.chunks(innerParts, grain: 1) { parts in
+                for part in parts {
+                    let k0 = part * step, c = part == 0 ? pc : partials + (part - 1) * m * n
+                    if part == 0, let bias { for i in 0..<m { (c + i * n).update(from: bias, count: n) } }
+                    sgemm(pa + (tA ? k0 * lda : k0), pb + (tB ? k0 : k0 * ldb), c, m: m, n: n, k: Swift.min(k, k0 + step) - k0,
+                          tA: tA, tB: tB, lda: lda, ldb: ldb, ldc: n, beta: part == 0 ? beta : 0)
+                }
+            }
+            Parallel.chunks(m * n) { r in
+                for part in 1..<innerParts {
+                    let p = partials + (part - 1) * m * n
+                    for i in r { pc[i] += p[i] }
+                }
+            }
+        } else if n > m {
             Parallel.chunks(n, grain: rowGrain(n: m, k: k)) { c in
                 if let bias { for i in 0..<m { (pc + i * n + c.lowerBound).update(from: bias + c.lowerBound, count: c.count) } }
                 sgemm(pa, pb + (tB ? c.lowerBound * ldb : c.lowerBound), pc + c.lowerBound, m: m, n: c.count, k: k,
