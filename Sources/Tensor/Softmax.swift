@@ -106,13 +106,18 @@ extension Kernels {
                               into out: UnsafeMutablePointer<Float>? = nil) -> Float {
         var acc = VectorMath.Vector()
         var i = 0
-        while i < n {
-            let k = Swift.min(16, n - i)
-            var e = VectorMath.exp(VectorMath.load(x + i, k) * scale - shift)
-            if k < 16 { for lane in k..<16 { e[lane] = 0 } }
-            if let out { VectorMath.store(e, out + i, k) }
+        while i + 16 <= n {  // whole vectors, then the rest (a partial vector in the loop would scalarize it)
+            let e = VectorMath.exp(VectorMath.load(x + i) * scale - shift)
+            if let out { VectorMath.store(e, out + i) }
             acc += e
             i += 16
+        }
+        if i < n {
+            let k = n - i
+            var e = VectorMath.exp(VectorMath.load(x + i, k) * scale - shift)
+            for lane in k..<16 { e[lane] = 0 }
+            if let out { VectorMath.store(e, out + i, k) }
+            acc += e
         }
         return acc.sum()
     }
