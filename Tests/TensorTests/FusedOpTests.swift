@@ -114,9 +114,9 @@ final class FusedOpTests: XCTestCase {
     }
 
     /// The heads-side-by-side attention against the composition with explicit copies, with grouped KV heads, at
-    /// a size split over threads (values and the gradients of q, k and v).
+    /// sizes split over threads and into blocks of query rows (T = 150: three blocks of 64, the last partial).
     func testSideBySideAttentionMatchesSplitHeads() {
-        for (b, t, heads, kvHeads, d) in [(3, 37, 4, 2, 8), (2, 64, 4, 4, 16), (2, 5, 2, 1, 4)] {
+        for (b, t, heads, kvHeads, d) in [(3, 37, 4, 2, 8), (2, 64, 4, 4, 16), (2, 5, 2, 1, 4), (2, 150, 4, 2, 8)] {
             let q = randn([b, t, heads * d], seed: 14), k = randn([b, t, kvHeads * d], seed: 15)
             let v = randn([b, t, kvHeads * d], seed: 16)
             var values: [[Float]] = [], grads: [[[Float]]] = []
