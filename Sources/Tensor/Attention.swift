@@ -1,5 +1,7 @@
 // Causal self-attention (Vaswani et al., 2017): softmax(Q·Kᵀ/√d, masked so a position sees only itself and the
-// past)·V, built from two matrix products and the fused causal softmax.
+// past)·V. `causalAttention(query:key:value:)` is the readable version, built from two matrix products and the
+// fused causal softmax on heads split out (…, T, d); the model trains with the fused op below it, which reads the
+// heads where the projections leave them, side by side in (B, T, H·d), and skips the masked blocks.
 
 extension Tensor {
     /// q (…, T, d), k and v (…, S, d) with S ≥ T (the first S − T keys precede the queries) → (…, T, d).
