@@ -29,20 +29,27 @@ public final class GPT: Module {
 
     /// Logits (batch, time, vocab) for token ids laid out (batch, time). `rng` draws dropout masks when training.
     public func logits(_ ids: [Int32], batch: Int, time: Int, rng: inout RandomGenerator, training: Bool = false) -> Tensor {
+        features(ids, batch: batch, time: time, rng: &rng, training: training)
+            .matmul(outputHead ?? tokenEmbedding, transposeB: true)             // (B, T, vocab)
+    }
+
+    /// The final normalised hidden states (batch, time, width), which the output head turns into logits.
+    func features(_ ids: [Int32], batch: Int, time: Int, rng: inout RandomGenerator, training: Bool) -> Tensor {
         precondition(time <= config.contextLength, "GPT: \(time) tokens exceed the context length \(config.contextLength)")
         var x = tokenEmbedding.embedding(ids, shape: [batch, time])             // (B, T, C)
         if let positionEmbedding { x = x + positionEmbedding.slice(axis: 0, 0..<time) }
         x = dropout(x, &rng, training)
         for block in blocks { x = block(x, rng: &rng, training: training) }
-        x = finalNorm(x)
-        return x.matmul(outputHead ?? tokenEmbedding, transposeB: true)       // (B, T, vocab)
+        return finalNorm(x)
     }
 
-    /// Mean cross-entropy of predicting `targets` (batch·time ids) from `ids`.
+    /// Mean cross-entropy of predicting `targets` (batch·time ids) from `ids`:
+    /// `logits(…).reshape([batch·time, vocab]).crossEntropy(targets:)`, with the head and the loss fused so the
+    /// logits turn into their own gradient in place (see `linearCrossEntropy`).
     public func loss(_ ids: [Int32], targets: [Int32], batch: Int, time: Int, rng: inout RandomGenerator,
                      training: Bool = false) -> Tensor {
-        logits(ids, batch: batch, time: time, rng: &rng, training: training)
-            .reshape([batch * time, config.vocabSize]).crossEntropy(targets: targets)
+        features(ids, batch: batch, time: time, rng: &rng, training: training)
+            .linearCrossEntropy(weight: outputHead ?? tokenEmbedding, targets: targets)
     }
 
     func dropout(_ x: Tensor, _ rng: inout RandomGenerator, _ training: Bool) -> Tensor {
@@ -115,26 +122,16 @@ public final class SelfAttention: Module {
 
     /// x (B, T, C) → (B, T, C)
     func callAsFunction(_ x: Tensor) -> Tensor {
-        let (b, t) = (x.shape[0], x.shape[1])
-        let hs = config.headSize
-        func project(_ w: Tensor, _ bias: Tensor?, heads: Int) -> Tensor {
-            let y = x.matmul(w, transposeB: true)                                 // (B, T, heads·hs)
-            return (bias.map { y + $0 } ?? y).reshape([b, t, heads, hs]).permute([0, 2, 1, 3])  // (B, heads, T, hs)
-        }
-        var q = project(wq, bq, heads: config.heads)
-        var k = project(wk, bk, heads: config.kvHeads)
-        var v = project(wv, bv, heads: config.kvHeads)
+        // Heads stay side by side in the last axis, (B, T, heads·hs): the attention op reads each in place.
+        var q = x.linear(weight: wq, bias: bq)                                    // (B, T, H·hs)
+        var k = x.linear(weight: wk, bias: bk)                                    // (B, T, Hkv·hs)
+        let v = x.linear(weight: wv, bias: bv)                                    // (B, T, Hkv·hs)
         if config.style == .llama {
-            q = q.rope(theta: config.ropeTheta)
-            k = k.rope(theta: config.ropeTheta)
+            q = q.rope(theta: config.ropeTheta, heads: config.heads)
+            k = k.rope(theta: config.ropeTheta, heads: config.kvHeads)
         }
-        let group = config.heads / config.kvHeads
-        k = k.repeatHeads(axis: 1, times: group)
-        v = v.repeatHeads(axis: 1, times: group)
-        let y = Tensor.causalAttention(query: q, key: k, value: v)               // (B, H, T, hs)
-            .permute([0, 2, 1, 3]).reshape([b, t, config.heads * hs])            // (B, T, H·hs)
-        let out = y.matmul(wo, transposeB: true)
-        return bo.map { out + $0 } ?? out
+        let y = Tensor.causalAttention(query: q, key: k, value: v, heads: config.heads, kvHeads: config.kvHeads)
+        return y.linear(weight: wo, bias: bo)                                     // (B, T, C)
     }
 }
 
@@ -160,10 +157,8 @@ public final class MLP: Module {
         if let gate {
             hidden = x.matmul(gate, transposeB: true).silu() * x.matmul(up, transposeB: true)
         } else {
-            let u = x.matmul(up, transposeB: true)
-            hidden = (upBias.map { u + $0 } ?? u).gelu()
+            hidden = x.linear(weight: up, bias: upBias).gelu()
         }
-        let y = hidden.matmul(down, transposeB: true)
-        return downBias.map { y + $0 } ?? y
+        return hidden.linear(weight: down, bias: downBias)
     }
 }

@@ -79,11 +79,16 @@ extension Tensor {
         let out = Tensor(uninitialized: shape)
         let x = pointer, y = out.pointer
         Parallel.chunks(count) { r in
+            // Whole vectors, then one partial vector: a partial one inside the loop (min(16, rest) lanes) makes
+            // the compiler split every vector operation into scalar ones, ~7× slower.
             var i = r.lowerBound
-            while i < r.upperBound {
-                let n = Swift.min(16, r.upperBound - i)
-                VectorMath.store(f.value(VectorMath.load(x + i, n)), y + i, n)
+            while i + 16 <= r.upperBound {
+                VectorMath.store(f.value(VectorMath.load(x + i)), y + i)
                 i += 16
+            }
+            if i < r.upperBound {
+                let n = r.upperBound - i
+                VectorMath.store(f.value(VectorMath.load(x + i, n)), y + i, n)
             }
         }
         return out
@@ -97,11 +102,15 @@ extension Tensor {
             let x = pointer, y = out.pointer, gp = g.pointer, d = gx.pointer
             Parallel.chunks(count) { r in
                 var i = r.lowerBound
-                while i < r.upperBound {
-                    let n = Swift.min(16, r.upperBound - i)
+                while i + 16 <= r.upperBound {  // whole vectors, then the rest (see mapKernel)
+                    let dy = f.derivative(x: VectorMath.load(x + i), y: VectorMath.load(y + i))
+                    VectorMath.store(VectorMath.load(gp + i) * dy, d + i)
+                    i += 16
+                }
+                if i < r.upperBound {
+                    let n = r.upperBound - i
                     let dy = f.derivative(x: VectorMath.load(x + i, n), y: VectorMath.load(y + i, n))
                     VectorMath.store(VectorMath.load(gp + i, n) * dy, d + i, n)
-                    i += 16
                 }
             }
             accumulateGrad(gx, owned: true)
@@ -116,16 +125,24 @@ extension Tensor {
         let x = pointer, y = out.pointer, d = derivative.pointer
         Parallel.chunks(count) { r in
             var i = r.lowerBound
-            while i < r.upperBound {
-                let n = Swift.min(16, r.upperBound - i)
+            while i + 16 <= r.upperBound {  // whole vectors, then the rest (see mapKernel)
+                let (v, dv) = f.valueAndDerivative(VectorMath.load(x + i))
+                VectorMath.store(v, y + i)
+                VectorMath.store(dv, d + i)
+                i += 16
+            }
+            if i < r.upperBound {
+                let n = r.upperBound - i
                 let (v, dv) = f.valueAndDerivative(VectorMath.load(x + i, n))
                 VectorMath.store(v, y + i, n)
                 VectorMath.store(dv, d + i, n)
-                i += 16
             }
         }
         return Tensor.record(out, inputs: [self]) { [self] g in
-            accumulateGrad(Tensor.broadcastKernel(g, derivative, Multiply.self), owned: true)
+            // The cached f′ is used once, so it becomes the gradient in place: ∂L/∂x = g ⊙ f′.
+            let gp = g.pointer
+            Parallel.chunks(count) { r in for i in r { d[i] *= gp[i] } }
+            accumulateGrad(derivative, owned: true)
         }
     }
 
@@ -134,8 +151,14 @@ extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastKernel(a, b, Add.self)
         return record(out, inputs: [a, b]) { g in
-            a.accumulateGrad(g.sumToShape(a.shape))
-            b.accumulateGrad(g.sumToShape(b.shape))
+            // g is this op's own gradient, dropped once this returns: the first input of its shape adopts it
+            // (a residual stream passes its gradient on without a copy); the other one then gets a copy.
+            let ga = g.sumToShape(a.shape)
+            a.accumulateGrad(ga, owned: true)
+            if b.requiresGrad {
+                let gb = g.sumToShape(b.shape)
+                b.accumulateGrad(gb, owned: gb !== ga || !a.requiresGrad)
+            }
         }
     }
 

@@ -47,18 +47,10 @@ extension Tensor {
         let pa = a.pointer, pb = b.pointer, pc = out.pointer
         let lda = tA ? m : ka, ldb = tB ? ka : n
         if bBatch.isEmpty && !tA {
-            // (batch·M, K)·op(B): one product for the whole batch, its rows split over the threads.
-            let rows = batches * m
-            Parallel.chunks(rows, grain: rowGrain(n: n, k: ka)) { r in
-                sgemm(pa + r.lowerBound * ka, pb, pc + r.lowerBound * n, m: r.count, n: n, k: ka,
-                      tA: false, tB: tB, lda: lda, ldb: ldb, ldc: n)
-            }
+            // (batch·M, K)·op(B): one product for the whole batch.
+            product(pa, pb, pc, m: batches * m, n: n, k: ka, tA: false, tB: tB, lda: lda, ldb: ldb)
         } else if batches == 1 {
-            // One matrix product: split the rows of C (columns of A when A is transposed).
-            Parallel.chunks(m, grain: rowGrain(n: n, k: ka)) { r in
-                sgemm(pa + (tA ? r.lowerBound : r.lowerBound * ka), pb, pc + r.lowerBound * n, m: r.count, n: n, k: ka,
-                      tA: tA, tB: tB, lda: lda, ldb: ldb, ldc: n)
-            }
+            product(pa, pb, pc, m: m, n: n, k: ka, tA: tA, tB: tB, lda: lda, ldb: ldb)
         } else {
             // Independent products (attention heads): one per task.
             let strideA = aBatch.isEmpty ? 0 : m * ka, strideB = bBatch.isEmpty ? 0 : ka * n
@@ -72,6 +64,51 @@ extension Tensor {
         return out
     }
 
+    /// One product C (m×n, row-major) = op(A)·op(B), plus `bias` (n) in every row when given, split over the
+    /// threads. Each thread packs (copies into BLAS's blocked layout) its own part of one operand and all of the
+    /// other, so split the way that copies least: rows of C duplicate op(B) (k×n), columns of C duplicate op(A)
+    /// (m×k), and slices of the inner extent k duplicate nothing but leave partial products (m×n) to add up.
+    /// E.g. the output head (2048×128·128×4096) splits its 4096 columns, a weight gradient (128×2048·2048×128)
+    /// its 2048 inner rows.
+    static func product(_ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>, _ pc: UnsafeMutablePointer<Float>,
+                        m: Int, n: Int, k: Int, tA: Bool, tB: Bool, lda: Int, ldb: Int,
+                        bias: UnsafePointer<Float>? = nil) {
+        // With a bias, C starts as the bias and sgemm adds the product to it (β = 1): no extra pass over C.
+        let beta: Float = bias == nil ? 0 : 1
+        let innerParts = Swift.min(Parallel.threads, k / Swift.max(1, (1 << 20) / Swift.max(1, m * n)))
+        if innerParts > 1 && m * n < k * Swift.min(m, n) {
+            let step = (k + innerParts - 1) / innerParts
+            let partials = UnsafeMutablePointer<Float>.allocate(capacity: (innerParts - 1) * m * n)
+            defer { partials.deallocate() }
+            Parallel.chunks(innerParts, grain: 1) { parts in
+                for part in parts {
+                    let k0 = part * step, c = part == 0 ? pc : partials + (part - 1) * m * n
+                    if part == 0, let bias { for i in 0..<m { (c + i * n).update(from: bias, count: n) } }
+                    sgemm(pa + (tA ? k0 * lda : k0), pb + (tB ? k0 : k0 * ldb), c, m: m, n: n, k: Swift.min(k, k0 + step) - k0,
+                          tA: tA, tB: tB, lda: lda, ldb: ldb, ldc: n, beta: part == 0 ? beta : 0)
+                }
+            }
+            Parallel.chunks(m * n) { r in
+                for part in 1..<innerParts {
+                    let p = partials + (part - 1) * m * n
+                    for i in r { pc[i] += p[i] }
+                }
+            }
+        } else if n > m {
+            Parallel.chunks(n, grain: rowGrain(n: m, k: k)) { c in
+                if let bias { for i in 0..<m { (pc + i * n + c.lowerBound).update(from: bias + c.lowerBound, count: c.count) } }
+                sgemm(pa, pb + (tB ? c.lowerBound * ldb : c.lowerBound), pc + c.lowerBound, m: m, n: c.count, k: k,
+                      tA: tA, tB: tB, lda: lda, ldb: ldb, ldc: n, beta: beta)
+            }
+        } else {
+            Parallel.chunks(m, grain: rowGrain(n: n, k: k)) { r in
+                if let bias { for i in r { (pc + i * n).update(from: bias, count: n) } }
+                sgemm(pa + (tA ? r.lowerBound : r.lowerBound * lda), pb, pc + r.lowerBound * n, m: r.count, n: n, k: k,
+                      tA: tA, tB: tB, lda: lda, ldb: ldb, ldc: n, beta: beta)
+            }
+        }
+    }
+
     /// Rows of C per task so that each task does at least ~2 MFLOP (below that a hand-off costs more).
     static func rowGrain(n: Int, k: Int) -> Int { Swift.max(1, (1 << 20) / Swift.max(1, n * k)) }
 
@@ -79,9 +116,9 @@ extension Tensor {
     /// lmlab splits products over its own threads and runs OpenBLAS single-threaded (see `Parallel.setThreads`).
     @inline(__always)
     static func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                      m: Int, n: Int, k: Int, tA: Bool, tB: Bool, lda: Int, ldb: Int, ldc: Int) {
-        guard m > 0 && n > 0 else { return }
+                      m: Int, n: Int, k: Int, tA: Bool, tB: Bool, lda: Int, ldb: Int, ldc: Int, beta: Float = 0) {
+        guard m > 0 && n > 0 && k > 0 else { return }  // k = 0: C is already zero (or the bias)
         cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 }

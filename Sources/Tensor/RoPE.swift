@@ -11,9 +11,11 @@ public enum RoPELayout: String, Sendable, Codable {
 }
 
 extension Tensor {
-    /// Rotates x (…, T, d) for positions `offset ..< offset + T`.
-    public func rope(offset: Int = 0, theta: Float = 10000, layout: RoPELayout = .interleaved) -> Tensor {
-        let t = shape[rank - 2], d = shape[rank - 1]
+    /// Rotates x (…, T, d) for positions `offset ..< offset + T`; with `heads` > 1, x is (…, T, heads·d), the
+    /// heads side by side (as a projection makes them), and every head of a position turns by the same angles.
+    public func rope(offset: Int = 0, theta: Float = 10000, layout: RoPELayout = .interleaved, heads: Int = 1) -> Tensor {
+        precondition(heads >= 1 && shape[rank - 1] % heads == 0, "rope: \(heads) heads do not divide the last axis of \(shape)")
+        let t = shape[rank - 2], d = shape[rank - 1] / heads
         precondition(d % 2 == 0, "rope: head size \(d) must be even")
         let half = d / 2
         var cosTable = [Float](repeating: 0, count: t * half), sinTable = cosTable
@@ -24,19 +26,19 @@ extension Tensor {
                 sinTable[p * half + i] = Float(Foundation.sin(angle))
             }
         }
-        let out = Tensor.rotate(self, cosTable, sinTable, sign: 1, layout: layout)
+        let out = Tensor.rotate(self, cosTable, sinTable, sign: 1, layout: layout, heads: heads)
         return Tensor.record(out, inputs: [self]) { [self] g in
-            accumulateGrad(Tensor.rotate(g, cosTable, sinTable, sign: -1, layout: layout), owned: true)
+            accumulateGrad(Tensor.rotate(g, cosTable, sinTable, sign: -1, layout: layout, heads: heads), owned: true)
         }
     }
 
-    static func rotate(_ x: Tensor, _ cosT: [Float], _ sinT: [Float], sign: Float, layout: RoPELayout) -> Tensor {
-        let t = x.shape[x.rank - 2], d = x.shape[x.rank - 1], half = d / 2
+    static func rotate(_ x: Tensor, _ cosT: [Float], _ sinT: [Float], sign: Float, layout: RoPELayout, heads: Int) -> Tensor {
+        let t = x.shape[x.rank - 2], d = x.shape[x.rank - 1] / heads, half = d / 2
         let out = Tensor(zeros: x.shape)
-        let rowsCount = x.count / d
+        let rowsCount = x.count / d  // rows of one head's d features
         let src = x.pointer, dst = out.pointer
         for row in 0..<rowsCount {
-            let p = row % t, xi = src + row * d, yi = dst + row * d
+            let p = (row / heads) % t, xi = src + row * d, yi = dst + row * d
             for i in 0..<half {
                 let c = cosT[p * half + i], s = sign * sinT[p * half + i]
                 let (a, b) = layout == .interleaved ? (2 * i, 2 * i + 1) : (i, i + half)

@@ -12,7 +12,8 @@ extension Tensor {
         }
         precondition(Tensor.elementCount(s) == count, "reshape: \(shape) (\(count) values) into \(newShape)")
         let out = Tensor(shape: s, storage: storage)
-        return Tensor.record(out, inputs: [self]) { [self] g in accumulateGrad(g) }
+        // g is the view's own gradient, dropped once the backward returns, so the input adopts it (no copy).
+        return Tensor.record(out, inputs: [self]) { [self] g in accumulateGrad(g, owned: true) }
     }
 
     /// Axes reordered: output axis i is input axis `dims[i]`.

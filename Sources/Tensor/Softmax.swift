@@ -55,16 +55,10 @@ extension Tensor {
         let t = shape[rank - 2], s = shape[rank - 1]
         precondition(s >= t, "causalSoftmax: \(t) queries but only \(s) keys")
         let (n, _) = rows
-        let out = Tensor(zeros: shape)
+        let out = Tensor(uninitialized: shape)  // every row is written, masked entries as 0
         let x = pointer, y = out.pointer
         Parallel.chunks(n, grain: Swift.max(1, 4096 / Swift.max(s, 1))) { r in
-            for i in r {
-                let visible = i % t + 1 + (s - t)
-                let xi = x + i * s, yi = y + i * s
-                let m = scale * Kernels.max(xi, visible)  // scale > 0
-                let inv = 1 / Kernels.sumExp(xi, visible, scale: scale, shift: m, into: yi)
-                for j in 0..<visible { yi[j] *= inv }
-            }
+            for i in r { Kernels.causalSoftmaxRow(x + i * s, y + i * s, visible: i % t + 1 + (s - t), width: s, scale: scale) }
         }
         return Tensor.record(out, inputs: [self]) { [self, unowned out] g in
             accumulateGrad(Tensor.softmaxBackward(g, out, scale: scale), owned: true)
@@ -88,6 +82,16 @@ extension Tensor {
 }
 
 extension Kernels {
+    /// y = softmax(scale · x) over the first `visible` of `width` values, 0 for the rest (y may alias x).
+    @inline(__always)
+    public static func causalSoftmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, visible: Int,
+                                        width: Int, scale: Float) {
+        let m = scale * max(x, visible)  // scale > 0
+        let inv = 1 / sumExp(x, visible, scale: scale, shift: m, into: y)
+        for j in 0..<visible { y[j] *= inv }
+        (y + visible).update(repeating: 0, count: width - visible)
+    }
+
     /// log Σ exp(x), stable.
     @inline(__always)
     public static func logSumExp(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
@@ -102,13 +106,18 @@ extension Kernels {
                               into out: UnsafeMutablePointer<Float>? = nil) -> Float {
         var acc = VectorMath.Vector()
         var i = 0
-        while i < n {
-            let k = Swift.min(16, n - i)
-            var e = VectorMath.exp(VectorMath.load(x + i, k) * scale - shift)
-            if k < 16 { for lane in k..<16 { e[lane] = 0 } }
-            if let out { VectorMath.store(e, out + i, k) }
+        while i + 16 <= n {  // whole vectors, then the rest (a partial vector in the loop would scalarize it)
+            let e = VectorMath.exp(VectorMath.load(x + i) * scale - shift)
+            if let out { VectorMath.store(e, out + i) }
             acc += e
             i += 16
+        }
+        if i < n {
+            let k = n - i
+            var e = VectorMath.exp(VectorMath.load(x + i, k) * scale - shift)
+            for lane in k..<16 { e[lane] = 0 }
+            if let out { VectorMath.store(e, out + i, k) }
+            acc += e
         }
         return acc.sum()
     }
