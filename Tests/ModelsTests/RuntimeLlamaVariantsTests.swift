@@ -4,10 +4,10 @@
 //   llama-variants.gguf         Q4_K and Q6_K matrices (a Q4_K_M mix), Q4_K token embedding, untied Q6_K output,
 //                               grouped-query attention (4 heads, 2 KV heads), freq_base 500000, rope_freqs.weight
 //   llama-variants-linear.gguf  F16 token embedding, rope.scaling.type = linear with factor 4
-// Every position's log-probabilities over the whole vocabulary must agree with the reference within 1e-3 nats
+// Every position's log-probabilities over the whole vocabulary must agree with the reference within 1e-4 nats
 // (float32 against float64 over the same dequantized weights), fed one token at a time through the KV cache and as
 // one prompt (the matrix–matrix path); 8 greedy tokens must be the reference's; with 8-bit activations the
-// log-probs must stay within 0.1 nats.
+// log-probs must stay within 0.5 nats. Ignoring rope_freqs or the linear scaling moves log-probs by 1.5–6 nats.
 import Foundation
 import XCTest
 @testable import Models
@@ -25,10 +25,11 @@ final class RuntimeLlamaVariantsTests: XCTestCase {
 
     static let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     static let files = ["llama-variants", "llama-variants-linear"]
-    /// float32 activations and accumulations against float64: observed up to ~2e-4 nats (printed by the tests).
-    static let exactTolerance = 1e-3
-    /// 8-bit activations (llama.cpp's CPU numerics); observed up to ~0.03 nats (printed).
-    static let q8Tolerance = 0.1
+    /// float32 activations and accumulations against float64: observed up to 2.2e-5 nats (printed by the tests).
+    static let exactTolerance = 1e-4
+    /// 8-bit activations (llama.cpp's CPU numerics), over the whole vocabulary: observed up to 0.24 nats, on tokens
+    /// of log-prob −6 to −12 (printed); the bound SmolLM2's test uses for its top-10.
+    static let q8Tolerance = 0.5
 
     func load(_ name: String) throws -> (TransformerRuntime, Reference) {
         let path = Self.here.appendingPathComponent("Fixtures/\(name).gguf").path
