@@ -63,7 +63,7 @@ final class RuntimeLlamaVariantsTests: XCTestCase {
         XCTAssertFalse(model.config.tiedEmbeddings)
         XCTAssertEqual(model.config.ropeTheta, 500000)
         XCTAssertEqual(model.rope.positionScale, 1)
-        // rope_freqs divides the highest frequency's neighbours: the last divisor is 8 (see the script).
+        // rope_freqs (see the script): divisor 1 for the highest frequency (i = 0), 8 for the lowest (i = 31).
         let plain = RoPEFrequencies(headSize: 64, theta: 500000)
         XCTAssertEqual(model.rope.inverseFrequency[0], plain.inverseFrequency[0], accuracy: 1e-12)
         XCTAssertEqual(model.rope.inverseFrequency[31], plain.inverseFrequency[31] / 8, accuracy: 1e-12)
