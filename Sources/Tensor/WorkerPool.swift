@@ -16,16 +16,21 @@ import Glibc
 @available(macOS 15.0, *)
 public final class WorkerPool: @unchecked Sendable {
     // @unchecked: `body` is written by the caller only while no worker can read it. A worker reads it only after
-    // taking a chunk below `chunks`, and the caller publishes a new loop by writing `body` first and then resetting
-    // `nextChunk` with release ordering (the worker's take acquires); it clears `body` only once every chunk is done.
+    // taking a chunk of the current loop, and the caller publishes a new loop by writing `body` first and then
+    // `next` with release ordering (the worker's take acquires); it clears `body` only once every chunk is done.
+    //
+    // A take names its loop: `next` holds (loop << 32) | next chunk, and a worker takes with a compare-and-swap only
+    // while the loop is the one it woke for. With a plain counter reset to 0 per loop, a worker still leaving the
+    // previous loop could increment the counter of the new one before its reset and run a chunk twice (seen once
+    // in 2000 loops by WorkerPoolTests).
 
     /// Extra threads besides the caller.
     public let workers: Int
     /// Spin iterations (each a pause hint) a worker waits for the next loop before it sleeps: ~50–100 µs.
     static let spinLimit = 20_000
 
-    private let generation = Atomic<Int>(0)   // bumped once per loop: workers wake on a change
-    private let nextChunk = Atomic<Int>(0)    // the next chunk to take
+    private let generation = Atomic<Int>(0)   // the current loop's number: workers wake on a change
+    private let next = Atomic<Int>(0)         // (loop << 32) | the next chunk to take
     private let remaining = Atomic<Int>(0)    // chunks not yet finished
     private let sleeping = Atomic<Int>(0)     // workers waiting on `wake`
     private let chunks = Atomic<Int>(0)       // chunks of the current loop
@@ -50,13 +55,14 @@ public final class WorkerPool: @unchecked Sendable {
             return
         }
         defer { busy.store(false, ordering: .releasing) }
+        let loop = generation.load(ordering: .relaxed) + 1     // only this caller writes it (`busy`)
         self.body = body
         self.chunks.store(chunks, ordering: .relaxed)
         remaining.store(chunks, ordering: .relaxed)
-        nextChunk.store(0, ordering: .releasing)              // publishes body, chunks, remaining to a take
-        generation.add(1, ordering: .sequentiallyConsistent)  // publishes body/chunks
+        next.store(loop << 32, ordering: .releasing)            // publishes body, chunks, remaining to a take
+        generation.store(loop, ordering: .sequentiallyConsistent)
         for _ in 0..<sleeping.load(ordering: .sequentiallyConsistent) { wake.signal() }
-        takeChunks()
+        takeChunks(loop: loop)
         var spins = 0
         while remaining.load(ordering: .acquiring) > 0 {
             spins += 1
@@ -65,11 +71,18 @@ public final class WorkerPool: @unchecked Sendable {
         self.body = nil
     }
 
-    private func takeChunks() {
+    /// Takes and runs chunks of loop `loop` until none is left or a newer loop has begun.
+    private func takeChunks(loop: Int) {
         while true {
-            let c = nextChunk.add(1, ordering: .acquiringAndReleasing).oldValue
-            guard c < chunks.load(ordering: .relaxed), let body else { return }
-            body(c)
+            var v = next.load(ordering: .acquiring)
+            while true {
+                guard v >> 32 == loop, v & 0xFFFF_FFFF < chunks.load(ordering: .relaxed) else { return }
+                let (taken, seen) = next.compareExchange(expected: v, desired: v + 1, ordering: .acquiringAndReleasing)
+                if taken { break }
+                v = seen
+            }
+            guard let body else { return }  // set for as long as a chunk of the loop is unfinished
+            body(v & 0xFFFF_FFFF)
             remaining.subtract(1, ordering: .releasing)
         }
     }
@@ -87,7 +100,7 @@ public final class WorkerPool: @unchecked Sendable {
                 spins = 0
             }
             seen = generation.load(ordering: .acquiring)
-            takeChunks()
+            takeChunks(loop: seen)
         }
     }
 }
