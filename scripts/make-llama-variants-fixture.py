@@ -21,6 +21,7 @@ every position and 8 greedy tokens after the sequence.
 
 Usage: /work/peer-venv/bin/python scripts/make-llama-variants-fixture.py   (writes Tests/ModelsTests/Fixtures/)
 """
+import importlib.util
 import json
 import os
 
@@ -189,66 +190,17 @@ def write_model(path, layers, embedding_type, rope_freqs, scaling, seed):
     w.close()
 
 
-# MARK: the float64 reference forward (as scripts/make-runtime-reference.py, plus rope_freqs and linear scaling)
+# MARK: the float64 reference forward: scripts/make-runtime-reference.py's (which reads rope_freqs and linear scaling)
 
-class Llama:
-    def __init__(self, path):
-        r = GGUFReader(path)
-        self.meta = {k: f.contents() for k, f in r.fields.items() if k.startswith("llama.")}
-        self.w = {t.name: np.asarray(dequantize(t.data, t.tensor_type), dtype=np.float64)
-                  .reshape(list(reversed([int(n) for n in t.shape]))) for t in r.tensors}
-        m = self.meta
-        self.layers = int(m["llama.block_count"])
-        self.d = int(m["llama.embedding_length"])
-        self.heads = int(m["llama.attention.head_count"])
-        self.kv_heads = int(m["llama.attention.head_count_kv"])
-        self.hs = self.d // self.heads
-        self.eps = float(m["llama.attention.layer_norm_rms_epsilon"])
-        theta = float(m["llama.rope.freq_base"])
-        self.inv_freq = theta ** (-2.0 * np.arange(self.hs // 2) / self.hs)   # (hs/2)
-        if "rope_freqs.weight" in self.w:
-            self.inv_freq = self.inv_freq / self.w["rope_freqs.weight"]
-        self.position_scale = 1.0
-        if m.get("llama.rope.scaling.type") == "linear":
-            self.position_scale = 1.0 / float(m["llama.rope.scaling.factor"])
-        self.out = self.w.get("output.weight", self.w["token_embd.weight"])
+_spec = importlib.util.spec_from_file_location("runtime_reference", os.path.join(os.path.dirname(__file__), "make-runtime-reference.py"))
+runtime_reference = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(runtime_reference)
+Llama = runtime_reference.Llama
 
-    def rmsnorm(self, x, w):
-        return x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + self.eps) * w
 
-    def rope(self, x, positions):
-        angle = (positions * self.position_scale)[:, None] * self.inv_freq[None, :]   # (T, hs/2)
-        cos, sin = np.cos(angle)[:, None, :], np.sin(angle)[:, None, :]
-        a, b = x[..., 0::2], x[..., 1::2]
-        y = np.empty_like(x)
-        y[..., 0::2] = a * cos - b * sin
-        y[..., 1::2] = a * sin + b * cos
-        return y
-
-    def forward(self, ids):
-        """Logits (T, vocab) of every position of `ids` (one causal pass from position 0)."""
-        t = len(ids)
-        positions = np.arange(t, dtype=np.float64)
-        x = self.w["token_embd.weight"][ids]
-        group = self.heads // self.kv_heads
-        mask = np.tril(np.ones((t, t), dtype=bool))
-        for l in range(self.layers):
-            p = f"blk.{l}."
-            h = self.rmsnorm(x, self.w[p + "attn_norm.weight"])
-            q = self.rope((h @ self.w[p + "attn_q.weight"].T).reshape(t, self.heads, self.hs), positions)
-            k = self.rope((h @ self.w[p + "attn_k.weight"].T).reshape(t, self.kv_heads, self.hs), positions)
-            v = (h @ self.w[p + "attn_v.weight"].T).reshape(t, self.kv_heads, self.hs)
-            att = np.empty((t, self.heads, self.hs))
-            for hd in range(self.heads):
-                scores = np.where(mask, q[:, hd, :] @ k[:, hd // group, :].T / np.sqrt(self.hs), -np.inf)
-                scores = np.exp(scores - scores.max(axis=1, keepdims=True))
-                att[:, hd, :] = (scores / scores.sum(axis=1, keepdims=True)) @ v[:, hd // group, :]
-            x = x + att.reshape(t, self.d) @ self.w[p + "attn_output.weight"].T
-            h = self.rmsnorm(x, self.w[p + "ffn_norm.weight"])
-            g = h @ self.w[p + "ffn_gate.weight"].T
-            u = h @ self.w[p + "ffn_up.weight"].T
-            x = x + (g / (1 + np.exp(-g)) * u) @ self.w[p + "ffn_down.weight"].T
-        return self.rmsnorm(x, self.w["output_norm.weight"]) @ self.out.T
+def all_logits(model, ids):
+    """Logits (T, vocab) of every position of `ids`, one causal pass from position 0."""
+    return model.forward(ids, {"length": 0, "k": {}, "v": {}}, all_positions=True)
 
 
 def log_softmax(z):
@@ -261,17 +213,17 @@ def reference(path):
     out = {"model": os.path.basename(path), "generator": "scripts/make-llama-variants-fixture.py (float64 NumPy)",
            "sequences": []}
     for ids in SEQUENCES:
-        lp = log_softmax(model.forward(ids))
+        lp = log_softmax(all_logits(model, ids))
         seq, greedy, margins = list(ids), [], []
         for _ in range(GREEDY_TOKENS):
-            logits = model.forward(seq)[-1]
+            logits = all_logits(model, seq)[-1]
             order = np.argsort(-logits)
             greedy.append(int(order[0]))
             margins.append(float(logits[order[0]] - logits[order[1]]))
             seq.append(greedy[-1])
         out["sequences"].append({"ids": ids, "logprobs": [[round(float(v), 6) for v in row] for row in lp],
                                  "greedy": greedy, "greedy_margins": [round(m, 4) for m in margins]})
-        spread = model.forward(ids)
+        spread = all_logits(model, ids)
         print(f"{path}: {ids[:4]}…: logits range [{spread.min():.2f}, {spread.max():.2f}], "
               f"top log-prob last {lp[-1].max():.3f}, greedy {greedy}, min margin {min(margins):.3f}")
     return out

@@ -47,6 +47,12 @@ class Llama:
         self.eps = float(m["llama.attention.layer_norm_rms_epsilon"])
         theta = float(m.get("llama.rope.freq_base", 10000.0))
         self.inv_freq = theta ** (-2.0 * np.arange(self.hs // 2) / self.hs)  # (hs/2)
+        # Long-context RoPE as GGUF stores it: per-frequency divisors (Llama 3.1's rope_freqs) and linear scaling.
+        if "rope_freqs.weight" in self.w:
+            self.inv_freq = self.inv_freq / self.w["rope_freqs.weight"]
+        self.position_scale = 1.0
+        if m.get("llama.rope.scaling.type") == "linear":
+            self.position_scale = 1.0 / float(m["llama.rope.scaling.factor"])
         self.out = self.w.get("output.weight", self.w["token_embd.weight"])   # tied when absent
 
     def rmsnorm(self, x, w):
@@ -54,7 +60,7 @@ class Llama:
 
     def rope(self, x, positions):
         # x (T, heads, hs): rotate pairs (2i, 2i+1) by position · inv_freq[i]
-        angle = positions[:, None] * self.inv_freq[None, :]              # (T, hs/2)
+        angle = (positions * self.position_scale)[:, None] * self.inv_freq[None, :]   # (T, hs/2)
         cos, sin = np.cos(angle)[:, None, :], np.sin(angle)[:, None, :]
         a, b = x[..., 0::2], x[..., 1::2]
         y = np.empty_like(x)
@@ -62,8 +68,9 @@ class Llama:
         y[..., 1::2] = a * sin + b * cos
         return y
 
-    def forward(self, ids, cache):
-        """Logits (vocab) of the last of `ids`, fed at positions len(cache) onwards; cache: per layer (K, V) lists."""
+    def forward(self, ids, cache, all_positions=False):
+        """Logits (vocab) of the last of `ids` — or (T, vocab) of every one with `all_positions` — fed at positions
+        len(cache) onwards; cache: per layer (K, V) lists."""
         p0 = cache["length"]
         t = len(ids)
         positions = np.arange(p0, p0 + t, dtype=np.float64)
@@ -93,7 +100,7 @@ class Llama:
             u = h @ self.w[p + "ffn_up.weight"].T
             x = x + (g / (1 + np.exp(-g)) * u) @ self.w[p + "ffn_down.weight"].T
         cache["length"] = p0 + t
-        return self.rmsnorm(x[-1], self.w["output_norm.weight"]) @ self.out.T
+        return self.rmsnorm(x if all_positions else x[-1], self.w["output_norm.weight"]) @ self.out.T
 
 
 def log_softmax(z):
