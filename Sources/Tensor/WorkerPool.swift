@@ -19,10 +19,11 @@ public final class WorkerPool: @unchecked Sendable {
     // taking a chunk of the current loop, and the caller publishes a new loop by writing `body` first and then
     // `next` with release ordering (the worker's take acquires); it clears `body` only once every chunk is done.
     //
-    // A take names its loop: `next` holds (loop << 32) | next chunk, and a worker takes with a compare-and-swap only
-    // while the loop is the one it woke for. With a plain counter reset to 0 per loop, a worker still leaving the
-    // previous loop could increment the counter of the new one before its reset and run a chunk twice (seen once
-    // in 2000 loops by WorkerPoolTests).
+    // A take names its loop and reads its chunk count from the same word: `next` holds
+    // (loop << 32) | (chunks << 16) | next chunk, and a worker takes with a compare-and-swap only while the loop is
+    // the one it woke for. With a counter and the chunk count in separate atomics, a worker leaving the previous
+    // loop could pair that loop's counter with the next loop's (larger) count and run a chunk twice (seen in
+    // WorkerPoolTests about once in 2000 loops).
 
     /// Extra threads besides the caller.
     public let workers: Int
@@ -30,10 +31,9 @@ public final class WorkerPool: @unchecked Sendable {
     static let spinLimit = 20_000
 
     private let generation = Atomic<Int>(0)   // the current loop's number: workers wake on a change
-    private let next = Atomic<Int>(0)         // (loop << 32) | the next chunk to take
+    private let next = Atomic<Int>(0)         // (loop << 32) | (chunks << 16) | the next chunk to take
     private let remaining = Atomic<Int>(0)    // chunks not yet finished
     private let sleeping = Atomic<Int>(0)     // workers waiting on `wake`
-    private let chunks = Atomic<Int>(0)       // chunks of the current loop
     private let busy = Atomic<Bool>(false)    // a loop is running: a second caller runs its loop alone
     private let wake = DispatchSemaphore(value: 0)
     private var body: ((Int) -> Void)? = nil
@@ -50,6 +50,7 @@ public final class WorkerPool: @unchecked Sendable {
     /// Runs body(0) … body(chunks − 1), on the caller and the workers; returns when all are done. One loop at a
     /// time: a call made while another thread's loop runs does its chunks itself, on the calling thread.
     public func run(chunks: Int, _ body: @escaping (Int) -> Void) {
+        precondition(chunks < 1 << 16, "WorkerPool.run: \(chunks) chunks, at most 65535")
         guard chunks > 1, workers > 0, !busy.exchange(true, ordering: .acquiring) else {
             for c in 0..<chunks { body(c) }
             return
@@ -57,9 +58,8 @@ public final class WorkerPool: @unchecked Sendable {
         defer { busy.store(false, ordering: .releasing) }
         let loop = generation.load(ordering: .relaxed) + 1     // only this caller writes it (`busy`)
         self.body = body
-        self.chunks.store(chunks, ordering: .relaxed)
         remaining.store(chunks, ordering: .relaxed)
-        next.store(loop << 32, ordering: .releasing)            // publishes body, chunks, remaining to a take
+        next.store(loop << 32 | chunks << 16, ordering: .releasing)  // publishes body and remaining to a take
         generation.store(loop, ordering: .sequentiallyConsistent)
         for _ in 0..<sleeping.load(ordering: .sequentiallyConsistent) { wake.signal() }
         takeChunks(loop: loop)
@@ -76,13 +76,13 @@ public final class WorkerPool: @unchecked Sendable {
         while true {
             var v = next.load(ordering: .acquiring)
             while true {
-                guard v >> 32 == loop, v & 0xFFFF_FFFF < chunks.load(ordering: .relaxed) else { return }
+                guard v >> 32 == loop, v & 0xFFFF < (v >> 16) & 0xFFFF else { return }
                 let (taken, seen) = next.compareExchange(expected: v, desired: v + 1, ordering: .acquiringAndReleasing)
                 if taken { break }
                 v = seen
             }
             guard let body else { return }  // set for as long as a chunk of the loop is unfinished
-            body(v & 0xFFFF_FFFF)
+            body(v & 0xFFFF)
             remaining.subtract(1, ordering: .releasing)
         }
     }
