@@ -99,7 +99,7 @@ struct ChatCommand: ParsableCommand {
                     if !json {
                         print("first token of the reply:")
                         for a in firstToken! {
-                            let piece = "\"" + a.piece.replacingOccurrences(of: "\n", with: "\\n") + "\""
+                            let piece = quotedPiece(a.piece)
                             print(piece.padding(toLength: 14, withPad: " ", startingAt: 0)
                                   + String(format: " %6.4f  ", a.probability) + Inspect.bar(a.probability, width: 40))
                         }

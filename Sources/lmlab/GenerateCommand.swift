@@ -175,13 +175,12 @@ struct Generate: ParsableCommand {
 
     /// Text mode's `--logprobs N`: one line per token with its log-probability, rank and the best alternatives.
     func printLogprobTable(_ entries: [TokenLogprob]) {
-        func show(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\n", with: "\\n") + "\"" }
         print("token             logprob  rank  top alternatives")
         for e in entries {
             let lp = e.logprob.map { String(format: "%7.3f", $0) } ?? "      –"
             let rank = e.rank.map { String(format: "%4d", $0) } ?? "   –"
-            let top = e.top.map { show($0.text) + String(format: " %.3f", $0.logprob) }.joined(separator: ", ")
-            print(show(e.text).padding(toLength: 16, withPad: " ", startingAt: 0) + "  " + lp + "  " + rank + "  " + top)
+            let top = e.top.map { quotedPiece($0.text) + String(format: " %.3f", $0.logprob) }.joined(separator: ", ")
+            print(quotedPiece(e.text).padding(toLength: 16, withPad: " ", startingAt: 0) + "  " + lp + "  " + rank + "  " + top)
         }
     }
 

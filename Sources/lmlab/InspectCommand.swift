@@ -65,10 +65,9 @@ struct Inspect: ParsableCommand {
         }
     }
 
-    /// The piece as text, with whitespace made visible (a leading space matters in BPE).
+    /// The piece as text, control characters escaped (the table quotes it: a leading space matters in BPE).
     func printable(_ tokenizer: any Tokenizer, _ id: Int32) -> String {
-        String(decoding: tokenizer.bytes(for: id), as: UTF8.self)
-            .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\t", with: "\\t")
+        escapingControls(String(decoding: tokenizer.bytes(for: id), as: UTF8.self))
     }
 
     func table(_ r: Report) -> String {

@@ -67,7 +67,7 @@ struct Score: ParsableCommand {
                     let lp = t.logprob.map { String(format: "%8.3f", $0) } ?? "       –"
                     let rank = t.rank.map(String.init) ?? "–"
                     print(String(format: "%6d  ", t.id) + lp + "  rank " + rank.padding(toLength: 6, withPad: " ", startingAt: 0)
-                          + " \"" + t.piece.replacingOccurrences(of: "\n", with: "\\n") + "\"")
+                          + " " + quotedPiece(t.piece))
                 }
             }
             let b = report.rankBuckets

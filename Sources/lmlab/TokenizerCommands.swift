@@ -83,14 +83,9 @@ struct Tokenize: ParsableCommand {
         print("     id  piece")
         for id in ids {
             let idText = String(id)
-            print(String(repeating: " ", count: max(0, 7 - idText.count)) + idText + "  " + visible(tokenizer.piece(for: id)))
+            print(String(repeating: " ", count: max(0, 7 - idText.count)) + idText + "  " + escapingControls(tokenizer.piece(for: id)))
         }
         print("\(ids.count) tokens, \(text.utf8.count) bytes")
-    }
-
-    /// Control characters shown as escapes so the table stays one token per line.
-    func visible(_ s: String) -> String {
-        s.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
     }
 }
 

@@ -16,7 +16,7 @@ struct Train: ParsableCommand {
     @Option(help: "Model preset: tiny, small or lecture.") var preset = "tiny"
     @Option(help: "Block style: gpt2 or llama.") var style: TransformerConfig.Style = .gpt2
     @Option(help: "Optimizer steps (default 2000).") var steps: Int?
-    @Option(help: "Train for this many minutes instead: the step count is estimated from the first steps' speed.") var minutes: Double?
+    @Option(help: "Train for this many minutes instead: the step count (the cosine horizon) is planned at the end of warm-up from the measured speed, evaluations included.") var minutes: Double?
     @Option(help: "Checkpoint to write (default checkpoints/<preset>-<style>.h5).") var out: String?
     @Option(help: "Continue training from this checkpoint.") var resume: String?
     @Option(help: "Folder of prepared streams (default corpora/cache/wikitext-2-<vocab>).") var data: String?
@@ -127,8 +127,11 @@ struct Train: ParsableCommand {
         var totalSteps = tc.steps
         var lastLoss: Float = .nan
         var windowTokens = 0, windowTime = 0.0
+        var evalSeconds = 0.0
 
         func evaluate() {
+            let evalStart = Date()
+            defer { evalSeconds = Date().timeIntervalSince(evalStart) }
             let v = trainer.evaluate()
             curve.validation.append((Double(trainer.state.tokensSeen), Double(v)))
             bar.line(String(format: "step %5d  val loss %.4f  ppl %8.2f", trainer.state.step, v, Foundation.exp(v)))
@@ -143,15 +146,29 @@ struct Train: ParsableCommand {
         }
 
         if trainer.state.step == 0 { evaluate() }
+        // --minutes: the run length (and so the cosine horizon) comes from measured wall time. A first guess after 10
+        // steps, the plan at the end of warm-up (whose learning rates do not depend on the horizon), then a re-plan
+        // after each evaluation from the wall time per step since warm-up — evaluations and saves included — so the
+        // decay reaches --min-lr when time is up. The clock has the last word: time up stops the run regardless.
+        let firstStep = trainer.state.step
+        let guessStep = firstStep + 10, planStep = max(guessStep, tc.warmupSteps)
+        var mark = (time: runStart, step: firstStep)
+        func plan(secondsPerStep: Double) {
+            guard let minutes else { return }
+            let remaining = minutes * 60 - Date().timeIntervalSince(runStart) - evalSeconds  // the final evaluation
+            totalSteps = trainer.state.step + max(1, Int(remaining / secondsPerStep))
+            trainer.setTotalSteps(totalSteps)
+        }
+        func wallPerStep() -> Double { Date().timeIntervalSince(mark.time) / Double(max(1, trainer.state.step - mark.step)) }
         while trainer.state.step < totalSteps && !interrupt.isRaised {
             let r = trainer.step()
             lastLoss = r.loss
             windowTokens += r.tokens; windowTime += r.seconds
             let tokensPerSecond = Double(windowTokens) / max(windowTime, 1e-9)
-            if let minutes, trainer.state.step == 10 {
-                // Fix the run length (and so the cosine schedule) from the speed of the first steps.
-                totalSteps = max(11, Int(minutes * 60 / (windowTime / 10)))
-                trainer.setTotalSteps(totalSteps)
+            if trainer.state.step == guessStep || (trainer.state.step == planStep && planStep > guessStep) {
+                let evalShare = evalSeconds / Double(tc.evalEvery)
+                plan(secondsPerStep: (trainer.state.step == guessStep ? windowTime / 10 : wallPerStep()) + evalShare)
+                mark = (Date(), trainer.state.step)
             }
             if let minutes, Date().timeIntervalSince(runStart) > minutes * 60 { totalSteps = trainer.state.step }
             let elapsed = Date().timeIntervalSince(runStart)
@@ -168,6 +185,7 @@ struct Train: ParsableCommand {
             try metricsFile.append(Metrics(step: trainer.state.step, trainLoss: r.loss, valLoss: valLoss, lr: r.learningRate,
                                            tokensPerS: tokensPerSecond, time: trainer.state.elapsedSeconds, tokensSeen: trainer.state.tokensSeen))
             if tc.saveEvery > 0 && trainer.state.step % tc.saveEvery == 0 && trainer.state.step < totalSteps { try save() }
+            if valLoss != nil && trainer.state.step > planStep && trainer.state.step < totalSteps { plan(secondsPerStep: wallPerStep()) }
         }
         if interrupt.isRaised { evaluate() }
         try save()
