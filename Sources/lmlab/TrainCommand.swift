@@ -16,7 +16,7 @@ struct Train: ParsableCommand {
     @Option(help: "Model preset: tiny, small or lecture.") var preset = "tiny"
     @Option(help: "Block style: gpt2 or llama.") var style: TransformerConfig.Style = .gpt2
     @Option(help: "Optimizer steps (default 2000).") var steps: Int?
-    @Option(help: "Train for this many minutes instead: the step count (the cosine horizon) is planned at the end of warm-up from the measured speed, evaluations included.") var minutes: Double?
+    @Option(help: "Train for this many minutes instead: the step count (the cosine horizon) is planned from the measured wall time, evaluations included, and re-planned after each evaluation so the decay ends on time.") var minutes: Double?
     @Option(help: "Checkpoint to write (default checkpoints/<preset>-<style>.h5).") var out: String?
     @Option(help: "Continue training from this checkpoint.") var resume: String?
     @Option(help: "Folder of prepared streams (default corpora/cache/wikitext-2-<vocab>).") var data: String?
