@@ -4,6 +4,7 @@
 //   let cache = model.makeCache(capacity: nil)
 //   var logits = try model.feed(promptIDs, cache: cache)          // the prompt, in one batched pass
 //   while … { logits = try model.feed([next], cache: cache) }     // then one token at a time
+//   let rows = try model.feed(batch: [a, b], caches: [cacheA, cacheB])  // one token for each of several sequences
 import Tokenizers
 
 /// What a model remembers of the positions it was fed (keys and values), as decoding needs to handle it.
@@ -37,6 +38,12 @@ public protocol LanguageModel: AnyObject {
     /// the cache. Returns the logits of the last position (vocabSize), or with `allPositions` of every fed position
     /// (tokens.count, vocabSize). Throws `ModelError.contextOverflow` when the tokens do not fit the cache.
     func feed(_ tokens: [Int32], cache: Cache, allPositions: Bool) throws -> [Float]
+
+    /// Feeds one token to each of several sequences — `tokens[i]` at position `caches[i].count`, appended to
+    /// `caches[i]` — and returns their next-token logits, (tokens.count, vocabSize). A model that batches reads each
+    /// weight matrix once for all of them; the logits equal feeding each sequence alone (within rounding).
+    /// The caches must be distinct objects. Throws like `feed`.
+    func feed(batch tokens: [Int32], caches: [Cache]) throws -> [Float]
 }
 
 extension LanguageModel {
@@ -46,5 +53,14 @@ extension LanguageModel {
     /// The logits of the last fed position.
     public func feed(_ tokens: [Int32], cache: Cache) throws -> [Float] {
         try feed(tokens, cache: cache, allPositions: false)
+    }
+
+    /// The unbatched meaning of `feed(batch:caches:)`: one sequence after the other.
+    public func feed(batch tokens: [Int32], caches: [Cache]) throws -> [Float] {
+        precondition(tokens.count == caches.count, "feed(batch:): \(tokens.count) tokens for \(caches.count) caches")
+        var logits: [Float] = []
+        logits.reserveCapacity(tokens.count * vocabSize)
+        for (token, cache) in zip(tokens, caches) { logits += try feed([token], cache: cache) }
+        return logits
     }
 }
