@@ -10,10 +10,11 @@
 // tensor) is decided by its callers (Models/Interop/GGUFExport.swift). The file is written to `path.tmp` and renamed
 // over `path`, so a crash or a full disk never leaves a half-written model under the final name.
 import Foundation
+import Tensor
 
 public struct GGUFWriter {
     /// One tensor to write: ggml shape (innermost first) and its encoded bytes.
-    public struct Tensor {
+    public struct Entry {
         public var name: String
         public var shape: [Int]
         public var type: GGMLType
@@ -24,7 +25,7 @@ public struct GGUFWriter {
     public var alignment: Int
     /// Metadata in the order it will be written (gguf-dump and `lmlab info` list it in this order).
     public private(set) var metadata: [(key: String, value: GGUFValue)] = []
-    public private(set) var tensors: [Tensor] = []
+    public private(set) var tensors: [Entry] = []
 
     public init(alignment: Int = 32) {
         precondition(alignment > 0 && alignment % 8 == 0, "GGUF alignment \(alignment) must be a positive multiple of 8")
@@ -44,7 +45,7 @@ public struct GGUFWriter {
         precondition(shape[0] % type.blockSize == 0 && type.byteCount(elements: elements) == bytes.count,
                      "GGUF tensor \(name): \(bytes.count) bytes do not encode shape \(shape) in \(type)")
         precondition(!tensors.contains { $0.name == name }, "GGUF tensor \(name) added twice")
-        tensors.append(Tensor(name: name, shape: shape, type: type, bytes: bytes))
+        tensors.append(Entry(name: name, shape: shape, type: type, bytes: bytes))
     }
 
     /// The whole file as bytes.

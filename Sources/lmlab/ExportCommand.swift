@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import GGUF
+import Tensor
 import Models
 
 struct Export: ParsableCommand {

@@ -92,15 +92,7 @@ public struct HFModelFolder {
             throw InteropError.unexpectedTensor(file: where_(name), tensor: name)
         }
 
-        if let override {
-            tokenizer = override
-        } else if let data = FileManager.default.contents(atPath: file("tokenizer.json")) {
-            let s = Self.specialTokens(json, tokenizerConfig: FileManager.default.contents(atPath: file("tokenizer_config.json")))
-            tokenizer = try BPETokenizer(huggingFaceJSON: data, path: file("tokenizer.json"), bos: s.bos, eos: s.eos,
-                                         bosText: s.bosText, eosText: s.eosText)
-        } else {
-            tokenizer = nil
-        }
+        tokenizer = try override ?? Self.tokenizer(folder: path, config: json)
         if let tokenizer, tokenizer.vocabSize > config.vocabSize {
             throw InteropError.vocabularyMismatch(file: override == nil ? file("tokenizer.json") : path,
                                                   tokenizer: tokenizer.vocabSize, model: config.vocabSize)
@@ -149,6 +141,18 @@ public struct HFModelFolder {
             try read(name, into: tensor.storage.buffer)
         }
         return model
+    }
+
+    /// The folder's tokenizer.json, with BOS / EOS from config.json or tokenizer_config.json; nil when it has none.
+    /// Reads no weights.
+    public static func tokenizer(folder path: String, config: [String: Any]? = nil) throws -> BPETokenizer? {
+        let file = { (name: String) in (path as NSString).appendingPathComponent(name) }
+        guard let data = FileManager.default.contents(atPath: file("tokenizer.json")) else { return nil }
+        let json = config ?? FileManager.default.contents(atPath: file("config.json"))
+            .flatMap { (try? JSONSerialization.jsonObject(with: $0)) as? [String: Any] } ?? [:]
+        let s = specialTokens(json, tokenizerConfig: FileManager.default.contents(atPath: file("tokenizer_config.json")))
+        return try BPETokenizer(huggingFaceJSON: data, path: file("tokenizer.json"), bos: s.bos, eos: s.eos,
+                                bosText: s.bosText, eosText: s.eosText)
     }
 
     /// A tokenizer file of either kind: lmlab's own tokenizer.json ("format": "lmlab-bpe-1", what `lmlab prepare`

@@ -81,19 +81,21 @@ extension TransformerRuntime {
                   rope: rope, specialTokens: tokenizer.specialIDs, tokenizer: tokenizer)
     }
 
-    /// Loads `path`: a `.gguf` file, an lmlab HDF5 checkpoint (`.h5`, `.hdf5`), or a Hugging Face model folder
-    /// (config.json + model.safetensors; what the folder's config says lmlab computes differently goes to stderr).
+    /// Loads `path`: a GGUF file, an lmlab HDF5 checkpoint or a Hugging Face model folder (ModelFileFormat decides
+    /// which; what a folder's config makes lmlab compute differently goes to stderr).
     public static func load(path: String) throws -> TransformerRuntime {
-        if path.hasSuffix(".gguf") { return try TransformerRuntime(gguf: GGUFFile(path: path)) }
-        if HFModelFolder.isModelFolder(path) {
+        switch try ModelFileFormat.of(path: path) {
+        case .gguf:
+            return try TransformerRuntime(gguf: GGUFFile(path: path))
+        case .huggingFace:
             let folder = try HFModelFolder(path: path)
             folder.warnings.forEach { printToStandardError("warning: " + $0) }
             return try TransformerRuntime(folder: folder)
-        }
-        if path.hasSuffix(".h5") || path.hasSuffix(".hdf5") {
+        case .hdf5:
             let checkpoint = try Checkpoint.load(path: path)
             return TransformerRuntime(gpt: checkpoint.model, tokenizer: checkpoint.tokenizer)
+        case .tokenizerJSON:
+            throw RuntimeError.unknownFormat(file: path)
         }
-        throw RuntimeError.unknownFormat(file: path)
     }
 }
