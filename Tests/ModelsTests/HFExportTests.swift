@@ -73,7 +73,7 @@ final class HFExportTests: XCTestCase {
             try HFExport.write(model: loaded.model, tokenizer: loaded.tokenizer!, to: folder)
             let imported = try HFModelFolder(path: folder)
             XCTAssertEqual(imported.architecture, config.style == .gpt2 ? .gpt2 : .llama)
-            XCTAssertEqual(imported.warnings, [])
+            XCTAssertEqual(imported.warnings.count, 1, "the tokenizer's 280 tokens for 300 ids: \(imported.warnings)")
             let back = original + "-back.h5"
             try Checkpoint.save(to: back, model: imported.makeGPT(), tokenizer: imported.tokenizer)
             let reloaded = try Checkpoint.load(path: back)
@@ -198,7 +198,13 @@ final class HFExportTests: XCTestCase {
             XCTAssertEqual(imported.architecture, .nanoGPT)
             XCTAssertEqual(imported.config, S.gpt2)
             XCTAssertEqual(bits(try imported.makeGPT()), bits(model), "nanoGPT biased: \(biased)")
+            // 280 tokens for 300 embedding rows: the runtime prints ids 280… as placeholders, with a warning.
             XCTAssertEqual(imported.tokenizer?.pieces, tokenizer.pieces)
+            let runtime = try TransformerRuntime(folder: imported)
+            XCTAssertEqual(runtime.tokenizer?.decode([5, 299]), tokenizer.decode([5]) + "[PAD299]")
+            XCTAssertEqual(runtime.tokenizer?.encode(S.text, addSpecial: true), tokenizer.encode(S.text, addSpecial: true))
+            XCTAssertEqual(imported.warnings.count, 1)
+            XCTAssertTrue(imported.warnings[0].contains("embeds 300 ids, its tokenizer has 280 tokens"), "\(imported.warnings)")
         }
     }
 

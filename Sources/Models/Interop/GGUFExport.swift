@@ -65,7 +65,7 @@ public enum GGUFExport {
         } else {
             w.set("gpt2.attention.layer_norm_epsilon", .float32(c.normEps))
         }
-        writeTokenizer(tokenizer, vocabSize: c.vocabSize, into: &w)
+        try writeTokenizer(tokenizer, vocabSize: c.vocabSize, into: &w)
         try writeTensors(model, type: type, into: &w)
         return w
     }
@@ -82,10 +82,9 @@ public enum GGUFExport {
 
     /// The byte-level BPE as `tokenizer.ggml.*`. A model that embeds more ids than the tokenizer has gets
     /// placeholder tokens "[PAD<id>]" of type unused (as llama.cpp's converter pads), so every row has a token.
-    static func writeTokenizer(_ t: BPETokenizer, vocabSize: Int, into w: inout GGUFWriter) {
-        let padding = t.vocabSize..<vocabSize
-        let tokens = t.pieces + padding.map { "[PAD\($0)]" }
-        let types = t.tokenTypes.map(\.rawValue) + padding.map { _ in TokenType.unused.rawValue }
+    static func writeTokenizer(_ tokenizer: BPETokenizer, vocabSize: Int, into w: inout GGUFWriter) throws {
+        let t = try tokenizer.padded(to: vocabSize)
+        let tokens = t.pieces, types = t.tokenTypes.map(\.rawValue)
         w.set("tokenizer.ggml.model", .string("gpt2"))
         // llama.cpp names GPT-2's regex "gpt-2"; other lmlab pre-tokenizers carry llama.cpp's names already.
         w.set("tokenizer.ggml.pre", .string(t.preTokenizer.rules == [.gpt2] ? "gpt-2" : t.preTokenizer.name))

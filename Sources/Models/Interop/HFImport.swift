@@ -16,7 +16,8 @@ public struct HFModelFolder {
     public let path: String
     public let architecture: HFArchitecture
     public let config: TransformerConfig
-    /// The folder's tokenizer.json (or the one given to `init`), nil when there is none.
+    /// The folder's tokenizer.json (or the one given to `init`), nil when there is none. It may have fewer tokens
+    /// than the model embeds (nanoGPT pads 50257 to 50304); the runtime then prints the others as placeholders.
     public let tokenizer: BPETokenizer?
     /// What lmlab computes differently from the source (e.g. GPT-2's tanh GELU); the CLI prints them on stderr.
     public let warnings: [String]
@@ -46,9 +47,8 @@ public struct HFModelFolder {
         self.path = path
         let architecture = try HFConfig.architecture(json, file: file("config.json"))
         self.architecture = architecture
-        let (config, warnings) = try HFConfig.config(json, architecture: architecture, file: file("config.json"))
+        var (config, warnings) = try HFConfig.config(json, architecture: architecture, file: file("config.json"))
         self.config = config
-        self.warnings = warnings
 
         // One model.safetensors, or shards listed by model.safetensors.index.json.
         var names = ["model.safetensors"]
@@ -92,11 +92,17 @@ public struct HFModelFolder {
             throw InteropError.unexpectedTensor(file: where_(name), tensor: name)
         }
 
-        tokenizer = try override ?? Self.tokenizer(folder: path, config: json)
-        if let tokenizer, tokenizer.vocabSize > config.vocabSize {
+        let found = try override ?? Self.tokenizer(folder: path, config: json)
+        if let found, found.vocabSize > config.vocabSize {
             throw InteropError.vocabularyMismatch(file: override == nil ? file("tokenizer.json") : path,
-                                                  tokenizer: tokenizer.vocabSize, model: config.vocabSize)
+                                                  tokenizer: found.vocabSize, model: config.vocabSize)
         }
+        if let found, found.vocabSize < config.vocabSize {
+            warnings.append("\(path): the model embeds \(config.vocabSize) ids, its tokenizer has \(found.vocabSize) tokens; "
+                            + "ids \(found.vocabSize)… print as placeholders [PAD<id>]")
+        }
+        tokenizer = found
+        self.warnings = warnings
     }
 
     /// Reads lmlab parameter `name` (e.g. "blocks.0.attention.wq") in lmlab's layout into `out`.

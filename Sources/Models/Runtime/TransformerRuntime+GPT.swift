@@ -52,7 +52,14 @@ extension TransformerRuntime {
                   layers: layers, finalNorm: try norm("finalNorm"),
                   outputHead: c.tiedEmbeddings ? embedding : try matrix("outputHead", c.vocabSize, d),
                   rope: RoPEFrequencies(headSize: hs, theta: c.ropeTheta),
-                  specialTokens: tokenizer?.specialIDs ?? SpecialTokenIDs(), tokenizer: tokenizer)
+                  specialTokens: tokenizer?.specialIDs ?? SpecialTokenIDs(), tokenizer: Self.covering(tokenizer, c.vocabSize))
+    }
+
+    /// A BPE tokenizer with fewer tokens than the model embeds (nanoGPT pads GPT-2's 50257 to 50304) gets placeholder
+    /// tokens "[PAD<id>]" for the rest (`BPETokenizer.padded`), so every id the model can predict can be printed.
+    static func covering(_ tokenizer: (any Tokenizer)?, _ vocabSize: Int) -> (any Tokenizer)? {
+        guard let bpe = tokenizer as? BPETokenizer, bpe.vocabSize < vocabSize else { return tokenizer }
+        return (try? bpe.padded(to: vocabSize)) ?? bpe
     }
 
     /// A Hugging Face model folder, each weight converted from the mapped safetensors into its array.
