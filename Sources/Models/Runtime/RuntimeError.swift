@@ -18,7 +18,8 @@ public enum RuntimeError: Error, CustomStringConvertible {
         case .tokenOutOfRange(let id, let n):
             return "token id \(id) is outside the vocabulary 0..<\(n)"
         case .noTokenizer(let file):
-            return "\(file) carries no tokenizer; train with a tokenizer so the checkpoint stores it"
+            return "\(file) carries no tokenizer; train with a tokenizer so the checkpoint stores it (for a Hugging Face "
+                + "folder without tokenizer.json: `lmlab import FOLDER --tokenizer FILE --out X.h5`)"
         case .unknownFormat(let file):
             return "\(file): unknown model format; expected a .gguf file, an lmlab .h5 checkpoint or a Hugging Face model folder "
                 + "(config.json + model.safetensors)"
