@@ -123,6 +123,26 @@ final class HFExportTests: XCTestCase {
         }
     }
 
+    /// A checkpoint sharded over two files, listed by model.safetensors.index.json (what save_pretrained writes for
+    /// large models), imports like the single file.
+    func testShardedFolder() throws {
+        let dir = try S.temporaryDirectory(self)
+        let model = S.model(S.llama)
+        let folder = "\(dir)/sharded"
+        try HFExport.write(model: model, tokenizer: try S.tokenizer(), to: folder)
+        let whole = try SafetensorsFile(path: "\(folder)/model.safetensors")
+        var shards = [SafetensorsWriter(), SafetensorsWriter()]
+        var map: [String: String] = [:]
+        for (i, t) in whole.tensors.enumerated() {
+            shards[i % 2].add(t.name, shape: t.shape, values: try t.floats())
+            map[t.name] = "model-0000\(i % 2 + 1)-of-00002.safetensors"
+        }
+        for (i, shard) in shards.enumerated() { try shard.write(to: "\(folder)/model-0000\(i + 1)-of-00002.safetensors") }
+        try FileManager.default.removeItem(atPath: "\(folder)/model.safetensors")
+        try S.writeJSON(["metadata": ["total_size": 0], "weight_map": map], to: "\(folder)/model.safetensors.index.json")
+        XCTAssertEqual(bits(try HFModelFolder(path: folder).makeGPT()), bits(model))
+    }
+
     static func round(_ x: Float, _ dtype: String) -> Float {
         dtype == "F16" ? Float(Float16(x)) : Float(bitPattern: bfloat16Bits(x) << 16)
     }

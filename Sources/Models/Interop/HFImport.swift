@@ -69,7 +69,7 @@ public struct HFModelFolder {
 
         let mappings = HFLayout.mappings(config, architecture, prefix: Self.prefix(architecture, names: Set(location.keys)),
                                          headName: location["_orig_mod.lm_head.weight"] != nil ? "_orig_mod.lm_head.weight" : "lm_head.weight")
-        let where_ = { (name: String) in location[name].map { files[$0].file } ?? file(names[0]) }
+        let located = { (name: String) in location[name].map { files[$0].file } ?? file(names[0]) }
         var sources: [String: (HFTensorMapping, Int, HFTensorMapping.Part)] = [:]
         for m in mappings {
             if let i = location[m.name] {
@@ -81,7 +81,7 @@ public struct HFModelFolder {
                     throw SafetensorsError.unsupportedDType(file: files[i].file, tensor: m.name, dtype: t.dtype.rawValue)
                 }
             } else if !m.optional {
-                throw InteropError.missingTensor(file: where_(m.name), tensor: m.name)
+                throw InteropError.missingTensor(file: located(m.name), tensor: m.name)
             }
             var row = 0
             for part in m.parts { sources[part.parameter] = (m, row, part); row += part.rows }
@@ -89,7 +89,7 @@ public struct HFModelFolder {
         self.sources = sources
         let known = Set(mappings.map(\.name))
         for name in location.keys.sorted() where !known.contains(name) && !Self.ignorable(name, config: config) {
-            throw InteropError.unexpectedTensor(file: where_(name), tensor: name)
+            throw InteropError.unexpectedTensor(file: located(name), tensor: name)
         }
 
         let found = try override ?? Self.tokenizer(folder: path, config: json)
