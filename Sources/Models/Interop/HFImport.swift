@@ -105,6 +105,11 @@ public struct HFModelFolder {
         self.warnings = warnings
     }
 
+    /// Every tensor of the folder's safetensors files, in file order: name, dtype, shape (outermost first), bytes.
+    public var tensors: [(name: String, dtype: String, shape: [Int], bytes: Int)] {
+        files.flatMap { f in f.tensors.map { ($0.name, $0.dtype.rawValue, $0.shape, $0.data.count) } }
+    }
+
     /// Reads lmlab parameter `name` (e.g. "blocks.0.attention.wq") in lmlab's layout into `out`.
     public func read(_ name: String, into out: UnsafeMutableBufferPointer<Float>) throws {
         guard let (m, firstRow, part) = sources[name] else {
