@@ -10,7 +10,7 @@ Expectations (every key optional):
    "parameters": {"token_embedding": [300, 32]},  every dataset under /model with its shape
    "values": {"path": "blocks/0/attention/wq", "bits": [...]},   one parameter's float32 bit patterns, exactly
    "optimizer_step": 2, "step": 3, "tokens_seen": 96, "rng": [4 uint64 words],
-   "tokenizer_vocab_size": 280}
+   "tokenizer_vocab_size": 280, "tokenizer_format": "lmlab-bpe-2", "chat_template": "{% for m in messages %}…"}
 Prints one "ok" line and exits 0 when everything holds; otherwise prints each failure and exits 1.
 """
 import json
@@ -121,15 +121,24 @@ def main():
         if "rng" in expect:
             check([int(x) for x in t["rng"]] == expect["rng"], f"/training@rng is {list(t['rng'])}, expected {expect['rng']}")
 
-    # /tokenizer: the JSON is a complete lmlab-bpe-1 tokenizer and the merges array repeats its merges.
+    # /tokenizer: the JSON is a complete tokenizer (lmlab-bpe-1: merges [left, right] making 256 + k; lmlab-bpe-2:
+    # [left, right, result]) and the merges array repeats the (left, right) ids of its merges.
     if "tokenizer" in f:
         tok = json.loads(f["tokenizer/json"].asstr()[()])
-        check(tok["format"] == "lmlab-bpe-1", f"tokenizer format {tok['format']!r}")
+        check(tok["format"] in ("lmlab-bpe-1", "lmlab-bpe-2"), f"tokenizer format {tok['format']!r}")
+        width = 2 if tok["format"] == "lmlab-bpe-1" else 3
+        check(all(len(m) == width for m in tok["merges"]), f"{tok['format']} merges are not {width} ids each")
         check(len(tok["vocab"]) == int(f["tokenizer"].attrs["vocab_size"]), "tokenizer vocab size disagrees")
         merges = f["tokenizer/merges"][...]
-        check(merges.dtype == np.int32 and merges.tolist() == tok["merges"], "/tokenizer/merges != the JSON's merges")
+        check(merges.dtype == np.int32 and merges.tolist() == [m[:2] for m in tok["merges"]],
+              "/tokenizer/merges != the JSON's merges")
         if "tokenizer_vocab_size" in expect:
             check(len(tok["vocab"]) == expect["tokenizer_vocab_size"], "tokenizer vocab size differs from expected")
+        if "tokenizer_format" in expect:
+            check(tok["format"] == expect["tokenizer_format"], f"tokenizer format {tok['format']!r}")
+        template = f["tokenizer/chat_template"].asstr()[()] if "chat_template" in f["tokenizer"] else None
+        if "chat_template" in expect:
+            check(template == expect["chat_template"], f"/tokenizer/chat_template is {template!r}")
 
     if failures:
         for message in failures:

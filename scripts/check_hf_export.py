@@ -127,7 +127,8 @@ def attention(q, k, v, heads, kv_heads):
 
 
 def forward_gpt2(c, t, ids):
-    """GPT2LMHeadModel: Conv1D is x @ W + b; activation_function "gelu" is the exact x * Phi(x)."""
+    """GPT2LMHeadModel: Conv1D is x @ W + b; activation_function "gelu" is the exact x * Phi(x), "gelu_new" GPT-2's
+    tanh approximation (transformers' NewGELUActivation)."""
     eps = c["layer_norm_epsilon"]
     erf = np.vectorize(math.erf)
 
@@ -145,7 +146,11 @@ def forward_gpt2(c, t, ids):
         y = attention(qkv[:, :d], qkv[:, d:2 * d], qkv[:, 2 * d:], c["n_head"], c["n_head"])
         x = x + y @ t[h + "attn.c_proj.weight"] + t[h + "attn.c_proj.bias"]
         m = ln(x, t[h + "ln_2.weight"], t[h + "ln_2.bias"]) @ t[h + "mlp.c_fc.weight"] + t[h + "mlp.c_fc.bias"]
-        m = 0.5 * m * (1 + erf(m / math.sqrt(2)))
+        if c["activation_function"] == "gelu_new":
+            m = 0.5 * m * (1 + np.tanh(math.sqrt(2 / math.pi) * (m + 0.044715 * m ** 3)))
+        else:
+            assert c["activation_function"] == "gelu", c["activation_function"]
+            m = 0.5 * m * (1 + erf(m / math.sqrt(2)))
         x = x + m @ t[h + "mlp.c_proj.weight"] + t[h + "mlp.c_proj.bias"]
     x = ln(x, t["transformer.ln_f.weight"], t["transformer.ln_f.bias"])
     return x @ t.get("lm_head.weight", t["transformer.wte.weight"]).T

@@ -18,7 +18,7 @@ extension ModelFileSummary {
             rope_freq_base: c.style == .llama ? c.ropeTheta : nil,
             layer_norm_rms_epsilon: c.style == .llama ? c.normEps : nil, vocab_size: c.vocabSize)
         tokenizer = Tokenizer(model: folder.tokenizer.map { _ in "gpt2" }, pre: folder.tokenizer?.preTokenizer.name,
-                              tokens: folder.tokenizer?.vocabSize, has_chat_template: false)
+                              tokens: folder.tokenizer?.vocabSize, has_chat_template: folder.tokenizerConfig.chatTemplate != nil)
         metadata_keys = 0
         metadata = nil
         tensors = all.map { Tensor(name: $0.name, type: $0.dtype, shape: $0.shape.reversed(), bytes: $0.bytes) }

@@ -7,9 +7,10 @@
 //   let result = try model.complete(CompletionRequest(prompt: .text("The capital of France is")))
 //
 // The file's format is decided by ModelFileFormat (its first bytes): a GGUF file gives the runtime, the tokenizer
-// its `tokenizer.ggml.*` keys describe and `tokenizer.chat_template`; an lmlab .h5 checkpoint gives our GPT and the
-// tokenizer stored with it (no chat template: pass a built-in format); a Hugging Face folder (HFModelFolder) its
-// weights converted from safetensors and its tokenizer.json (no chat template either).
+// its `tokenizer.ggml.*` keys describe and `tokenizer.chat_template`; an lmlab .h5 checkpoint gives our GPT, the
+// tokenizer stored with it and the chat template stored beside that (a model imported from a folder that had one;
+// otherwise pass a built-in format); a Hugging Face folder (HFModelFolder) its weights converted from safetensors,
+// its tokenizer.json and its chat template (chat_template.jinja or tokenizer_config.json, HFTokenizerConfig).
 //
 // Threads: the tokenizer, template and metadata are immutable and may be read from any thread; the runtime computes
 // on lmlab's worker pool and must be driven by one thread at a time (the CLI's, or a server's generation worker).
@@ -30,10 +31,12 @@ public struct ModelFile: Sendable {
     public let format: ModelFileFormat
     /// The parsed GGUF header and metadata (tensors stay in the mapping); nil for an .h5 checkpoint.
     public let gguf: GGUFFile?
-    /// `tokenizer.chat_template` of a GGUF file; nil for a file without one (and for .h5 checkpoints).
+    /// The model's own chat template: `tokenizer.chat_template` of a GGUF file, a Hugging Face folder's
+    /// chat_template, or the one stored in an .h5 checkpoint; nil for a model without one.
     public let chatTemplateSource: String?
-    /// The texts of the BOS and EOS tokens as chat templates receive them, from a GGUF file's vocabulary ("" when
-    /// it has none); nil for an .h5 checkpoint (a built-in chat format then supplies its own).
+    /// The texts of the BOS and EOS tokens as chat templates receive them: from a GGUF file's vocabulary ("" when
+    /// it has none), a folder's tokenizer_config.json, or an .h5 checkpoint's tokenizer when it stores a template;
+    /// nil otherwise (a built-in chat format then supplies its own).
     public let bosText: String?
     public let eosText: String?
 
@@ -55,9 +58,18 @@ public struct ModelFile: Sendable {
             eosText = text(vocabulary.eos)
             chatTemplateSource = file.metadata["tokenizer.chat_template"]?.string
         case .hdf5:
-            (gguf, bosText, eosText, chatTemplateSource) = (nil, nil, nil, nil)
+            gguf = nil
+            chatTemplateSource = try Checkpoint.chatTemplate(path: path)
+            // Only a model with its own template has texts to give it (read from the tokenizer, no weights).
+            let tokenizer = chatTemplateSource == nil ? nil : try Checkpoint.tokenizer(path: path)
+            bosText = tokenizer.map { t in t.specialIDs.bos.map { t.piece(for: $0) } ?? "" }
+            eosText = tokenizer.map { t in t.specialIDs.eos.map { t.piece(for: $0) } ?? "" }
         case .huggingFace:
-            (gguf, bosText, eosText, chatTemplateSource) = (nil, nil, nil, nil)
+            let config = try HFTokenizerConfig(folder: path)
+            gguf = nil
+            chatTemplateSource = config.chatTemplate
+            bosText = config.chatTemplate == nil ? nil : config.bosText ?? ""
+            eosText = config.chatTemplate == nil ? nil : config.eosText ?? ""
         case .tokenizerJSON:
             throw RuntimeError.unknownFormat(file: path)
         }

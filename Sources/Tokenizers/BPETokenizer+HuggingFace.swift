@@ -1,7 +1,8 @@
 // Byte-level BPE as a Hugging Face `tokenizer.json` (the `tokenizers` library's serialization, which
 // `AutoTokenizer.from_pretrained` loads), written and read:
 //
-//   "added_tokens"   the special tokens: {"id", "content", "special": true, …}
+//   "added_tokens"   tokens matched whole: {"id", "content", "special": true, …} are control tokens, "special": false
+//                    user-defined ones (lmlab matches both only when asked to parse special tokens)
 //   "normalizer"     null
 //   "pre_tokenizer"  {"type": "ByteLevel", "use_regex": true}: GPT-2's regex, then bytes → GPT-2's unicode form;
 //                    Llama 3 / Qwen 2: a Sequence of a "Split" with their regex, then ByteLevel without a regex;
@@ -47,7 +48,7 @@ extension BPETokenizer {
         var out = "{\n  \"version\": \"1.0\",\n  \"truncation\": null,\n  \"padding\": null,\n  \"added_tokens\": [\n"
         out += special.map { id in
             "    {\"id\": \(id), \"content\": \(q(pieces[id])), \"single_word\": false, \"lstrip\": false, "
-                + "\"rstrip\": false, \"normalized\": false, \"special\": true}"
+                + "\"rstrip\": false, \"normalized\": false, \"special\": \(tokenTypes[id] == .control)}"
         }.joined(separator: ",\n")
         out += "\n  ],\n  \"normalizer\": null,\n  \"pre_tokenizer\": \(preTokenizer),\n"
         out += "  \"post_processor\": \(huggingFacePostProcessor()),\n"
@@ -142,14 +143,15 @@ extension BPETokenizer {
             if let other = pieceOf[id], other != piece { throw fail("ids: \"\(other)\" and \"\(piece)\" are both \(id)") }
             pieceOf[id] = piece
         }
-        var special = Set<Int>()
+        // Added tokens are matched whole; "special": true ones are control tokens, the others user-defined.
+        var added: [Int: TokenType] = [:]
         for case let token as [String: Any] in root["added_tokens"] as? [Any] ?? [] {
             guard let id = (token["id"] as? NSNumber)?.intValue, id >= 0, let content = token["content"] as? String else {
                 throw fail("an added_tokens entry lacks an id or content")
             }
             if let other = pieceOf[id], other != content { throw fail("ids: \"\(other)\" and \"\(content)\" are both \(id)") }
             pieceOf[id] = content
-            special.insert(id)
+            added[id] = token["special"] as? Bool == false ? .userDefined : .control
         }
         let n = (pieceOf.keys.max() ?? -1) + 1
         guard pieceOf.count == n else {
@@ -164,7 +166,7 @@ extension BPETokenizer {
             } else { throw fail("model.merges[\(k)] is neither \"a b\" nor [\"a\", \"b\"]") }
         }
         let (addBOS, addEOS, templateBOS, templateEOS) = Self.postProcessor(root["post_processor"], tokens: tokens)
-        let types: [TokenType] = (0..<n).map { special.contains($0) ? .control : .normal }
+        let types: [TokenType] = (0..<n).map { added[$0] ?? .normal }
         func id(of text: String?) -> Int32? { text.flatMap { t in tokens.firstIndex(of: t).map { Int32($0) } } }
         let bosID = templateBOS ?? bos ?? id(of: bosText), eosID = templateEOS ?? eos ?? id(of: eosText)
         try self.init(ggufTokens: tokens, merges: mergeLines, tokenTypes: types, preTokenizer: preTokenizer,

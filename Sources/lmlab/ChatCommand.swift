@@ -24,7 +24,7 @@ struct ChatCommand: ParsableCommand {
               lmlab chat --model M --message "Review: …" --json-schema review.schema.json --temperature 0
             """)
 
-    @Option(help: "Model file (.gguf; an .h5 checkpoint needs --chat-format).") var model: String
+    @Option(help: "Model: .gguf, Hugging Face folder or .h5 (without a chat template of its own, add --chat-format).") var model: String
     @Option(help: "System prompt.") var system: String?
     @Option(name: .customLong("message"), help: "A user message (repeatable); without it the chat is interactive.")
     var messages: [String] = []

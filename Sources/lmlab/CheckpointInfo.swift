@@ -18,7 +18,8 @@ func printCheckpointInfo(path: String, json: Bool) throws {
     func row(_ label: String, _ text: String) { print(label.padding(toLength: 12, withPad: " ", startingAt: 0) + text) }
     row("checkpoint", "\(info.path) (\(byteCount(info.fileBytes)), format \(info.formatVersion), written \(info.created) by lmlab \(info.lmlabVersion))")
     row("model", "\(c.style.rawValue), \(c.layers) layers × width \(c.width), \(c.heads) heads (\(c.kvHeads) KV), MLP \(c.mlpHidden), "
-        + "context \(c.contextLength), vocab \(c.vocabSize)\(c.tiedEmbeddings ? ", tied embeddings" : "")")
+        + "context \(c.contextLength), vocab \(c.vocabSize)\(c.tiedEmbeddings ? ", tied embeddings" : "")"
+        + (c.geluApproximation == .tanh ? ", tanh-approximated GELU" : ""))
     row("parameters", "\(grouped(info.parameterCount)) (\(byteCount(4 * info.parameterCount)) as float32)")
     if let step = info.step {
         let of = info.trainingConfig.map { " of \($0.steps)" } ?? ""
@@ -33,7 +34,8 @@ func printCheckpointInfo(path: String, json: Bool) throws {
         row("training", "no training state (a model-only checkpoint)")
     }
     row("optimizer", info.hasOptimizerState ? "AdamW moments saved: training can resume exactly" : "none: resuming starts the optimizer afresh")
-    row("tokenizer", info.tokenizerVocabSize.map { "byte-level BPE, \($0) tokens" } ?? "none: pass --tokenizer to use the model")
+    row("tokenizer", info.tokenizerVocabSize.map { "byte-level BPE, \($0) tokens" + (info.hasChatTemplate == true ? ", chat template" : "") }
+        ?? "none: pass --tokenizer to use the model")
 }
 
 /// 1234567 → "1,234,567".

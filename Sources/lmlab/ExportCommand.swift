@@ -1,11 +1,13 @@
 // `lmlab export CHECKPOINT.h5 --format gguf|hf --out PATH`: a trained lmlab model in the formats other tools run —
 // GGUF for llama.cpp / Ollama / LM Studio (Models/Interop/GGUFExport.swift), a Hugging Face folder for transformers
-// (Models/Interop/HFExport.swift). The tokenizer travels with the weights.
+// (Models/Interop/HFExport.swift). The tokenizer travels with the weights, and so does the chat template of a model
+// that has one (imported from a folder that had it).
 import ArgumentParser
 import Foundation
 import GGUF
 import Tensor
 import Models
+import Tokenizers
 
 struct Export: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case gguf, hf }
@@ -53,14 +55,17 @@ struct Export: ParsableCommand {
             guard let tokenizer = loaded.tokenizer else { throw InteropError.noTokenizer(checkpoint: checkpoint) }
             let modelName = name ?? URL(fileURLWithPath: checkpoint).deletingPathExtension().lastPathComponent
             switch format {
-            case .gguf: try GGUFExport.write(model: loaded.model, tokenizer: tokenizer, type: ggmlType!, name: modelName, to: out)
-            case .hf: try HFExport.write(model: loaded.model, tokenizer: tokenizer, to: out)
+            case .gguf:
+                try GGUFExport.write(model: loaded.model, tokenizer: tokenizer, chatTemplate: loaded.chatTemplate, type: ggmlType!,
+                                     name: modelName, to: out)
+            case .hf: try HFExport.write(model: loaded.model, tokenizer: tokenizer, chatTemplate: loaded.chatTemplate, to: out)
             }
             let c = loaded.config
             return Report(out: out, format: format.rawValue, architecture: format == .gguf
                             ? c.style.rawValue : (c.style == .gpt2 ? "GPT2LMHeadModel" : "LlamaForCausalLM"),
                           type: format == .gguf ? ggmlType!.name : "F32", parameters: loaded.model.parameterCount,
-                          tokens: tokenizer.vocabSize, bytes: Self.size(of: out))
+                          tokens: tokenizer.vocabSize, bytes: Self.size(of: out),
+                          note: format == .gguf ? GGUFExport.exactGELUNote(c) : nil)
         }
         if output.json {
             try printJSON(report)
@@ -68,6 +73,7 @@ struct Export: ParsableCommand {
             print("wrote \(report.out): \(report.architecture), \(report.type), \(grouped(report.parameters)) parameters, "
                   + "\(report.tokens) tokens, \(byteCount(report.bytes))")
         }
+        report.note.map { printToStandardError("note: " + $0) }
     }
 
     struct Report: Encodable {
@@ -78,6 +84,8 @@ struct Export: ParsableCommand {
         var parameters: Int
         var tokens: Int
         var bytes: Int
+        /// What to know about running the file elsewhere (stderr in text mode; absent when there is nothing).
+        var note: String?
     }
 
     /// Bytes of a file, or of the files in a folder.

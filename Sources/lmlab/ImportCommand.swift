@@ -33,10 +33,10 @@ struct Import: ParsableCommand {
             let source = try HFModelFolder(path: folder, tokenizer: override)
             source.warnings.forEach { printToStandardError("warning: " + $0) }
             if source.tokenizer == nil {
-                printToStandardError("warning: \(folder) has no tokenizer.json; the checkpoint will have none (pass --tokenizer)")
+                printToStandardError("warning: \(folder) has no tokenizer.json; the checkpoint will have none (pass --tokenizer)"
+                    + (source.tokenizerConfig.chatTemplate == nil ? "" : ", nor the folder's chat template, which is stored with it"))
             }
-            let model = try source.makeGPT()
-            try Checkpoint.save(to: out, model: model, tokenizer: source.tokenizer)
+            let model = try source.saveCheckpoint(to: out)
             let c = source.config
             return Report(out: out, source: source.architecture.rawValue, style: c.style.rawValue, layers: c.layers,
                           width: c.width, parameters: model.parameterCount, tokens: source.tokenizer?.vocabSize)

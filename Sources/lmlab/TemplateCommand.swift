@@ -1,6 +1,7 @@
 // `lmlab template`: the exact prompt a chat model receives — a conversation rendered with the model's own chat
-// template (GGUF key `tokenizer.chat_template`, rendered as Hugging Face's apply_chat_template does) or with a
-// built-in format (`--chat-format chatml`). `--json` prints one object with the prompt and what produced it.
+// template (GGUF key `tokenizer.chat_template`, a Hugging Face folder's chat_template, or the one an imported .h5
+// keeps; rendered as Hugging Face's apply_chat_template does) or with a built-in format (`--chat-format chatml`).
+// `--json` prints one object with the prompt and what produced it.
 import ArgumentParser
 import Chat
 import Foundation
@@ -16,7 +17,7 @@ struct TemplateCommand: ParsableCommand {
             Built-in formats for models without a template: \(ChatFormat.all.map(\.name).joined(separator: ", ")).
             """)
 
-    @Option(help: "GGUF model whose tokenizer.chat_template and BOS/EOS tokens to use.")
+    @Option(help: "Model (.gguf, Hugging Face folder, or an .h5 that kept one) whose chat template and BOS/EOS tokens to use.")
     var model: String?
     @Option(help: "A system message, placed first.")
     var system: String?
@@ -31,7 +32,7 @@ struct TemplateCommand: ParsableCommand {
 
     func validate() throws {
         guard model != nil || chatFormat != nil else {
-            throw ValidationError("give --model M.gguf (its chat template) or --chat-format NAME (a built-in format)")
+            throw ValidationError("give --model M (its chat template) or --chat-format NAME (a built-in format)")
         }
         guard !messages.isEmpty || system != nil else {
             throw ValidationError("give the conversation: --system TEXT and/or --message TEXT (repeatable)")

@@ -342,6 +342,35 @@ final class CheckpointTests: XCTestCase {
                             { if case .invalid = $0 { return true }; return false }, mentioning: ["not divisible"])
     }
 
+    /// The GELU approximation is an attribute only when it is not the exact default, so an exact-GELU checkpoint has
+    /// the layout it had before the field existed (and older checkpoints, without it, load as exact); the tanh
+    /// form round-trips; an unknown value is refused by name.
+    func testGELUApproximation() throws {
+        let exact = try temporaryPath("exact.h5")
+        try Checkpoint.save(to: exact, model: GPT(config: Self.gpt2, seed: 1))
+        do {
+            let group = try HDF5File(path: exact, mode: .readOnly).group("config/model")
+            XCTAssertFalse(try group.hasAttribute("gelu_approximation"))
+            XCTAssertFalse(try group.stringAttribute("json").contains("gelu"))
+        }
+        XCTAssertEqual(try Checkpoint.load(path: exact).config.geluApproximation, .none)
+
+        var config = Self.gpt2
+        config.geluApproximation = .tanh
+        let tanh = try temporaryPath("tanh.h5")
+        try Checkpoint.save(to: tanh, model: GPT(config: config, seed: 1))
+        do {
+            let group = try HDF5File(path: tanh, mode: .readOnly).group("config/model")
+            XCTAssertEqual(try group.stringAttribute("gelu_approximation"), "tanh")
+            XCTAssertTrue(try group.stringAttribute("json").contains("\"gelu_approximation\":\"tanh\""))
+        }
+        XCTAssertEqual(try Checkpoint.load(path: tanh).config, config)
+        XCTAssertEqual(try Checkpoint.info(path: tanh).config, config)
+
+        try expectLoadError(after: { try $0.group("config/model").setAttribute("gelu_approximation", "erf") },
+                            { if case .invalid = $0 { return true }; return false }, mentioning: ["erf", "none or tanh"])
+    }
+
     func testOptimizerMismatchOnRestore() throws {
         let run = try makeRun(Self.gpt2)
         let path = try temporaryPath("opt.h5")
@@ -380,7 +409,7 @@ final class CheckpointTests: XCTestCase {
                 "values": ["path": "blocks/1/attention/wq", "bits": bits(training.model.blocks[1].attention.wq)],
                 "optimizer_step": 3, "step": 3, "tokens_seen": training.state.tokensSeen,
                 "rng": [training.state.rng.s0, training.state.rng.s1, training.state.rng.s2, training.state.rng.s3],
-                "tokenizer_vocab_size": training.tokenizer.vocabSize,
+                "tokenizer_vocab_size": training.tokenizer.vocabSize, "tokenizer_format": "lmlab-bpe-1",
             ]
             let expectPath = path + ".expect.json"
             try JSONSerialization.data(withJSONObject: expectations).write(to: URL(fileURLWithPath: expectPath))

@@ -34,6 +34,7 @@ final class GGUFExportTests: XCTestCase {
                   ("llama.rope.dimension_count", .uint32(UInt32(c.headSize))), ("llama.vocab_size", .uint32(UInt32(c.vocabSize)))]
         } else {
             m.append(("gpt2.attention.layer_norm_epsilon", .float32(c.normEps)))
+            m.append(("lmlab.gelu_approximation", .string(c.geluApproximation == .tanh ? "tanh" : "none")))
         }
         let padding = t.vocabSize..<c.vocabSize
         m += [
@@ -90,10 +91,10 @@ final class GGUFExportTests: XCTestCase {
     func testEveryKeyAndTensorReadsBack() throws {
         let dir = try S.temporaryDirectory(self)
         let tokenizer = try S.tokenizer()
-        for config in [S.gpt2, S.llama] {
+        for config in [S.gpt2, S.gpt2Tanh, S.llama] {
             let model = S.model(config)
             for type in GGUFExport.types {
-                let path = "\(dir)/\(config.style)-\(type.name).gguf"
+                let path = "\(dir)/\(config.style)-\(config.geluApproximation)-\(type.name).gguf"
                 try GGUFExport.write(model: model, tokenizer: tokenizer, type: type, name: "tiny", to: path)
                 XCTAssertFalse(FileManager.default.fileExists(atPath: path + ".tmp"), "no temporary file left")
                 let file = try GGUFFile(path: path)
@@ -177,10 +178,10 @@ final class GGUFExportTests: XCTestCase {
         let tokenizer = try S.tokenizer()
         // Measured: F32 0, F16 0.006–0.009, Q8_0 0.12–0.26, Q4_0 3.0–3.3 (logits of std ~3 here).
         let bounds: [GGMLType: Float] = [.f32: 1e-4, .f16: 0.02, .q8_0: 0.4, .q4_0: 5]
-        for config in [S.gpt2, S.llama] {
+        for config in [S.gpt2, S.gpt2Tanh, S.llama] {
             let model = S.model(config)
             for type in GGUFExport.types {
-                let path = "\(dir)/\(config.style)-\(type.name).gguf"
+                let path = "\(dir)/\(config.style)-\(config.geluApproximation)-\(type.name).gguf"
                 try GGUFExport.write(model: model, tokenizer: tokenizer, type: type, name: "tiny", to: path)
                 let runtime = try TransformerRuntime.load(path: path)
                 XCTAssertEqual(runtime.config, config.with(dropout: 0))
@@ -189,10 +190,38 @@ final class GGUFExportTests: XCTestCase {
                     let observed = try runtime.feed(ids, cache: runtime.makeCache(), allPositions: true)
                     worst = max(worst, S.maxDifference(observed, try S.logits(model, ids)))
                 }
-                print("GGUF \(config.style) \(type): max |logit difference| vs the checkpoint \(worst)")
-                XCTAssertLessThanOrEqual(worst, bounds[type]!, "\(config.style) \(type)")
+                print("GGUF \(config.style) (GELU approximation \(config.geluApproximation)) \(type): max |logit difference| vs the checkpoint \(worst)")
+                XCTAssertLessThanOrEqual(worst, bounds[type]!, "\(config.style) \(config.geluApproximation) \(type)")
             }
         }
+    }
+
+    /// A gpt2 GGUF without lmlab's key — as llama.cpp's converter writes GPT-2 — runs the tanh GELU, the only one
+    /// llama.cpp's gpt2 graph computes: the file of an exact-GELU model with the key removed gives the logits of
+    /// the same weights with the tanh GELU, and differs from the exact ones by more than rounding.
+    func testGPT2FileWithoutTheKeyRunsTheTanhGELU() throws {
+        let dir = try S.temporaryDirectory(self)
+        let tokenizer = try S.tokenizer()
+        let exact = S.model(S.gpt2)
+        let written = try GGUFExport.writer(model: exact, tokenizer: tokenizer, type: .f32, name: "tiny")
+        var foreign = GGUFWriter()
+        for (k, v) in written.metadata where k != GGUFExport.geluKey { foreign.set(k, v) }
+        for t in written.tensors { foreign.addTensor(t.name, shape: t.shape, type: t.type, bytes: t.bytes) }
+        try foreign.write(to: "\(dir)/foreign.gguf")
+        let runtime = try TransformerRuntime.load(path: "\(dir)/foreign.gguf")
+        XCTAssertEqual(runtime.config.geluApproximation, .tanh)
+        let tanh = S.model(S.gpt2Tanh)  // the same seed: the same weights
+        let ids = S.prompts(tokenizer)[0]
+        let observed = try runtime.feed(ids, cache: runtime.makeCache(), allPositions: true)
+        XCTAssertLessThanOrEqual(S.maxDifference(observed, try S.logits(tanh, ids)), 1e-4)
+        XCTAssertGreaterThan(S.maxDifference(observed, try S.logits(exact, ids)), 1e-3, "the two GELUs do differ here")
+
+        var bad = written
+        bad.set(GGUFExport.geluKey, .string("erf"))
+        try bad.write(to: "\(dir)/bad.gguf")
+        let error = S.error { _ = try TransformerRuntime.load(path: "\(dir)/bad.gguf") }
+        XCTAssertEqual("\(error!)", "\(dir)/bad.gguf: metadata lmlab.gelu_approximation \"erf\" is neither none nor tanh; the "
+                       + "file is damaged or was written by a newer lmlab — export it again")
     }
 
     /// The lessons' tiny GPT (trained by lesson 1, which CI runs before the tests): the F32 export decodes the same

@@ -12,8 +12,10 @@ final class GPTTests: XCTestCase {
     }
 
     /// A toy model whose weights are large enough (std 0.3, norm gains near 1) to exercise every nonlinearity.
-    static func toyModel(_ style: TransformerConfig.Style) -> GPT {
-        let model = GPT(config: toyConfig(style), seed: 5)
+    static func toyModel(_ style: TransformerConfig.Style, gelu: TransformerConfig.GELUApproximation = .none) -> GPT {
+        var config = toyConfig(style)
+        config.geluApproximation = gelu
+        let model = GPT(config: config, seed: 5)
         var rng = RandomGenerator(seed: 6)
         for (name, t) in model.namedParameters() {
             let isGain = name.hasSuffix("Norm.weight")
@@ -25,14 +27,15 @@ final class GPTTests: XCTestCase {
     static let ids: [Int32] = [1, 5, 7, 2, 12, 0, 3, 3, 9, 11, 4, 6]
     static let targets: [Int32] = [5, 7, 2, 12, 0, 8, 3, 9, 11, 4, 6, 10]
 
+    /// Both styles, and the gpt2 style with GPT-2's tanh-approximated GELU.
     func testLossAndEveryGradientMatchFloat64Reference() {
-        for style in TransformerConfig.Style.allCases {
-            let model = Self.toyModel(style)
+        for (style, gelu) in [(TransformerConfig.Style.gpt2, TransformerConfig.GELUApproximation.none), (.llama, .none), (.gpt2, .tanh)] {
+            let model = Self.toyModel(style, gelu: gelu)
             var rng = RandomGenerator(seed: 0)
             let loss = model.loss(Self.ids, targets: Self.targets, batch: 2, time: 6, rng: &rng)
             var reference = ReferenceTransformer(model)
             let expected = reference.loss(Self.ids, Self.targets, batch: 2, time: 6)
-            XCTAssertEqual(Double(loss.item), expected, accuracy: 1e-5 * expected, "\(style): loss")
+            XCTAssertEqual(Double(loss.item), expected, accuracy: 1e-5 * expected, "\(style) \(gelu): loss")
             loss.backward()
             // Central differences on the float64 reference (h = 1e-5: truncation ~1e-10, rounding ~1e-11).
             var worst = (name: "", analytic: Float(0), numeric: 0.0), mismatches = 0, checked = 0
@@ -52,7 +55,7 @@ final class GPTTests: XCTestCase {
                     }
                 }
             }
-            XCTAssertEqual(mismatches, 0, "\(style): \(mismatches) of \(checked) gradients differ, first \(worst.name): autograd \(worst.analytic) vs reference \(worst.numeric)")
+            XCTAssertEqual(mismatches, 0, "\(style) \(gelu): \(mismatches) of \(checked) gradients differ, first \(worst.name): autograd \(worst.analytic) vs reference \(worst.numeric)")
             XCTAssertGreaterThan(checked, 1000)
         }
     }

@@ -34,9 +34,9 @@ final class HFExportTests: XCTestCase {
     func testPythonReadsTheExport() throws {
         let dir = try S.temporaryDirectory(self)
         let tokenizer = try S.tokenizer()
-        for config in [S.gpt2, S.llama] {
+        for config in [S.gpt2, S.gpt2Tanh, S.llama] {
             let model = S.model(config)
-            let folder = "\(dir)/\(config.style)"
+            let folder = "\(dir)/\(config.style)-\(config.geluApproximation)"
             try HFExport.write(model: model, tokenizer: tokenizer, to: folder)
             for name in ["config.json", "model.safetensors", "generation_config.json", "tokenizer.json", "tokenizer_config.json"] {
                 XCTAssertTrue(FileManager.default.fileExists(atPath: "\(folder)/\(name)"), name)
@@ -53,6 +53,10 @@ final class HFExportTests: XCTestCase {
             let result = try S.python("check_hf_export.py", [folder, folder + ".expect.json"], needs: ["safetensors", "numpy"])
             XCTAssertEqual(result.status, 0, "check_hf_export.py on \(config.style):\n\(result.output)")
             XCTAssertTrue(result.output.contains("OK"), result.output)
+            if config.style == .gpt2 {
+                let written = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(folder)/config.json"))) as! [String: Any]
+                XCTAssertEqual(written["activation_function"] as? String, config.geluApproximation == .tanh ? "gelu_new" : "gelu")
+            }
         }
     }
 
@@ -65,8 +69,8 @@ final class HFExportTests: XCTestCase {
     func testRoundTripIsBitIdentical() throws {
         let dir = try S.temporaryDirectory(self)
         let tokenizer = try S.tokenizer()
-        for config in [S.gpt2, S.llama, S.gpt2.with(tied: false)] {
-            let original = "\(dir)/\(config.style)-\(config.tiedEmbeddings).h5"
+        for config in [S.gpt2, S.llama, S.gpt2.with(tied: false), S.gpt2Tanh] {
+            let original = "\(dir)/\(config.style)-\(config.tiedEmbeddings)-\(config.geluApproximation).h5"
             try Checkpoint.save(to: original, model: S.model(config), tokenizer: tokenizer)
             let loaded = try Checkpoint.load(path: original)
             let folder = original + "-hf"
@@ -100,9 +104,9 @@ final class HFExportTests: XCTestCase {
     func testHalfPrecisionFolders() throws {
         let dir = try S.temporaryDirectory(self)
         let tokenizer = try S.tokenizer()
-        for config in [S.gpt2, S.llama] {
+        for config in [S.gpt2, S.gpt2Tanh, S.llama] {
             let model = S.model(config)
-            let folder = "\(dir)/\(config.style)"
+            let folder = "\(dir)/\(config.style)-\(config.geluApproximation)"
             try HFExport.write(model: model, tokenizer: tokenizer, to: folder)
             let f32 = try SafetensorsFile(path: "\(folder)/model.safetensors")
             for dtype in ["F16", "BF16"] {
@@ -141,6 +145,26 @@ final class HFExportTests: XCTestCase {
         try FileManager.default.removeItem(atPath: "\(folder)/model.safetensors")
         try S.writeJSON(["metadata": ["total_size": 0], "weight_map": map], to: "\(folder)/model.safetensors.index.json")
         XCTAssertEqual(bits(try HFModelFolder(path: folder).makeGPT()), bits(model))
+
+        // Exporting another model into that folder removes the shards (readers would prefer them to the new
+        // model.safetensors) and an old chat_template.jinja (which would win over the new tokenizer_config.json).
+        try "{{ old }}".write(toFile: "\(folder)/chat_template.jinja", atomically: true, encoding: .utf8)
+        let other = S.model(S.llama, seed: 9)
+        try HFExport.write(model: other, tokenizer: try S.tokenizer(), chatTemplate: "{{ new }}", to: folder)
+        for stale in ["model.safetensors.index.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors",
+                      "chat_template.jinja"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: "\(folder)/\(stale)"), stale)
+        }
+        let reopened = try HFModelFolder(path: folder)
+        XCTAssertEqual(bits(try reopened.makeGPT()), bits(other))
+        XCTAssertEqual(reopened.tokenizerConfig.chatTemplate, "{{ new }}")
+
+        // The same tensor in two shards is refused, naming both files.
+        try S.writeJSON(["weight_map": ["a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"]],
+                        to: "\(folder)/model.safetensors.index.json")
+        for i in 1...2 { try FileManager.default.copyItem(atPath: "\(folder)/model.safetensors", toPath: "\(folder)/model-0000\(i)-of-00002.safetensors") }
+        let twice = S.error { _ = try HFModelFolder(path: folder) }
+        XCTAssertTrue("\(twice!)".contains("model-00002-of-00002.safetensors: tensor ") && "\(twice!)".contains("is also in \(folder)/model-00001-of-00002.safetensors"), "\(twice!)")
     }
 
     static func round(_ x: Float, _ dtype: String) -> Float {

@@ -14,6 +14,8 @@ enum InteropSupport {
 
     /// 300 ids (the tokenizer has 280: the GGUF export pads the rest), 2 layers of width 64.
     static let gpt2 = TransformerConfig(style: .gpt2, vocabSize: 300, contextLength: 32, width: 64, layers: 2, heads: 4)
+    /// The same with GPT-2's tanh-approximated GELU (OpenAI's checkpoints, transformers' "gelu_new").
+    static let gpt2Tanh: TransformerConfig = { var c = gpt2; c.geluApproximation = .tanh; return c }()
     /// Grouped-query attention (4 heads, 2 KV heads), an untied head, RoPE base 500 so positions turn fast.
     static let llama = TransformerConfig(style: .llama, vocabSize: 300, contextLength: 32, width: 64, layers: 2, heads: 4,
                                          kvHeads: 2, ropeTheta: 500, tiedEmbeddings: false)

@@ -86,11 +86,15 @@ struct ReferenceTransformer {
         return linear(y, p(prefix + ".wo"), out: config.width, bias: gpt2 ? p(prefix + ".bo") : nil)
     }
 
+    /// x·Φ(x), and GPT-2's ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+    static func gelu(_ x: Double) -> Double { 0.5 * x * (1 + erf(x / 2.0.squareRoot())) }
+    static func geluTanh(_ x: Double) -> Double { 0.5 * x * (1 + tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x))) }
+
     func mlp(_ x: [[Double]], _ prefix: String) -> [[Double]] {
         let hidden: [[Double]]
         if config.style == .gpt2 {
             hidden = linear(x, p(prefix + ".up"), out: config.mlpHidden, bias: p(prefix + ".upBias"))
-                .map { $0.map { 0.5 * $0 * (1 + erf($0 / 2.0.squareRoot())) } }
+                .map { $0.map(config.geluApproximation == .tanh ? Self.geluTanh : Self.gelu) }
         } else {
             let g = linear(x, p(prefix + ".gate"), out: config.mlpHidden), u = linear(x, p(prefix + ".up"), out: config.mlpHidden)
             hidden = zip(g, u).map { gr, ur in zip(gr, ur).map { $0 / (1 + exp(-$0)) * $1 } }

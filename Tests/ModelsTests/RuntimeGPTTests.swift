@@ -43,6 +43,23 @@ final class RuntimeGPTTests: XCTestCase {
         }
     }
 
+    /// GPT-2's tanh GELU (TransformerConfig.geluApproximation) in both: the runtime computes what the autograd model
+    /// does, and that is not the exact GELU's function (the same weights give logits farther apart than rounding).
+    func testTanhGELUMatchesAutogradGPT() throws {
+        let exact = Self.model(.gpt2)
+        var config = exact.config
+        config.geluApproximation = .tanh
+        let tanh = GPT(config: config, seed: 1)
+        for ((_, a), (_, b)) in zip(exact.namedParameters(), tanh.namedParameters()) { b.pointer.update(from: a.pointer, count: a.count) }
+        var rng = RandomGenerator(seed: 0)
+        let expected = tanh.logits(Self.ids, batch: 1, time: Self.ids.count, rng: &rng).scalars
+        let runtime = TransformerRuntime(gpt: tanh)
+        let observed = try runtime.feed(Self.ids, cache: runtime.makeCache(capacity: nil), allPositions: true)
+        XCTAssertLessThan(maxDiff(observed[...], expected[...]), tolerance, "tanh GELU: runtime vs GPT.logits")
+        let exactLogits = try TransformerRuntime(gpt: exact).feed(Self.ids, cache: runtime.makeCache(capacity: nil), allPositions: true)
+        XCTAssertGreaterThan(maxDiff(observed[...], exactLogits[...]), 1e-3, "the two GELUs differ on these weights")
+    }
+
     func testIncrementalDecodingMatchesFullPass() throws {
         for style in TransformerConfig.Style.allCases {
             let runtime = TransformerRuntime(gpt: Self.model(style))

@@ -15,12 +15,15 @@ final class ModelFileSummaryHFTests: XCTestCase {
         XCTAssertEqual(s.hyperparameters.head_count_kv, 2)
         XCTAssertEqual(s.hyperparameters.rope_freq_base, 100)
         XCTAssertEqual(s.tensor_types, ["BF16": 21])
-        XCTAssertEqual(s.parameter_count, 24736)  // what transformers counted when it saved the folder
-        XCTAssertEqual(s.tensor_bytes, 2 * 24736)
+        XCTAssertEqual(s.parameter_count, 39072)  // what transformers counted when it saved the folder
+        XCTAssertEqual(s.tensor_bytes, 2 * 39072)
         let q = try XCTUnwrap(s.tensors.first { $0.name == "model.layers.0.self_attn.q_proj.weight" })
         XCTAssertEqual(q.shape, [32, 32])
         let k = try XCTUnwrap(s.tensors.first { $0.name == "model.layers.0.self_attn.k_proj.weight" })
         XCTAssertEqual(k.shape, [32, 16], "ggml order: in (32) first, then out (2 KV heads × 8)")
         XCTAssertTrue(s.text(withMetadata: false).contains("LlamaForCausalLM"))
+        XCTAssertEqual(s.tokenizer.tokens, 320)
+        XCTAssertEqual(s.tokenizer.pre, "llama-bpe")
+        XCTAssertTrue(s.tokenizer.has_chat_template, "chat_template.jinja")
     }
 }

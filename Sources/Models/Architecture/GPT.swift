@@ -135,12 +135,14 @@ public final class SelfAttention: Module {
     }
 }
 
-/// The position-wise MLP: GELU (gpt2: fc → gelu → proj) or SwiGLU (llama: down(silu(gate·x) ⊙ up·x)).
+/// The position-wise MLP: GELU, exact or tanh-approximated (gpt2: fc → gelu → proj) or SwiGLU (llama: down(silu(gate·x) ⊙ up·x)).
 public final class MLP: Module {
     public let up: Tensor      // (hidden, width): gpt2's c_fc, llama's w3
     public let gate: Tensor?   // (hidden, width): llama's w1
     public let down: Tensor    // (width, hidden): gpt2's c_proj, llama's w2
     public let upBias: Tensor?, downBias: Tensor?  // gpt2 only
+    /// GPT-2's tanh approximation of GELU instead of the exact one (`TransformerConfig.geluApproximation`).
+    let tanhGELU: Bool
 
     init(config: TransformerConfig, rng: inout RandomGenerator) {
         let c = config.width, h = config.mlpHidden
@@ -150,6 +152,7 @@ public final class MLP: Module {
         down = Tensor(randomNormal: [c, h], std: 0.02 / Float(2 * config.layers).squareRoot(), rng: &rng, requiresGrad: true)
         upBias = llama ? nil : Tensor(zeros: [h], requiresGrad: true)
         downBias = llama ? nil : Tensor(zeros: [c], requiresGrad: true)
+        tanhGELU = config.geluApproximation == .tanh
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
@@ -157,7 +160,7 @@ public final class MLP: Module {
         if let gate {
             hidden = x.matmul(gate, transposeB: true).silu() * x.matmul(up, transposeB: true)
         } else {
-            hidden = x.linear(weight: up, bias: upBias).gelu()
+            hidden = x.linear(weight: up, bias: upBias).gelu(approximate: tanhGELU)
         }
         return hidden.linear(weight: down, bias: downBias)
     }

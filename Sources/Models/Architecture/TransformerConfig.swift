@@ -1,10 +1,20 @@
 // The shape of a decoder-only transformer. One value type describes both families lmlab trains:
 //   gpt2  — learned absolute positions, LayerNorm with bias, GELU MLP (4×), biases, tied embeddings (Radford 2019)
 //   llama — RoPE, RMSNorm, SwiGLU MLP, no biases, optional grouped-query attention (Touvron 2023)
+// In JSON (and a checkpoint's attributes) `gelu_approximation` is written only when it is not the default, so a
+// config without it — every checkpoint written before it existed — is the exact GELU.
 
 public struct TransformerConfig: Sendable, Codable, Equatable {
     public enum Style: String, Sendable, Codable, CaseIterable {
         case gpt2, llama
+    }
+
+    /// Which GELU the gpt2 style's MLP computes, named as PyTorch's `nn.GELU(approximate:)` names them.
+    public enum GELUApproximation: String, Sendable, Codable, CaseIterable {
+        /// The exact x·Φ(x) = ½x(1 + erf(x/√2)) (Hendrycks & Gimpel 2016); transformers' "gelu".
+        case none
+        /// ½x(1 + tanh(√(2/π)(x + 0.044715x³))): OpenAI's GPT-2, transformers' "gelu_new", llama.cpp's gpt2 graph.
+        case tanh
     }
 
     /// Block style (see above).
@@ -32,16 +42,21 @@ public struct TransformerConfig: Sendable, Codable, Equatable {
     public var ropeTheta: Float = 10000
     /// Output head shares the token-embedding matrix (GPT-2 and the peer harness do; saves vocab·width weights).
     public var tiedEmbeddings: Bool = true
+    /// The gpt2 style's GELU: exact (what lmlab trains with) or GPT-2's tanh approximation (what OpenAI's
+    /// checkpoints were trained with; they differ by up to ~5e-4 per activation). The llama style uses SwiGLU.
+    public var geluApproximation: GELUApproximation = .none
 
     public var headSize: Int { width / heads }
 
     public init(style: Style = .gpt2, vocabSize: Int = 4096, contextLength: Int = 128, width: Int = 128,
                 layers: Int = 4, heads: Int = 4, kvHeads: Int? = nil, mlpHidden: Int? = nil, dropout: Float = 0,
-                normEps: Float = 1e-5, ropeTheta: Float = 10000, tiedEmbeddings: Bool = true) {
+                normEps: Float = 1e-5, ropeTheta: Float = 10000, tiedEmbeddings: Bool = true,
+                geluApproximation: GELUApproximation = .none) {
         self.style = style; self.vocabSize = vocabSize; self.contextLength = contextLength; self.width = width
         self.layers = layers; self.heads = heads; self.kvHeads = kvHeads ?? heads
         self.mlpHidden = mlpHidden ?? TransformerConfig.defaultMLPHidden(style: style, width: width)
         self.dropout = dropout; self.normEps = normEps; self.ropeTheta = ropeTheta; self.tiedEmbeddings = tiedEmbeddings
+        self.geluApproximation = geluApproximation
     }
 
     public static func defaultMLPHidden(style: Style, width: Int) -> Int {
@@ -51,11 +66,12 @@ public struct TransformerConfig: Sendable, Codable, Equatable {
         }
     }
 
-    /// The same shape in the other block style (with that style's default MLP size).
+    /// The same shape in the other block style (with that style's default MLP size and activation).
     public func with(style: Style) -> TransformerConfig {
         TransformerConfig(style: style, vocabSize: vocabSize, contextLength: contextLength, width: width,
                           layers: layers, heads: heads, kvHeads: kvHeads, mlpHidden: nil, dropout: dropout,
-                          normEps: normEps, ropeTheta: ropeTheta, tiedEmbeddings: tiedEmbeddings)
+                          normEps: normEps, ropeTheta: ropeTheta, tiedEmbeddings: tiedEmbeddings,
+                          geluApproximation: style == self.style ? geluApproximation : .none)
     }
 
     /// Checks the numbers fit together; the message names the field and what is expected.
@@ -68,6 +84,9 @@ public struct TransformerConfig: Sendable, Codable, Equatable {
         guard kvHeads > 0, heads % kvHeads == 0 else { throw fail("heads \(heads) is not a multiple of KV heads \(kvHeads)") }
         guard style == .gpt2 || headSize % 2 == 0 else { throw fail("RoPE needs an even head size, got \(headSize)") }
         guard dropout >= 0, dropout < 1 else { throw fail("dropout \(dropout) must be in [0, 1)") }
+        guard style == .gpt2 || geluApproximation == .none else {
+            throw fail("gelu_approximation \(geluApproximation.rawValue) applies to the gpt2 style's GELU; the llama style uses SwiGLU")
+        }
     }
 
     // MARK: presets
@@ -80,6 +99,38 @@ public struct TransformerConfig: Sendable, Codable, Equatable {
     public static let lecture = TransformerConfig(vocabSize: 16384, contextLength: 512, width: 512, layers: 8, heads: 8)
 
     public static let presets: [String: TransformerConfig] = ["tiny": tiny, "small": small, "lecture": lecture]
+}
+
+extension TransformerConfig {
+    enum CodingKeys: String, CodingKey {
+        case style, vocabSize, contextLength, width, layers, heads, kvHeads, mlpHidden, dropout, normEps, ropeTheta
+        case tiedEmbeddings, geluApproximation
+    }
+
+    /// Every field, except the GELU approximation when it is the default (see the top of the file).
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(style, forKey: .style); try c.encode(vocabSize, forKey: .vocabSize)
+        try c.encode(contextLength, forKey: .contextLength); try c.encode(width, forKey: .width)
+        try c.encode(layers, forKey: .layers); try c.encode(heads, forKey: .heads); try c.encode(kvHeads, forKey: .kvHeads)
+        try c.encode(mlpHidden, forKey: .mlpHidden); try c.encode(dropout, forKey: .dropout)
+        try c.encode(normEps, forKey: .normEps); try c.encode(ropeTheta, forKey: .ropeTheta)
+        try c.encode(tiedEmbeddings, forKey: .tiedEmbeddings)
+        if geluApproximation != .none { try c.encode(geluApproximation, forKey: .geluApproximation) }
+    }
+
+    /// Every field; an absent GELU approximation is the exact GELU.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(style: try c.decode(Style.self, forKey: .style), vocabSize: try c.decode(Int.self, forKey: .vocabSize),
+                  contextLength: try c.decode(Int.self, forKey: .contextLength), width: try c.decode(Int.self, forKey: .width),
+                  layers: try c.decode(Int.self, forKey: .layers), heads: try c.decode(Int.self, forKey: .heads),
+                  kvHeads: try c.decode(Int.self, forKey: .kvHeads), mlpHidden: try c.decode(Int.self, forKey: .mlpHidden),
+                  dropout: try c.decode(Float.self, forKey: .dropout), normEps: try c.decode(Float.self, forKey: .normEps),
+                  ropeTheta: try c.decode(Float.self, forKey: .ropeTheta),
+                  tiedEmbeddings: try c.decode(Bool.self, forKey: .tiedEmbeddings),
+                  geluApproximation: try c.decodeIfPresent(GELUApproximation.self, forKey: .geluApproximation) ?? .none)
+    }
 }
 
 public enum ModelError: Error, CustomStringConvertible {

@@ -29,6 +29,8 @@ extension TransformerConfig {
         try group.setAttribute("norm_eps", normEps)
         try group.setAttribute("rope_theta", ropeTheta)
         try group.setAttribute("tied_embeddings", tiedEmbeddings)
+        // Absent means the exact GELU, so checkpoints of exact-GELU models are what they were before this field.
+        if geluApproximation != .none { try group.setAttribute("gelu_approximation", geluApproximation.rawValue) }
         try group.setAttribute("json", snakeCaseJSON(self))
     }
 
@@ -38,12 +40,22 @@ extension TransformerConfig {
             throw CheckpointError.invalid(path: group.file.path, object: group.objectPath + "@style",
                                           reason: "unknown style \"\(styleName)\", expected gpt2 or llama")
         }
+        var gelu = GELUApproximation.none
+        if try group.hasAttribute("gelu_approximation") {
+            let name = try group.stringAttribute("gelu_approximation")
+            guard let value = GELUApproximation(rawValue: name) else {
+                throw CheckpointError.invalid(path: group.file.path, object: group.objectPath + "@gelu_approximation",
+                                              reason: "unknown GELU approximation \"\(name)\", expected none or tanh")
+            }
+            gelu = value
+        }
         self.init(style: style, vocabSize: try group.attribute("vocab_size"),
                   contextLength: try group.attribute("context_length"), width: try group.attribute("width"),
                   layers: try group.attribute("layers"), heads: try group.attribute("heads"),
                   kvHeads: try group.attribute("kv_heads"), mlpHidden: try group.attribute("mlp_hidden"),
                   dropout: try group.attribute("dropout"), normEps: try group.attribute("norm_eps"),
-                  ropeTheta: try group.attribute("rope_theta"), tiedEmbeddings: try group.boolAttribute("tied_embeddings"))
+                  ropeTheta: try group.attribute("rope_theta"), tiedEmbeddings: try group.boolAttribute("tied_embeddings"),
+                  geluApproximation: gelu)
     }
 }
 
@@ -114,9 +126,10 @@ extension TrainingState {
 }
 
 extension BPETokenizer {
-    /// The tokenizer's lmlab-bpe-1 JSON (too large for an attribute, so a string dataset) is what loading uses;
-    /// `merges` repeats the merge rules as an (n, 2) int32 array for tools (merge k makes id 256 + k).
-    func writeCheckpoint(to group: HDF5Group) throws {
+    /// The tokenizer's JSON (too large for an attribute, so a string dataset: lmlab-bpe-1 for the tokenizers lmlab
+    /// trains, lmlab-bpe-2 for any other byte-level BPE) is what loading uses; `merges` repeats the merge rules'
+    /// (left, right) ids as an (n, 2) int32 array for tools. `chatTemplate` (optional) is the model's chat template.
+    func writeCheckpoint(to group: HDF5Group, chatTemplate: String?) throws {
         try group.setAttribute("kind", "bpe")
         try group.setAttribute("vocab_size", vocabSize)
         try group.setAttribute("pre_tokenizer", preTokenizer.name)
@@ -124,6 +137,7 @@ extension BPETokenizer {
         try group.setAttribute("add_eos", addEOS)
         try group.createStringDataset("json", jsonString())
         try group.createDataset("merges", merges.flatMap { [$0.left, $0.right] }, shape: [merges.count, 2])
+        if let chatTemplate { try group.createStringDataset("chat_template", chatTemplate) }
     }
 
     init(checkpointGroup group: HDF5Group) throws {
@@ -140,24 +154,24 @@ extension BPETokenizer {
             throw CheckpointError.invalid(path: path, object: group.objectPath + "/merges",
                                           reason: "disagrees with the merges in the tokenizer's JSON; the file is damaged")
         }
-        // The JSON format has no add-BOS/EOS flags; they live in attributes.
+        // lmlab-bpe-1 has no add-BOS/EOS flags; the attributes are authoritative for both versions.
         try self.init(tokenBytes: loaded.tokenBytes, pieces: loaded.pieces, tokenTypes: loaded.tokenTypes,
                       merges: loaded.merges, preTokenizer: loaded.preTokenizer, specialIDs: loaded.specialIDs,
                       addBOS: try group.boolAttribute("add_bos"), addEOS: try group.boolAttribute("add_eos"))
     }
+
+    /// The chat template stored beside the tokenizer, nil when there is none.
+    static func checkpointChatTemplate(_ group: HDF5Group) throws -> String? {
+        try group.kind(of: "chat_template") == .dataset ? try group.dataset("chat_template").readString() : nil
+    }
 }
 
 extension Checkpoint {
-    /// Only lmlab-trained BPE tokenizers (merge k makes id 256 + k) round-trip through their JSON, and a model
-    /// cannot embed ids beyond its vocabulary.
+    /// A model cannot embed ids beyond its vocabulary (any byte-level BPE tokenizer can be stored).
     static func checkStorable(_ tokenizer: BPETokenizer, config: TransformerConfig, path: String) throws {
         guard tokenizer.vocabSize <= config.vocabSize else {
             throw CheckpointError.cannotWrite(
                 path: path, reason: "the tokenizer has \(tokenizer.vocabSize) tokens but the model embeds only \(config.vocabSize)")
-        }
-        for (k, m) in tokenizer.merges.enumerated() where m.result != Int32(256 + k) {
-            throw CheckpointError.cannotWrite(
-                path: path, reason: "merge #\(k) makes id \(m.result), not \(256 + k): only tokenizers trained by lmlab can be stored")
         }
     }
 }

@@ -24,6 +24,8 @@ public struct CheckpointInfo: Sendable, Codable, Equatable {
     public var hasOptimizerState: Bool
     /// Tokens in the stored tokenizer, if there is one.
     public var tokenizerVocabSize: Int?
+    /// True when a chat template is stored with the tokenizer; nil (absent from JSON) otherwise.
+    public var hasChatTemplate: Bool?
 }
 
 extension Checkpoint {
@@ -52,6 +54,7 @@ extension Checkpoint {
             }
             if try file.kind(of: "tokenizer") == .group {
                 info.tokenizerVocabSize = try file.group("tokenizer").attribute("vocab_size", as: Int.self)
+                if try file.group("tokenizer").kind(of: "chat_template") == .dataset { info.hasChatTemplate = true }
             }
             return info
         }

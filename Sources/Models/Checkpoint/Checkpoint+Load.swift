@@ -18,6 +18,8 @@ public struct LoadedCheckpoint {
     public let trainingConfig: TrainingConfig?
     public let state: TrainingState?
     public let tokenizer: BPETokenizer?
+    /// The model's chat template (Jinja), when the checkpoint stores one with its tokenizer.
+    public let chatTemplate: String?
     /// Whether the file holds AdamW moments that `restore(into:)` can load.
     public let hasOptimizerState: Bool
 
@@ -58,13 +60,16 @@ extension Checkpoint {
             let trainingConfig = try file.kind(of: "config/training") == .group
                 ? try TrainingConfig(checkpointGroup: file.group("config/training")) : nil
             let state = try file.kind(of: "training") == .group ? try TrainingState(checkpointGroup: file.group("training")) : nil
-            let tokenizer = try file.kind(of: "tokenizer") == .group ? try BPETokenizer(checkpointGroup: file.group("tokenizer")) : nil
+            let tokenizerGroup = try file.kind(of: "tokenizer") == .group ? try file.group("tokenizer") : nil
+            let tokenizer = try tokenizerGroup.map { try BPETokenizer(checkpointGroup: $0) }
+            let chatTemplate = try tokenizerGroup.flatMap { try BPETokenizer.checkpointChatTemplate($0) }
             if let tokenizer, tokenizer.vocabSize > config.vocabSize {
                 throw CheckpointError.invalid(path: path, object: "/tokenizer", reason: "\(tokenizer.vocabSize) tokens, "
                     + "more than the model's vocabulary of \(config.vocabSize); the file is inconsistent — use another checkpoint")
             }
             return LoadedCheckpoint(path: path, formatVersion: version, config: config, model: model,
                                     trainingConfig: trainingConfig, state: state, tokenizer: tokenizer,
+                                    chatTemplate: chatTemplate,
                                     hasOptimizerState: try file.kind(of: "optimizer") == .group)
         }
     }

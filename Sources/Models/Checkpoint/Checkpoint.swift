@@ -8,7 +8,8 @@
 //                          "blocks.3.attention.wq" → /model/blocks/3/attention/wq, "tokenEmbedding" → token_embedding
 //   /optimizer/m/<param>   AdamW first moments, same paths and shapes; /optimizer/v/… second moments; @step (optional)
 //   /training              TrainingState: @step, @tokens_seen, @rng (4 × uint64), @best_validation_loss… (optional)
-//   /tokenizer             the BPE tokenizer: json (its lmlab-bpe-1 JSON, authoritative), merges (n, 2) int32 (optional)
+//   /tokenizer             the BPE tokenizer: json (its lmlab-bpe JSON, authoritative), merges (n, 2) int32, and the
+//                          model's chat_template when it has one (optional)
 //
 // The file opens with a 512-byte integrity record (its length and CRC-32, see CheckpointIntegrity.swift) that
 // loading checks first. Saving writes `path.tmp`, seals it, flushes it to disk and renames it over `path`: rename
@@ -27,10 +28,11 @@ public enum Checkpoint {
     public static let lmlabVersion = "0.1.0"
 
     /// Writes a checkpoint atomically. `compression` is a gzip level (1–9) for weights and moments of ≥ 64 KiB;
-    /// random-looking float32 weights shrink only ~10 %, so the default is none.
+    /// random-looking float32 weights shrink only ~10 %, so the default is none. `chatTemplate` (a Jinja source, as
+    /// a GGUF file's tokenizer.chat_template) is stored with the tokenizer, so it needs one.
     public static func save(
         to path: String, model: GPT, trainingConfig: TrainingConfig? = nil, state: TrainingState? = nil,
-        optimizer: AdamW? = nil, tokenizer: BPETokenizer? = nil, compression: Int? = nil
+        optimizer: AdamW? = nil, tokenizer: BPETokenizer? = nil, chatTemplate: String? = nil, compression: Int? = nil
     ) throws {
         if let level = compression, !(1...9).contains(level) {
             throw CheckpointError.cannotWrite(path: path, reason: "gzip level \(level) is outside 1…9")
@@ -40,11 +42,14 @@ public enum Checkpoint {
         var adam: (AdamW, slots: [Int])? = nil
         if let optimizer { adam = (optimizer, try optimizerSlots(optimizer, parameters: parameters, path: path)) }
         if let tokenizer { try checkStorable(tokenizer, config: model.config, path: path) }
+        if chatTemplate != nil, tokenizer == nil {
+            throw CheckpointError.cannotWrite(path: path, reason: "a chat template is stored with the tokenizer, and none was given")
+        }
 
         let temporary = path + ".tmp"
         do {
             try write(to: temporary, model: model, parameters: parameters, trainingConfig: trainingConfig,
-                      state: state, optimizer: adam, tokenizer: tokenizer,
+                      state: state, optimizer: adam, tokenizer: tokenizer, chatTemplate: chatTemplate,
                       compression: compression)
             try CheckpointIntegrity.seal(temporary)
             try synchronize(temporary)
@@ -65,7 +70,8 @@ public enum Checkpoint {
     /// The file's content; the file is closed when this returns (every HDF5 object here is a local).
     static func write(
         to path: String, model: GPT, parameters: [(name: String, tensor: Tensor)], trainingConfig: TrainingConfig?,
-        state: TrainingState?, optimizer: (AdamW, [Int])?, tokenizer: BPETokenizer?, compression: Int?
+        state: TrainingState?, optimizer: (AdamW, [Int])?, tokenizer: BPETokenizer?, chatTemplate: String?,
+        compression: Int?
     ) throws {
         let file = try HDF5File(path: path, mode: .truncate, userBlockSize: CheckpointIntegrity.blockSize)
         try file.setAttribute("format", formatTag)
@@ -90,7 +96,7 @@ public enum Checkpoint {
             }
         }
         if let state { try state.write(to: file.createGroup("training")) }
-        if let tokenizer { try tokenizer.writeCheckpoint(to: file.createGroup("tokenizer")) }
+        if let tokenizer { try tokenizer.writeCheckpoint(to: file.createGroup("tokenizer"), chatTemplate: chatTemplate) }
     }
 
     static func writeTensor(_ tensor: Tensor, to group: HDF5Group, at path: String, compression: Int?) throws {

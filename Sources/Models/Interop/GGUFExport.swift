@@ -6,8 +6,10 @@
 //   <arch>.attention.head_count, head_count_kv                                    (UINT32)
 //   llama.attention.layer_norm_rms_epsilon, llama.rope.freq_base (FLOAT32), llama.rope.dimension_count
 //   gpt2.attention.layer_norm_epsilon (FLOAT32)
+//   lmlab.gelu_approximation "none" | "tanh" (gpt2 only; llama.cpp ignores it, see below)
 //   tokenizer.ggml.model "gpt2" (byte-level BPE), .pre "gpt-2" (the regex lmlab's BPE splits with), .tokens,
-//   .token_type, .merges, .bos/.eos/.eot_token_id, .add_bos_token, .add_eos_token
+//   .token_type, .merges, .bos/.eos/.eot_token_id, .add_bos_token, .add_eos_token, and tokenizer.chat_template
+//   when the model has one
 //
 //   llama: token_embd, blk.N.{attn_norm, attn_q, attn_k, attn_v, attn_output, ffn_norm, ffn_gate, ffn_up, ffn_down},
 //          output_norm, output (only when untied). lmlab's RoPE already pairs adjacent features, as GGUF does, so
@@ -18,6 +20,14 @@
 // Matrices are written in the requested type (F32, F16, Q8_0, Q4_0, quantized by lmlab's own `quantize`); norms and
 // biases stay F32, as llama.cpp's converter keeps them, and so does the position table in quantized files (F16 in an
 // F16 file). A matrix whose rows are not whole 32-value blocks falls back to F16.
+//
+// GELU: llama.cpp's gpt2 graph (src/models/gpt2.cpp, LLM_FFN_GELU → ggml_gelu) has only GPT-2's tanh approximation,
+// which the CPU backend even reads from a table indexed by the float16-rounded input (ggml-cpu/vec.h,
+// GGML_GELU_FP16); no GGUF key selects the exact x·Φ(x). So a gpt2-style model trained with the exact GELU (lmlab's
+// default) runs in llama.cpp with a slightly different activation — its logits move by ~1e-3, the lessons' tiny GPT's
+// perplexity by a few hundredths (lesson 12). `exactGELUNote` says so when such a model is exported. lmlab records
+// the form in `lmlab.gelu_approximation` and computes what the model was trained with; a gpt2 GGUF without the key
+// (llama.cpp's converter wrote it) is run with the tanh form, as llama.cpp runs it.
 import GGUF
 import Tensor
 import Tokenizers
@@ -26,13 +36,16 @@ public enum GGUFExport {
     /// The tensor types `lmlab export --type` offers.
     public static let types: [GGMLType] = [.f32, .f16, .q8_0, .q4_0]
 
-    /// Writes `model` with `tokenizer` to `path` (atomically), matrices in `type`. `name` becomes general.name.
-    public static func write(model: GPT, tokenizer: BPETokenizer, type: GGMLType, name: String, to path: String) throws {
-        try writer(model: model, tokenizer: tokenizer, type: type, name: name).write(to: path)
+    /// Writes `model` with `tokenizer` (and its chat template, if any) to `path` (atomically), matrices in `type`.
+    /// `name` becomes general.name.
+    public static func write(model: GPT, tokenizer: BPETokenizer, chatTemplate: String? = nil, type: GGMLType,
+                             name: String, to path: String) throws {
+        try writer(model: model, tokenizer: tokenizer, chatTemplate: chatTemplate, type: type, name: name).write(to: path)
     }
 
     /// The file's content, ready to write.
-    public static func writer(model: GPT, tokenizer: BPETokenizer, type: GGMLType, name: String) throws -> GGUFWriter {
+    public static func writer(model: GPT, tokenizer: BPETokenizer, chatTemplate: String? = nil, type: GGMLType,
+                              name: String) throws -> GGUFWriter {
         precondition(types.contains(type), "GGUF export: \(type) is not one of \(types)")
         let c = model.config
         guard tokenizer.vocabSize <= c.vocabSize else {
@@ -64,10 +77,23 @@ public enum GGUFExport {
             u32("vocab_size", c.vocabSize)
         } else {
             w.set("gpt2.attention.layer_norm_epsilon", .float32(c.normEps))
+            w.set(geluKey, .string(c.geluApproximation.rawValue))
         }
         try writeTokenizer(tokenizer, vocabSize: c.vocabSize, into: &w)
+        if let chatTemplate { w.set("tokenizer.chat_template", .string(chatTemplate)) }
         try writeTensors(model, type: type, into: &w)
         return w
+    }
+
+    /// Which GELU a gpt2 file's MLP computes, "none" (exact) or "tanh"; absent in files lmlab did not write.
+    public static let geluKey = "lmlab.gelu_approximation"
+
+    /// What a user running the export in llama.cpp should know, or nil: llama.cpp computes the tanh GELU, so an
+    /// exact-GELU gpt2 model's logits move slightly there (see the top of this file).
+    public static func exactGELUNote(_ config: TransformerConfig) -> String? {
+        guard config.style == .gpt2, config.geluApproximation == .none else { return nil }
+        return "llama.cpp's gpt2 graph computes GELU only with the tanh approximation, while this model uses the exact "
+            + "GELU: expect llama.cpp's logits to differ from lmlab's by ~1e-3 (lmlab reads \(geluKey) = none and stays exact)"
     }
 
     /// llama.cpp's `llama_ftype` for a file whose matrices are `type`.

@@ -12,9 +12,12 @@
 //   ropeTheta        —                                rope_theta                        —
 //   tiedEmbeddings   tie_word_embeddings              tie_word_embeddings               (always tied)
 //   dropout          resid_pdrop, embd_pdrop          —                                 dropout
+//   geluApproximation activation_function            (hidden_act silu)                 (exact: nn.GELU())
 //
-// lmlab's GPT-2 style computes the exact GELU, x·Φ(x): transformers' "gelu". OpenAI's GPT-2 uses the tanh
-// approximation ("gelu_new"); such a model imports with a warning, as its logits move by ~1e-3 in lmlab.
+// GELU comes in two forms (TransformerConfig.GELUApproximation), which transformers names by activation_function:
+// "gelu" (and "gelu_python") is the exact x·Φ(x), lmlab's default; "gelu_new" (OpenAI's GPT-2, and GPT2Config's
+// default when the field is absent), "gelu_pytorch_tanh" and "gelu_fast" are the same tanh approximation written
+// three ways. Export writes "gelu" or "gelu_new".
 import Foundation
 
 enum HFConfig {
@@ -39,7 +42,7 @@ enum HFConfig {
             j["n_layer"] = c.layers
             j["n_head"] = c.heads
             j["n_inner"] = c.mlpHidden
-            j["activation_function"] = "gelu"
+            j["activation_function"] = c.geluApproximation == .tanh ? "gelu_new" : "gelu"
             j["layer_norm_epsilon"] = decimal(c.normEps)
             j["resid_pdrop"] = decimal(c.dropout)
             j["embd_pdrop"] = decimal(c.dropout)
@@ -87,8 +90,17 @@ enum HFConfig {
         throw InteropError.unsupportedModel(file: file, reason: "architecture \(found.isEmpty ? "(none)" : found) is not one lmlab runs")
     }
 
-    /// The lmlab config a config.json describes, and warnings about what lmlab computes differently.
-    static func config(_ j: [String: Any], architecture: HFArchitecture, file: String) throws -> (TransformerConfig, [String]) {
+    /// The GELU a transformers `activation_function` names; nil for another function (ReLU, quick_gelu…).
+    static func geluApproximation(activationFunction name: String) -> TransformerConfig.GELUApproximation? {
+        switch name {
+        case "gelu", "gelu_python": return TransformerConfig.GELUApproximation.none
+        case "gelu_new", "gelu_pytorch_tanh", "gelu_fast": return .tanh
+        default: return nil
+        }
+    }
+
+    /// The lmlab config a config.json describes; a field lmlab cannot honour is an error naming it.
+    static func config(_ j: [String: Any], architecture: HFArchitecture, file: String) throws -> TransformerConfig {
         func int(_ key: String, default value: Int? = nil) throws -> Int {
             guard let v = j[key], !(v is NSNull) else {
                 if let value { return value }
@@ -110,19 +122,14 @@ enum HFConfig {
                 throw InteropError.unsupportedModel(file: file, reason: "\(key) = \(v): \(why)")
             }
         }
-        var warnings: [String] = []
         let config: TransformerConfig
         switch architecture {
         case .gpt2:
             let width = try int("n_embd"), heads = try int("n_head")
             let activation = j["activation_function"] as? String ?? "gelu_new"
-            switch activation {
-            case "gelu": break
-            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast":
-                warnings.append("\(file): activation_function \"\(activation)\" is GELU's tanh approximation; lmlab computes "
-                                + "the exact GELU, so logits differ slightly (~1e-3) from transformers'")
-            default:
-                throw InteropError.unsupportedModel(file: file, reason: "activation_function \"\(activation)\" is not GELU")
+            guard let gelu = geluApproximation(activationFunction: activation) else {
+                throw InteropError.unsupportedModel(file: file, reason: "activation_function \"\(activation)\" is not one lmlab "
+                    + "computes (gelu, gelu_python: exact GELU; gelu_new, gelu_pytorch_tanh, gelu_fast: its tanh approximation)")
             }
             try refuse("scale_attn_by_inverse_layer_idx", unless: { $0 as? Bool == false }, "lmlab scales attention by 1/√head_size only")
             try refuse("reorder_and_upcast_attn", unless: { $0 as? Bool == false }, "not implemented")
@@ -131,7 +138,7 @@ enum HFConfig {
                 style: .gpt2, vocabSize: try int("vocab_size"), contextLength: try int("n_positions"), width: width,
                 layers: try int("n_layer"), heads: heads, kvHeads: heads, mlpHidden: try int("n_inner", default: 4 * width),
                 dropout: try float("resid_pdrop", default: 0), normEps: try float("layer_norm_epsilon", default: 1e-5),
-                tiedEmbeddings: bool("tie_word_embeddings", default: true))
+                tiedEmbeddings: bool("tie_word_embeddings", default: true), geluApproximation: gelu)
         case .llama:
             let width = try int("hidden_size"), heads = try int("num_attention_heads")
             let act = j["hidden_act"] as? String ?? "silu"
@@ -167,6 +174,6 @@ enum HFConfig {
         do { try config.validate() } catch {
             throw InteropError.unsupportedModel(file: file, reason: "\(error)")
         }
-        return (config, warnings)
+        return config
     }
 }

@@ -4,18 +4,21 @@
 //   model.safetensors        every weight as float32, named and shaped as transformers expects (HFLayout.swift)
 //   generation_config.json   BOS / EOS ids
 //   tokenizer.json           the byte-level BPE (BPETokenizer+HuggingFace.swift)
-//   tokenizer_config.json    PreTrainedTokenizerFast, its special tokens, the context length
+//   tokenizer_config.json    PreTrainedTokenizerFast, its special tokens, the context length, and the chat template
+//                            when the model has one (as a string: the form every transformers version reads)
 //
 // Each file is written to a temporary name and renamed, config.json last, so a folder with a config.json has the
-// weights that belong to it.
+// weights that belong to it. Exporting into a folder that held another model first removes what would otherwise
+// speak for the new one: a model.safetensors.index.json and its shards (readers prefer them to model.safetensors),
+// chat_template.jinja (which wins over tokenizer_config.json) and special_tokens_map.json.
 import Foundation
 import Safetensors
 import Tensor
 import Tokenizers
 
 public enum HFExport {
-    /// Writes `model` and `tokenizer` into `folder` (created if needed).
-    public static func write(model: GPT, tokenizer: BPETokenizer, to folder: String) throws {
+    /// Writes `model`, `tokenizer` and the model's chat template (if any) into `folder` (created if needed).
+    public static func write(model: GPT, tokenizer: BPETokenizer, chatTemplate: String? = nil, to folder: String) throws {
         let c = model.config
         let architecture: HFArchitecture = c.style == .gpt2 ? .gpt2 : .llama
         if c.style == .gpt2, c.kvHeads != c.heads {
@@ -33,6 +36,7 @@ public enum HFExport {
             throw InteropError.cannotWrite(path: folder, reason: error.localizedDescription)
         }
         let file = { (name: String) in (folder as NSString).appendingPathComponent(name) }
+        try removeStale(in: folder)
         do {
             try safetensors.write(to: file("model.safetensors"))
         } catch {
@@ -40,12 +44,32 @@ public enum HFExport {
         }
         let ids = tokenizer.specialIDs
         try writeText(tokenizerJSON, to: file("tokenizer.json"))
-        try writeJSON(tokenizerConfig(tokenizer, contextLength: c.contextLength), to: file("tokenizer_config.json"))
+        var tokenizerConfig = tokenizerConfig(tokenizer, contextLength: c.contextLength)
+        if let chatTemplate { tokenizerConfig["chat_template"] = chatTemplate }
+        try writeJSON(tokenizerConfig, to: file("tokenizer_config.json"))
         var generation: [String: Any] = ["_from_model_config": true]
         if let bos = ids.bos { generation["bos_token_id"] = Int(bos) }
         if let eos = ids.eos { generation["eos_token_id"] = Int(eos) }
         try writeJSON(generation, to: file("generation_config.json"))
         try writeJSON(HFConfig.json(c, architecture: architecture, bos: ids.bos, eos: ids.eos), to: file("config.json"))
+    }
+
+    /// Removes the files of an earlier model in `folder` that readers would take over the ones written now.
+    static func removeStale(in folder: String) throws {
+        let file = { (name: String) in (folder as NSString).appendingPathComponent(name) }
+        var stale = ["chat_template.jinja", "special_tokens_map.json"]
+        if let index = FileManager.default.contents(atPath: file("model.safetensors.index.json")) {
+            let map = ((try? JSONSerialization.jsonObject(with: index)) as? [String: Any])?["weight_map"] as? [String: String] ?? [:]
+            // Only shard names, never a path that leads out of the folder.
+            stale += Set(map.values).filter { !$0.contains("/") && $0.hasSuffix(".safetensors") }.sorted()
+            stale.append("model.safetensors.index.json")
+        }
+        for name in stale where FileManager.default.fileExists(atPath: file(name)) {
+            do { try FileManager.default.removeItem(atPath: file(name)) } catch {
+                throw InteropError.cannotWrite(path: file(name), reason: "cannot remove it (\(error.localizedDescription)), and it "
+                    + "would speak for the exported model")
+            }
+        }
     }
 
     /// The safetensors content: each mapped tensor assembled from lmlab's parameters.

@@ -19,7 +19,10 @@ public struct HFModelFolder {
     /// The folder's tokenizer.json (or the one given to `init`), nil when there is none. It may have fewer tokens
     /// than the model embeds (nanoGPT pads 50257 to 50304); the runtime then prints the others as placeholders.
     public let tokenizer: BPETokenizer?
-    /// What lmlab computes differently from the source (e.g. GPT-2's tanh GELU); the CLI prints them on stderr.
+    /// tokenizer_config.json and friends: the chat template and the BOS / EOS texts it sees.
+    public let tokenizerConfig: HFTokenizerConfig
+    /// What the user should know about the folder (a tokenizer smaller than the embedding); the CLI prints them on
+    /// stderr.
     public let warnings: [String]
     let files: [SafetensorsFile]
     /// Tensor name → index in `files`.
@@ -47,7 +50,8 @@ public struct HFModelFolder {
         self.path = path
         let architecture = try HFConfig.architecture(json, file: file("config.json"))
         self.architecture = architecture
-        var (config, warnings) = try HFConfig.config(json, architecture: architecture, file: file("config.json"))
+        let config = try HFConfig.config(json, architecture: architecture, file: file("config.json"))
+        var warnings: [String] = []
         self.config = config
 
         // One model.safetensors, or shards listed by model.safetensors.index.json.
@@ -64,7 +68,15 @@ public struct HFModelFolder {
         let files = try names.map { try SafetensorsFile(path: file($0)) }
         self.files = files
         var location: [String: Int] = [:]
-        for (i, f) in files.enumerated() { for name in f.names { location[name] = i } }
+        for (i, f) in files.enumerated() {
+            for name in f.names {
+                if let other = location[name] {
+                    throw InteropError.unsupportedModel(file: f.file, reason: "tensor \(name) is also in \(files[other].file); "
+                        + "a model folder holds each weight once (a shard left from another save?)")
+                }
+                location[name] = i
+            }
+        }
         self.location = location
 
         let mappings = HFLayout.mappings(config, architecture, prefix: Self.prefix(architecture, names: Set(location.keys)),
@@ -92,7 +104,8 @@ public struct HFModelFolder {
             throw InteropError.unexpectedTensor(file: located(name), tensor: name)
         }
 
-        let found = try override ?? Self.tokenizer(folder: path, config: json)
+        tokenizerConfig = try HFTokenizerConfig(folder: path)
+        let found = try override ?? Self.tokenizer(folder: path, config: json, tokenizerConfig: tokenizerConfig)
         if let found, found.vocabSize > config.vocabSize {
             throw InteropError.vocabularyMismatch(file: override == nil ? file("tokenizer.json") : path,
                                                   tokenizer: found.vocabSize, model: config.vocabSize)
@@ -154,16 +167,26 @@ public struct HFModelFolder {
         return model
     }
 
+    /// Writes the folder as an lmlab checkpoint at `path` (atomically): the weights, the tokenizer, and the chat
+    /// template when there is a tokenizer to store it with. Returns the model.
+    public func saveCheckpoint(to path: String) throws -> GPT {
+        let model = try makeGPT()
+        try Checkpoint.save(to: path, model: model, tokenizer: tokenizer,
+                            chatTemplate: tokenizer == nil ? nil : tokenizerConfig.chatTemplate)
+        return model
+    }
+
     /// The folder's tokenizer.json, with BOS / EOS from config.json or tokenizer_config.json; nil when it has none.
     /// Reads no weights.
-    public static func tokenizer(folder path: String, config: [String: Any]? = nil) throws -> BPETokenizer? {
+    public static func tokenizer(folder path: String, config: [String: Any]? = nil,
+                                 tokenizerConfig: HFTokenizerConfig? = nil) throws -> BPETokenizer? {
         let file = { (name: String) in (path as NSString).appendingPathComponent(name) }
         guard let data = FileManager.default.contents(atPath: file("tokenizer.json")) else { return nil }
         let json = config ?? FileManager.default.contents(atPath: file("config.json"))
             .flatMap { (try? JSONSerialization.jsonObject(with: $0)) as? [String: Any] } ?? [:]
-        let s = specialTokens(json, tokenizerConfig: FileManager.default.contents(atPath: file("tokenizer_config.json")))
-        return try BPETokenizer(huggingFaceJSON: data, path: file("tokenizer.json"), bos: s.bos, eos: s.eos,
-                                bosText: s.bosText, eosText: s.eosText)
+        let texts = try tokenizerConfig ?? HFTokenizerConfig(folder: path)
+        return try BPETokenizer(huggingFaceJSON: data, path: file("tokenizer.json"), bos: id(json, "bos_token_id"),
+                                eos: id(json, "eos_token_id"), bosText: texts.bosText, eosText: texts.eosText)
     }
 
     /// A tokenizer file of either kind: lmlab's own tokenizer.json ("format": "lmlab-bpe-1", what `lmlab prepare`
@@ -192,17 +215,10 @@ public struct HFModelFolder {
             || (config.tiedEmbeddings && name.hasSuffix("lm_head.weight"))
     }
 
-    /// BOS / EOS as ids from config.json and as texts from tokenizer_config.json ("<|endoftext|>", or an object
-    /// whose "content" is the text).
-    static func specialTokens(_ config: [String: Any], tokenizerConfig: Data?)
-        -> (bos: Int32?, eos: Int32?, bosText: String?, eosText: String?) {
-        func id(_ key: String) -> Int32? {
-            if let n = config[key] as? NSNumber { return n.int32Value }
-            if let list = config[key] as? [NSNumber], let first = list.first { return first.int32Value }
-            return nil
-        }
-        let t = tokenizerConfig.flatMap { (try? JSONSerialization.jsonObject(with: $0)) as? [String: Any] } ?? [:]
-        func text(_ key: String) -> String? { t[key] as? String ?? (t[key] as? [String: Any])?["content"] as? String }
-        return (id("bos_token_id"), id("eos_token_id"), text("bos_token"), text("eos_token"))
+    /// A special token's id in config.json (`bos_token_id`, `eos_token_id`: a number, or a list whose first is used).
+    static func id(_ config: [String: Any], _ key: String) -> Int32? {
+        if let n = config[key] as? NSNumber { return n.int32Value }
+        if let list = config[key] as? [NSNumber], let first = list.first { return first.int32Value }
+        return nil
     }
 }

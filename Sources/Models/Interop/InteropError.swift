@@ -1,6 +1,7 @@
 // What can go wrong moving a model between lmlab and the formats of other tools (GGUF for llama.cpp, Hugging Face
 // folders for transformers): each case names the file or folder and the field or tensor, says what was expected,
 // and ends with what to do.
+import Foundation
 
 public enum InteropError: Error, Equatable, CustomStringConvertible {
     /// The checkpoint has no tokenizer, and the format needs one (llama.cpp and AutoTokenizer load it from the file).
@@ -39,7 +40,7 @@ public enum InteropError: Error, Equatable, CustomStringConvertible {
         case let .unsupportedModel(file, reason):
             return "\(file): \(reason); lmlab imports GPT2LMHeadModel, LlamaForCausalLM and nanoGPT state dicts"
         case let .badConfig(file, field, problem):
-            return "\(file): field \"\(field)\" \(problem); fix config.json"
+            return "\(file): field \"\(field)\" \(problem); fix \((file as NSString).lastPathComponent)"
         case let .missingTensor(file, tensor):
             return "\(file): no tensor \(tensor), which the config's model needs; the weights do not belong to this config.json"
         case let .shapeMismatch(file, tensor, expected, found):

@@ -7,6 +7,8 @@ public enum RuntimeError: Error, CustomStringConvertible {
     case noTokenizer(file: String)
     case unknownFormat(file: String)
     case unsupportedRoPE(file: String, reason: String)
+    /// A metadata key with a value lmlab cannot use.
+    case badMetadata(file: String, key: String, reason: String)
 
     public var description: String {
         switch self {
@@ -25,6 +27,8 @@ public enum RuntimeError: Error, CustomStringConvertible {
                 + "(config.json + model.safetensors)"
         case .unsupportedRoPE(let file, let reason):
             return "\(file): \(reason); lmlab's runtime supports plain RoPE, rope_freqs factors and linear scaling"
+        case .badMetadata(let file, let key, let reason):
+            return "\(file): metadata \(key) \(reason); the file is damaged or was written by a newer lmlab — export it again"
         }
     }
 }

@@ -5,7 +5,8 @@
 //   token_embd, position_embd, output_norm.{weight,bias}, output (absent when tied to token_embd)
 //   blk.N.{attn_norm, attn_qkv, attn_output, ffn_norm, ffn_up, ffn_down}.{weight,bias}
 // attn_qkv fuses the q, k and v projections, rows [q | k | v]; they are split into three views of the same bytes.
-// The MLP computes the exact GELU, as lmlab's GPT trains with; llama.cpp's GPT-2 graph uses the tanh approximation.
+// The MLP's GELU is the one `lmlab.gelu_approximation` names (lmlab's exports write it); without the key it is the tanh
+// approximation, the only GELU llama.cpp's gpt2 graph computes, and what OpenAI's GPT-2 was trained with.
 import GGUF
 import Tokenizers
 
@@ -14,13 +15,17 @@ extension TransformerRuntime {
         func int(_ key: String) throws -> Int { try file.int("gpt2." + key) }
         let embedding = try file.tensor("token_embd.weight")
         let width = try int("embedding_length"), heads = try int("attention.head_count")
+        let geluName = file.metadata[GGUFExport.geluKey]?.string ?? "tanh"
+        guard let gelu = TransformerConfig.GELUApproximation(rawValue: geluName) else {
+            throw RuntimeError.badMetadata(file: file.file, key: GGUFExport.geluKey, reason: "\"\(geluName)\" is neither none nor tanh")
+        }
         let config = TransformerConfig(
             style: .gpt2, vocabSize: embedding.rows, contextLength: try int("context_length"), width: width,
             layers: try int("block_count"), heads: heads,
             kvHeads: file.metadata["gpt2.attention.head_count_kv"] == nil ? heads : try int("attention.head_count_kv"),
             mlpHidden: try int("feed_forward_length"),
             normEps: file.metadata["gpt2.attention.layer_norm_epsilon"]?.float ?? 1e-5,
-            tiedEmbeddings: (try? file.tensor("output.weight")) == nil)
+            tiedEmbeddings: (try? file.tensor("output.weight")) == nil, geluApproximation: gelu)
         try config.validate()
 
         func matrix(_ t: GGUFTensor, _ rows: Int, _ cols: Int) throws -> WeightMatrix {

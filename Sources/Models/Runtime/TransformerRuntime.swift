@@ -4,7 +4,8 @@
 // with a KV cache:
 //   x = embed(tokens) (+ positions, gpt2)
 //   for each layer:  x = x + Wo·attention(rope(Wq·n₁(x)), rope(Wk·n₁(x)) ∪ cache, Wv·n₁(x) ∪ cache)
-//                    x = x + mlp(n₂(x))          (SwiGLU: Wdown·(silu(Wgate·h) ⊙ Wup·h);  gpt2: Wdown·gelu(Wup·h + b))
+//                    x = x + mlp(n₂(x))          (SwiGLU: Wdown·(silu(Wgate·h) ⊙ Wup·h);  gpt2: Wdown·gelu(Wup·h + b),
+//                                                 exact or tanh-approximated per config.geluApproximation)
 //   logits = Wout · n_f(x)
 // A prompt goes through in one pass (every product is matrix–matrix); a generated token is a single row (every
 // product is matrix–vector on the quantized blocks). Loading lives in TransformerRuntime+GGUF / +GPT.
@@ -113,7 +114,11 @@ public final class TransformerRuntime: LanguageModel {
                     for i in 0..<(t * c.mlpHidden) { a.hidden[i] *= silu(a.gate[i]) }
                 } else {
                     try project(layer.up, a.xn, a.hidden, t, bias: layer.upBias)
-                    for i in 0..<(t * c.mlpHidden) { a.hidden[i] = gelu(a.hidden[i]) }
+                    if c.geluApproximation == .tanh {
+                        for i in 0..<(t * c.mlpHidden) { a.hidden[i] = Activation.geluTanh(a.hidden[i]) }
+                    } else {
+                        for i in 0..<(t * c.mlpHidden) { a.hidden[i] = gelu(a.hidden[i]) }
+                    }
                 }
                 try project(layer.down, a.hidden, a.out, t, bias: layer.downBias)
                 add(a.x, a.out, t * d)
@@ -269,7 +274,8 @@ public final class TransformerRuntime: LanguageModel {
         }
     }
 
-    /// SiLU and exact GELU (x·Φ(x), as the gpt2-style models train with), shared with the autograd ops.
+    /// SiLU and exact GELU (x·Φ(x), as lmlab's gpt2-style models train with), shared with the autograd ops; the tanh
+    /// form is `Activation.geluTanh`.
     @inline(__always) func silu(_ x: Float) -> Float { x * Activation.sigmoid(x) }
     @inline(__always) func gelu(_ x: Float) -> Float { Activation.gelu(x) }
 
