@@ -1,6 +1,8 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 // lmlab — a from-scratch language-model lab. Modules depend one way:
 //   Tensor ← Tokenizers ← Models ← Decoding ← CLI/Server, with the file formats (GGUF, HDF5) beside Models.
+// Only the Server target (and the `lmlab` executable, for `lmlab serve`) depends on Hummingbird, so the rest builds
+// without it.
 import PackageDescription
 
 let package = Package(
@@ -15,9 +17,17 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Decoding", targets: ["Decoding"]),
         .library(name: "Chat", targets: ["Chat"]),
+        .library(name: "Server", targets: ["Server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The HTTP server (`lmlab serve`). No traits: swift-configuration support is not used.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        // /metrics: counters and gauges through swift-metrics, exposed in Prometheus' text format.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // `lmlab bench serve`'s HTTP clients (also what HummingbirdTesting's live tests use).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libopenblas-dev, libhdf5-dev).
@@ -42,10 +52,20 @@ let package = Package(
         .target(name: "Decoding", dependencies: ["Tensor", "Tokenizers", "Models"]),
         // Chat messages and the Jinja subset that renders a model's chat template.
         .target(name: "Chat"),
+        // The OpenAI-compatible HTTP server: routes, request decoding, auth, limits, SSE, metrics.
+        .target(
+            name: "Server",
+            dependencies: [
+                "Tensor", "Tokenizers", "GGUF", "Models", "Decoding", "Chat",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
         .executableTarget(
             name: "lmlab",
             dependencies: [
-                "Tensor", "Tokenizers", "GGUF", "HDF5", "Models", "Decoding", "Chat", "Lectures",
+                "Tensor", "Tokenizers", "GGUF", "HDF5", "Models", "Decoding", "Chat", "Lectures", "Server",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -57,5 +77,10 @@ let package = Package(
         .testTarget(name: "LecturesTests", dependencies: ["Lectures"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "GGUF"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChatTests", dependencies: ["Chat"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: ["Server", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            // Python clients (the openai package) that the live-server tests run.
+            exclude: ["Clients"]),
     ]
 )

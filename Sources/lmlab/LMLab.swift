@@ -23,6 +23,7 @@ struct LMLab: ParsableCommand {
             Score.self,
             TemplateCommand.self,
             ChatCommand.self,
+            Serve.self,
         ])
 
     /// Like ArgumentParser's default, except that a wrong flag or value prints one line ("lmlab: …", naming the flag
@@ -54,5 +55,6 @@ struct Bench: ParsableCommand {
             BenchTokenize.self,
             BenchDecode.self,
             BenchJSONMode.self,
+            BenchServe.self,
         ])
 }
