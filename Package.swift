@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
 // lmlab — a from-scratch language-model lab. Modules depend one way:
-//   Tensor ← Tokenizers ← Models ← Decoding ← CLI/Server, with the file formats (GGUF, HDF5) beside Models.
+//   Tensor ← Tokenizers ← Models ← Decoding ← Serving ← CLI/Server, with the file formats (GGUF, HDF5) beside Models.
 // Only the Server target (and the `lmlab` executable, for `lmlab serve`) depends on Hummingbird, so the rest builds
 // without it.
 import PackageDescription
@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Decoding", targets: ["Decoding"]),
         .library(name: "Chat", targets: ["Chat"]),
+        .library(name: "Serving", targets: ["Serving"]),
         .library(name: "Server", targets: ["Server"]),
     ],
     dependencies: [
@@ -52,11 +53,14 @@ let package = Package(
         .target(name: "Decoding", dependencies: ["Tensor", "Tokenizers", "Models"]),
         // Chat messages and the Jinja subset that renders a model's chat template.
         .target(name: "Chat"),
+        // What a request needs, shared by the CLI and the server: the model file opened once, completion requests
+        // and results, chat sessions, next-token inspection, and the OpenAI-shaped JSON.
+        .target(name: "Serving", dependencies: ["Tokenizers", "GGUF", "Models", "Decoding", "Chat"]),
         // The OpenAI-compatible HTTP server: routes, request decoding, auth, limits, SSE, metrics.
         .target(
             name: "Server",
             dependencies: [
-                "Tensor", "Tokenizers", "GGUF", "Models", "Decoding", "Chat",
+                "Tokenizers", "Models", "Decoding", "Chat", "Serving",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -64,22 +68,26 @@ let package = Package(
         .executableTarget(
             name: "lmlab",
             dependencies: [
-                "Tensor", "Tokenizers", "GGUF", "HDF5", "Models", "Decoding", "Chat", "Lectures", "Server",
+                "Tensor", "Tokenizers", "GGUF", "HDF5", "Models", "Decoding", "Chat", "Serving", "Lectures", "Server",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "GGUFTests", dependencies: ["GGUF"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"]),
         .testTarget(name: "LecturesTests", dependencies: ["Lectures"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "GGUF"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChatTests", dependencies: ["Chat"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "Decoding", "Models", "Chat", "Tokenizers"]),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "Server", "Serving", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             // Python clients (the openai package) that the live-server tests run.
             exclude: ["Clients"]),
     ]

@@ -5,9 +5,10 @@ reference implementation that ships with llama.cpp).
     python3 -m venv .venv-gguf && .venv-gguf/bin/pip install gguf numpy
     .venv-gguf/bin/python scripts/make-gguf-fixtures.py
 
-Writes into Tests/GGUFTests/Fixtures/:
+Writes into Tests/TensorTests/Fixtures/ (the block formats live in Sources/Tensor/Quantization):
   quants/<TYPE>.bin   raw quantized blocks of one ggml type (a few blocks)
   quants/<TYPE>.f32   gguf.quants.dequantize of those bytes: little-endian float32, block_size floats per block
+and into Tests/GGUFTests/Fixtures/:
   tiny.gguf           a small complete GGUF v3 file: metadata of every value type (nested arrays too) and a few
                       tensors of several types, for the reader and fuzz tests
   smollm2-sums.json   per-tensor checksums of gguf-py's dequantization of the real SmolLM2 file, if present
@@ -22,6 +23,7 @@ import gguf
 from gguf import GGMLQuantizationType as T, GGUFValueType as V
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "GGUFTests", "Fixtures")
+QUANTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "TensorTests", "Fixtures", "quants")
 rng = np.random.default_rng(20261121)
 
 # Byte offsets of the f16 scale fields inside one block (ggml-common.h block_* structs).
@@ -76,13 +78,13 @@ def write_quant(name, raw):
     raw = np.ascontiguousarray(raw, dtype=np.uint8).reshape(-1)
     qtype = T[name]
     ref = gguf.quants.dequantize(raw, qtype).astype(np.float32).reshape(-1)
-    raw.tofile(os.path.join(ROOT, "quants", f"{name}.bin"))
-    ref.astype("<f4").tofile(os.path.join(ROOT, "quants", f"{name}.f32"))
+    raw.tofile(os.path.join(QUANTS, f"{name}.bin"))
+    ref.astype("<f4").tofile(os.path.join(QUANTS, f"{name}.f32"))
     print(f"quants/{name}: {raw.size} bytes -> {ref.size} floats")
 
 
 def make_quants():
-    os.makedirs(os.path.join(ROOT, "quants"), exist_ok=True)
+    os.makedirs(QUANTS, exist_ok=True)
     for qtype in (T.F32, T.F16, T.BF16):
         write_quant(qtype.name, plain_values(qtype, 256 if qtype != T.F32 else 128))
     for qtype in F16_FIELDS:

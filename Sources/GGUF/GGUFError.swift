@@ -4,6 +4,8 @@
 // expected and ends with what to do. The reader never traps on file data: any byte sequence gives either a loaded
 // file or one of these.
 
+import Tensor
+
 /// An error reading or using a GGUF file.
 public enum GGUFError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The file could not be opened or mapped (`reason` is the system's message).

@@ -10,6 +10,8 @@
 // Every count is checked against the bytes that remain before anything is allocated, every size is computed with
 // overflow-checked arithmetic, and nesting is bounded, so a corrupt or hostile file gives a GGUFError, never a trap.
 
+import Tensor
+
 struct GGUFReader {
     struct Parsed {
         var version: UInt32

@@ -1,5 +1,7 @@
 // GGUFTensor: one tensor of a GGUF file — its name, type, shape, and a view of its bytes in the mapping.
 
+import Tensor
+
 /// A tensor stored in a GGUF file.
 ///
 /// `shape` is in ggml order: `shape[0]` (ne0) is the contiguous, innermost dimension. A weight matrix of

@@ -4,6 +4,7 @@
 // 401 AuthenticationError, 404 NotFoundError, 413, 429 RateLimitError, 503/500 InternalServerError).
 import Foundation
 import Hummingbird
+import Serving
 
 public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public var status: HTTPResponse.Status
@@ -91,25 +92,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The JSON body: `{"error": {message, type, param, code}}` (param and code are explicit nulls, as OpenAI sends them).
-    public var body: ErrorBody { ErrorBody(error: .init(message: message, type: type, param: param, code: code)) }
-
-    public struct ErrorBody: Codable, Sendable, Equatable {
-        public struct Detail: Codable, Sendable, Equatable {
-            public var message: String
-            public var type: String
-            public var param: String?
-            public var code: String?
-
-            public func encode(to encoder: any Encoder) throws {
-                var c = encoder.container(keyedBy: CodingKeys.self)
-                try c.encode(message, forKey: .message)
-                try c.encode(type, forKey: .type)
-                try c.encode(param, forKey: .param)
-                try c.encode(code, forKey: .code)
-            }
-        }
-        public var error: Detail
-    }
+    public var body: OpenAIWire.ErrorResponse { .init(message: message, type: type, param: param, code: code) }
 
     /// The HTTP response carrying this error.
     public func response() -> Response {

@@ -4,22 +4,30 @@
 import Foundation
 import Hummingbird
 import Logging
+import Models
 import NIOCore
+import Serving
 
 public struct LMLabServer: Sendable {
     public let configuration: ServerConfiguration
     public let models: ServedModels
     public let metrics: ServerMetrics
+    /// The continuous-batching driver: one worker thread runs every model.
+    let scheduler: BatchScheduler<TransformerRuntime>
 
     public init(configuration: ServerConfiguration, models: ServedModels) {
         self.configuration = configuration
         self.models = models
-        self.metrics = ServerMetrics()
+        let metrics = ServerMetrics()
+        self.metrics = metrics
+        scheduler = BatchScheduler(limits: .init(maxBatch: configuration.maxBatch, maxQueue: configuration.maxQueue)) { step in
+            metrics.step(model: step.model, tokens: step.tokens, active: step.active, waiting: step.waiting)
+        }
     }
 
     /// Loads every `--model` file (each once) and builds the server.
-    public init(configuration: ServerConfiguration, chatFormat: String? = nil) throws {
-        let loaded = try configuration.models.map { try ServedModel(path: $0, chatFormat: chatFormat) }
+    public init(configuration: ServerConfiguration, chatFormat: String? = nil, options: RuntimeOptions = RuntimeOptions()) throws {
+        let loaded = try configuration.models.map { try ServedModel(path: $0, chatFormat: chatFormat, options: options) }
         self.init(configuration: configuration, models: try ServedModels(loaded))
     }
 
@@ -32,6 +40,9 @@ public struct LMLabServer: Sendable {
         addHealthRoutes(to: router)
         addModelRoutes(to: router)
         addTokenizerRoutes(to: router)
+        addCompletionRoutes(to: router)
+        addChatRoutes(to: router)
+        addNextTokenRoute(to: router)
         return router
     }
 

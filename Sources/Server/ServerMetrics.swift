@@ -12,16 +12,16 @@ import Foundation
 import Metrics
 import struct Prometheus.PrometheusMetricsFactory
 import class Prometheus.PrometheusCollectorRegistry
-import Synchronization
 
-public final class ServerMetrics: Sendable {
+public final class ServerMetrics: @unchecked Sendable {
     let registry = PrometheusCollectorRegistry()
     let factory: PrometheusMetricsFactory
     let queueLength: Metrics.Gauge
     let activeSequences: Metrics.Gauge
     let tokensPerSecond: Metrics.Gauge
     /// (time, tokens) of recent decoding steps, for the tokens/s window.
-    private let recent = Mutex<[(time: Double, tokens: Int)]>([])
+    private let lock = NSLock()
+    private var recent: [(time: Double, tokens: Int)] = []
     /// Seconds of history behind lmlab_tokens_per_second.
     static let window = 5.0
 
@@ -52,9 +52,9 @@ public final class ServerMetrics: Sendable {
         }
         activeSequences.record(active)
         queueLength.record(waiting)
-        recent.withLock { r in
-            r.append((time, tokens))
-            r.removeAll { $0.time < time - Self.window }
+        lock.withLock {
+            recent.append((time, tokens))
+            recent.removeAll { $0.time < time - Self.window }
         }
     }
 
@@ -62,7 +62,7 @@ public final class ServerMetrics: Sendable {
 
     /// The Prometheus text exposition (format 0.0.4).
     public func exposition(now: Double = Date().timeIntervalSince1970) -> String {
-        let inWindow = recent.withLock { r in r.filter { $0.time >= now - Self.window }.map(\.tokens).reduce(0, +) }
+        let inWindow = lock.withLock { recent.filter { $0.time >= now - Self.window }.map(\.tokens).reduce(0, +) }
         tokensPerSecond.record(Double(inWindow) / Self.window)
         return registry.emitToString()
     }

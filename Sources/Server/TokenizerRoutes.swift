@@ -7,6 +7,7 @@
 //   /apply-template  {"model", "messages": [...], "add_generation_prompt": true} → {"model", "prompt", "template"}
 import Chat
 import Hummingbird
+import Serving
 import Tokenizers
 
 struct TokenizeRequest: Decodable {
@@ -100,21 +101,10 @@ extension LMLabServer {
     /// model without a template.
     static func render(_ messages: [ChatCompletionsRequest.Message], for model: ServedModel,
                        addGenerationPrompt: Bool = true) throws(APIError) -> (prompt: String, template: String) {
-        guard !messages.isEmpty else { throw APIError.badField("messages", "messages is empty: send at least one message") }
-        let roles: Set<String> = ["system", "user", "assistant", "developer", "tool"]
-        for (i, m) in messages.enumerated() where !roles.contains(m.role) {
-            throw APIError.badField("messages[\(i)].role",
-                                    "messages[\(i)].role \"\(m.role)\" is invalid: expected system, user or assistant")
-        }
-        guard let chat = model.chat else {
-            throw APIError.badField("model", "\(model.name) has no chat template (lmlab .h5 checkpoints carry none): "
-                                        + "start the server with --chat-format chatml, or use /v1/completions")
-        }
-        // OpenAI's "developer" role is the newer name of "system".
-        let conversation = messages.map { ChatMessage(role: $0.role == "developer" ? "system" : $0.role, content: $0.content) }
+        let conversation = try ChatCompletionsRequest.chatMessages(messages)
+        guard let chat = model.chat else { throw APIError(library: ServingError.noChatTemplate(file: model.path)) }
         do {
-            return (try chat.template.render(messages: conversation, addGenerationPrompt: addGenerationPrompt,
-                                             bosToken: chat.bos, eosToken: chat.eos), chat.name)
+            return (try chat.render(conversation, addGenerationPrompt: addGenerationPrompt), chat.name)
         } catch {
             throw APIError.badField("messages", "the chat template of \(model.name) rejected the conversation: \(error)")
         }

@@ -1,7 +1,7 @@
 // The options of commands that run a model with TransformerRuntime (generate, chat, compare, bench decode): how it
 // computes. The default is exact; q8 is llama.cpp's trade of accuracy for speed, opt-in.
 import ArgumentParser
-import GGUF
+import Tensor
 import Models
 
 extension ActivationPrecision: ExpressibleByArgument {}

@@ -3,6 +3,7 @@
 // scripts/make-gguf-fixtures.py). Skipped when the checkpoint is absent; run scripts/get-model.sh to get it.
 import Foundation
 import GGUF
+import Tensor
 import XCTest
 
 final class SmolLM2Tests: XCTestCase {

@@ -12,6 +12,7 @@ import Foundation
 import XCTest
 @testable import Models
 import GGUF
+import Tensor
 
 final class RuntimeLlamaVariantsTests: XCTestCase {
     struct Reference: Decodable {

@@ -7,6 +7,7 @@ import Foundation
 import XCTest
 @testable import Models
 import GGUF
+import Tensor
 
 final class RuntimeSmolLM2Tests: XCTestCase {
     struct Reference: Decodable {

@@ -11,7 +11,10 @@ final class LiveServer {
 
     /// The `lmlab` binary next to the test bundle (both are built by `swift build --build-tests`).
     static var lmlab: String {
-        Bundle(for: LiveServer.self).bundleURL.deletingLastPathComponent().appendingPathComponent("lmlab").path
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let candidates = [Bundle(for: LiveServer.self).bundleURL, Bundle(for: LiveServer.self).bundleURL.deletingLastPathComponent(), here]
+        return candidates.map { $0.appendingPathComponent("lmlab").path }
+            .first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0].appendingPathComponent("lmlab").path
     }
 
     /// The Python of the project's test venv (scripts/setup.sh installs openai and jsonschema there).
@@ -19,7 +22,7 @@ final class LiveServer {
 
     init(arguments: [String], timeout: Double = 120) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.lmlab) else {
-            throw XCTSkip("\(Self.lmlab) is not built (swift build --build-tests builds it)")
+            throw NSError(domain: "LiveServer", code: 3, userInfo: [NSLocalizedDescriptionKey: "\(Self.lmlab) is not built (swift build --build-tests builds it)"])
         }
         process.executableURL = URL(fileURLWithPath: Self.lmlab)
         process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0"] + arguments
@@ -61,7 +64,7 @@ final class LiveServer {
     /// Runs a Python script of Tests/ServerTests/Clients with the venv's Python; returns (exit status, stdout+stderr).
     static func runClient(_ script: String, _ arguments: [String]) throws -> (Int32, String) {
         guard FileManager.default.isExecutableFile(atPath: python) else {
-            throw XCTSkip("\(python) is missing: run scripts/setup.sh (it installs the openai package there)")
+            throw NSError(domain: "LiveServer", code: 4, userInfo: [NSLocalizedDescriptionKey: "\(python) is missing: run scripts/setup.sh (it installs the openai package there)"])
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)

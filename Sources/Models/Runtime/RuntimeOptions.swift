@@ -1,7 +1,7 @@
 // RuntimeOptions: how TransformerRuntime computes, as opposed to what (the weights and config). The default is the
 // exact mode the tests check against a float reference; `.llamaCpp` rounds activations the way llama.cpp's CPU
 // backend does, to show where its numbers come from.
-import GGUF
+import Tensor
 
 public struct RuntimeOptions: Sendable, Codable, Equatable {
     /// What the quantized matrix–vector products of generation multiply the weights with: float32 activations

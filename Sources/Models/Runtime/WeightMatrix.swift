@@ -2,7 +2,7 @@
 // (a view into the mmap, nothing copied) or float32 values (our own trained models). Both offer the two products a
 // decoder needs:
 //   matVec — y = W·x for one token. Generation is this product, over every matrix, once per token: by far the most
-//            time of decoding, so quantized weights use the block kernels of GGUF/MatVec.swift directly.
+//            time of decoding, so quantized weights use the block kernels of Tensor/Kernels/MatVec.swift directly.
 //   matMul — Y = X·Wᵀ for a whole prompt at once. Here the weights are dequantized a tile of rows at a time into a
 //            small buffer and multiplied with sgemm, so each weight byte is decoded once per prompt instead of once
 //            per token: prompt processing runs at matrix–matrix (BLAS) speed.
@@ -57,8 +57,9 @@ public enum WeightMatrix: @unchecked Sendable {
         case .quantized(let t):
             let xb = UnsafeBufferPointer(start: x, count: cols), yb = UnsafeMutableBufferPointer(start: y, count: rows)
             // No block kernel for this type (e.g. Q5_K): the tiled path dequantizes and computes the same product.
-            // GGUF's kernels spread rows over all cores; `--threads 1` keeps them on one.
-            if !GGUF.matVec(t.matrix, xb, yb, parallel: Parallel.threads > 1, activations: activations) { try matMul(x, y, tokens: 1) }
+            // (`Tensor::` names the module's function: plain `matVec` is this method, `Tensor.` the type Tensor.)
+            // The block kernels spread rows over all cores; `--threads 1` keeps them on one.
+            if !Tensor::matVec(t.matrix, xb, yb, parallel: Parallel.threads > 1, activations: activations) { try matMul(x, y, tokens: 1) }
         case .float32(let values, let rows, let cols):
             values.withUnsafeBufferPointer { w in
                 let wp = w.baseAddress!
@@ -70,13 +71,13 @@ public enum WeightMatrix: @unchecked Sendable {
     }
 
     /// y_i = W_i · x for matrices that multiply the same x (a layer's q, k, v; gate and up). Quantized ones run as
-    /// one parallel loop (GGUF's multi-matrix matVec); anything else, one after the other.
+    /// one parallel loop (Tensor's multi-matrix matVec); anything else, one after the other.
     public static func matVec(_ ws: [WeightMatrix], _ x: UnsafePointer<Float>, _ ys: [UnsafeMutablePointer<Float>],
                               activations: ActivationPrecision = .float) throws {
         let tensors = ws.compactMap { w -> GGUFTensor? in if case .quantized(let t) = w { return t } else { return nil } }
         if tensors.count == ws.count, let cols = tensors.first?.columns {
             let outputs = zip(tensors, ys).map { UnsafeMutableBufferPointer(start: $1, count: $0.rows) }
-            if GGUF.matVec(tensors.map(\.matrix), UnsafeBufferPointer(start: x, count: cols), outputs,
+            if Tensor::matVec(tensors.map(\.matrix), UnsafeBufferPointer(start: x, count: cols), outputs,
                            parallel: Parallel.threads > 1, activations: activations) { return }
         }
         for (w, y) in zip(ws, ys) { try w.matVec(x, y, activations: activations) }

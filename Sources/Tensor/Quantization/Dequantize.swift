@@ -1,7 +1,7 @@
 // Dequantize: turn a run of ggml blocks into float32, for any type in GGMLType.dequantizable.
 //
 // This is the simple, obviously-correct path (one block function per type, see DequantizeLegacy.swift and
-// DequantizeKQuants.swift); the matrix–vector kernels in QuantizedMatVec.swift avoid it on the hot path and are
+// DequantizeKQuants.swift); the matrix–vector kernels (Kernels/MatVec.swift) avoid it on the hot path and are
 // tested against it.
 
 /// Dequantizes one block of a type: reads `typeSize` bytes, writes `blockSize` floats.
@@ -30,32 +30,15 @@ extension GGMLType {
 }
 
 /// Dequantizes `bytes` (whole blocks of `type`) into `output`, which must hold exactly the elements they encode.
-/// Throws `GGUFError.unsupportedTensorType` for a type lmlab cannot dequantize; `file` and `tensor` name the data.
-public func dequantize(_ type: GGMLType, _ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableBufferPointer<Float>,
-                       file: String = "<memory>", tensor: String = "<buffer>") throws(GGUFError) {
-    guard let block = type.blockDequantizer else {
-        throw .unsupportedTensorType(file: file, tensor: tensor, type: type.name)
-    }
+/// Throws `QuantizationError.unsupportedType` for a type lmlab cannot dequantize.
+public func dequantize(_ type: GGMLType, _ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableBufferPointer<Float>)
+    throws(QuantizationError)
+{
+    guard let block = type.blockDequantizer else { throw .unsupportedType(type) }
     precondition(type.byteCount(elements: output.count) == bytes.count,
                  "dequantize \(type): \(bytes.count) bytes do not encode \(output.count) elements")
     guard let src = bytes.baseAddress, let dst = output.baseAddress else { return }
     for i in 0..<(output.count / type.blockSize) {
         block(src + i * type.typeSize, dst + i * type.blockSize)
-    }
-}
-
-extension GGUFTensor {
-    /// All elements as float32, in storage order (row-major, `shape[0]` fastest).
-    public func dequantized() throws(GGUFError) -> [Float] {
-        var out = [Float](repeating: 0, count: elementCount)
-        try out.withUnsafeMutableBufferPointer { (o: inout UnsafeMutableBufferPointer<Float>) throws(GGUFError) in
-            try dequantize(type, data, into: o, file: file, tensor: name)
-        }
-        return out
-    }
-
-    /// Row `r` as float32 into `output` (`columns` floats).
-    public func dequantizeRow(_ r: Int, into output: UnsafeMutableBufferPointer<Float>) throws(GGUFError) {
-        try dequantize(type, row(r), into: output, file: file, tensor: name)
     }
 }

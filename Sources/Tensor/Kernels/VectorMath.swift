@@ -55,6 +55,15 @@ public enum VectorMath {
     @inline(__always)
     static func abs(_ x: Vector) -> Vector { x.replacing(with: -x, where: x .< 0) }
 
+    /// Σ of the 16 lanes as a halving tree (8 + 4 + 2 + 1 adds, 4 deep), inlined: the one lane sum of the
+    /// matrix–vector kernels. (`SIMD.sum()` adds the lanes one after the other, a chain 15 adds deep; the tensor ops'
+    /// reductions keep it, as their results — and the lessons' printed losses — depend on that order.)
+    @inline(__always)
+    public static func laneSum(_ v: Vector) -> Float {
+        let a = v.lowHalf + v.highHalf, b = a.lowHalf + a.highHalf, c = b.lowHalf + b.highHalf
+        return c[0] + c[1]
+    }
+
     /// Loads up to 16 floats (the rest zero).
     @inline(__always)
     public static func load(_ p: UnsafePointer<Float>, _ n: Int = 16) -> Vector {

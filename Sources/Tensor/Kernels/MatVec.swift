@@ -12,7 +12,6 @@
 // W is `rows × cols`, row-major, each row `cols / blockSize` blocks: a GGUF tensor of shape [cols, rows].
 
 import Foundation
-import Tensor
 
 /// Shape of a weight matrix stored as ggml blocks.
 public struct BlockMatrix: @unchecked Sendable {
@@ -44,14 +43,14 @@ public struct BlockMatrix: @unchecked Sendable {
 /// more than a 64-row × 576-column product takes.
 let parallelThreshold = 1 << 16
 
-/// The types `matVec` has fast kernels for.
-public let matVecTypes: [GGMLType] = [.f32, .f16, .q4_0, .q4_1, .q8_0, .q4_K, .q6_K]
+/// The types `matVec` has fast kernels for (MatVecKernelTable).
+public let matVecTypes: [GGMLType] = GGMLType.all.filter { MatVecKernelTable.kernels(for: $0) != nil }
 
 /// y = W·x computed on the packed blocks. `x` has `cols` elements, `y` `rows`. Rows are spread over all cores
 /// unless `parallel` is false or the matrix is small. With `activations: .q8` x is first rounded to 8-bit blocks
 /// (QuantizedActivations) and the integer kernels of MatVecKernelsQ8 run, for the types that have one (others,
 /// and F32/F16 weights, keep the float kernels). Returns false (leaving y untouched) if there is no kernel for
-/// `w.type`; `GGUFTensor.matVec` turns that into a GGUFError.
+/// `w.type` (a file format turns that into its own error, e.g. `GGUFTensor.matVec`).
 @discardableResult
 public func matVec(_ w: BlockMatrix, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>,
                    parallel: Bool = true, activations: ActivationPrecision = .float) -> Bool {
@@ -70,10 +69,11 @@ public func matVec(_ ws: [BlockMatrix], _ x: UnsafeBufferPointer<Float>, _ ys: [
     }
     guard let cols = ws.first?.cols, cols > 0, let xp = x.baseAddress else { return true }
     if activations == .q8, cols % QuantizedActivations.blockSize == 0,
-       ws.allSatisfy({ MatVecKernelsQ8.kernel(for: $0.type) != nil }) {
+       ws.allSatisfy({ MatVecKernelTable.kernels(for: $0.type)?.q8 != nil }) {
         return matVec(ws, QuantizedActivations(x), ys, parallel: parallel)
     }
-    guard ws.allSatisfy({ MatVecKernels.kernel(for: $0.type) != nil }) else { return false }
+    let tables = ws.map { MatVecKernelTable.kernels(for: $0.type) }
+    guard tables.allSatisfy({ $0 != nil }) else { return false }
     // Σx over each group of 32: the minimum/offset terms of Q4_0, Q4_1 and Q4_K only need these, once per x.
     var sums32 = [Float](repeating: 0, count: (cols + 31) / 32)
     for g in 0..<sums32.count {
@@ -83,10 +83,10 @@ public func matVec(_ ws: [BlockMatrix], _ x: UnsafeBufferPointer<Float>, _ ys: [
     }
     sums32.withUnsafeBufferPointer { s in
         let sp = s.baseAddress!
-        let jobs = zip(ws, ys).map { w, y in
-            let (kernel, yp) = (MatVecKernels.kernel(for: w.type)!, y.baseAddress!)
+        let jobs = zip(zip(ws, ys), tables).map { wy, table in
+            let (w, yp, kernel) = (wy.0, wy.1.baseAddress!, table!.float)
             var job = RowJob(w: w, y: yp) { row in kernel(row, xp, sp, cols) }
-            if let fourRows = MatVecKernels.fourRowKernel(for: w.type) {
+            if let fourRows = table!.floatRows4 {
                 job.dot4 = { r in fourRows(w.row(r), w.rowBytes, xp, sp, cols, yp + r) }
             }
             return job
@@ -112,15 +112,16 @@ public func matVec(_ ws: [BlockMatrix], _ x: QuantizedActivations, _ ys: [Unsafe
     for (w, y) in zip(ws, ys) {
         precondition(x.count == w.cols && y.count == w.rows, "matVec: W is \(w.rows)×\(w.cols), x has \(x.count), y \(y.count)")
     }
-    guard ws.allSatisfy({ MatVecKernelsQ8.kernel(for: $0.type) != nil }) else { return false }
+    let tables = ws.map { MatVecKernelTable.kernels(for: $0.type) }
+    guard tables.allSatisfy({ $0?.q8 != nil }) else { return false }
     x.values.withUnsafeBufferPointer { q in
         x.scales.withUnsafeBufferPointer { d in
             x.sums.withUnsafeBufferPointer { s in
                 let (qp, dp, sp) = (q.baseAddress!, d.baseAddress!, s.baseAddress!)
-                let jobs = zip(ws, ys).map { w, y in
-                    let (kernel, yp) = (MatVecKernelsQ8.kernel(for: w.type)!, y.baseAddress!)
+                let jobs = zip(zip(ws, ys), tables).map { wy, table in
+                    let (w, yp, kernel) = (wy.0, wy.1.baseAddress!, table!.q8!)
                     var job = RowJob(w: w, y: yp) { row in kernel(row, qp, dp, sp, w.cols) }
-                    if let fourRows = MatVecKernelsQ8.fourRowKernel(for: w.type) {
+                    if let fourRows = table!.q8Rows4 {
                         job.dot4 = { r in fourRows(w.row(r), w.rowBytes, qp, dp, sp, w.cols, yp + r) }
                     }
                     return job
@@ -179,12 +180,12 @@ private struct RowJob: @unchecked Sendable {
 
 /// The reference: each row dequantized to floats, then dotted with x left to right. Single-threaded.
 public func matVecReference(_ w: BlockMatrix, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>)
-    throws(GGUFError)
+    throws(QuantizationError)
 {
     precondition(x.count == w.cols && y.count == w.rows, "matVecReference: W is \(w.rows)×\(w.cols), x has \(x.count), y \(y.count)")
     var row = [Float](repeating: 0, count: w.cols)
     for r in 0..<w.rows {
-        try row.withUnsafeMutableBufferPointer { (buffer: inout UnsafeMutableBufferPointer<Float>) throws(GGUFError) in
+        try row.withUnsafeMutableBufferPointer { (buffer: inout UnsafeMutableBufferPointer<Float>) throws(QuantizationError) in
             try dequantize(w.type, UnsafeRawBufferPointer(rebasing: w.data[(r * w.rowBytes)..<((r + 1) * w.rowBytes)]),
                            into: buffer)
         }
@@ -197,20 +198,8 @@ public func matVecReference(_ w: BlockMatrix, _ x: UnsafeBufferPointer<Float>, _
 /// The reference of the q8 mode: each row dequantized to floats, dotted left to right with x̂ = d·q, the values
 /// the quantized activations stand for. Single-threaded.
 public func matVecReference(_ w: BlockMatrix, _ x: QuantizedActivations, _ y: UnsafeMutableBufferPointer<Float>)
-    throws(GGUFError)
+    throws(QuantizationError)
 {
     let xhat = x.dequantized()
-    try xhat.withUnsafeBufferPointer { (xb: UnsafeBufferPointer<Float>) throws(GGUFError) in try matVecReference(w, xb, y) }
-}
-
-extension GGUFTensor {
-    /// This tensor as a `rows × columns` matrix.
-    public var matrix: BlockMatrix { BlockMatrix(type: type, rows: rows, cols: columns, data: data) }
-
-    /// y = W·x with this tensor as W (`x`: `columns` floats, `y`: `rows` floats).
-    public func matVec(_ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) throws(GGUFError) {
-        guard GGUF.matVec(matrix, x, y) else {
-            throw .unsupportedTensorType(file: file, tensor: name, type: "\(type) (no matVec kernel)")
-        }
-    }
+    try xhat.withUnsafeBufferPointer { (xb: UnsafeBufferPointer<Float>) throws(QuantizationError) in try matVecReference(w, xb, y) }
 }

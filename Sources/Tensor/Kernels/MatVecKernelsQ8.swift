@@ -20,30 +20,10 @@ enum MatVecKernelsQ8 {
     /// (row bytes, q (cols), d per 32, d·Σq per 32, cols) → Σ_i W[row, i]·x̂[i], x̂ = d·q.
     typealias RowDot = (UnsafeRawPointer, UnsafePointer<Int8>, UnsafePointer<Float>, UnsafePointer<Float>, Int) -> Float
 
-    static func kernel(for type: GGMLType) -> RowDot? {
-        switch type.id {
-        case GGMLType.q4_0.id: return q4_0
-        case GGMLType.q4_1.id: return q4_1
-        case GGMLType.q8_0.id: return q8_0
-        case GGMLType.q4_K.id: return q4_K
-        case GGMLType.q6_K.id: return q6_K
-        default: return nil
-        }
-    }
-
     /// Four rows at once: (row r, bytes per row, q, d, s, cols, y + r) writes rows r…r+3. Each activation block is
     /// loaded and widened once for the four rows, which saves about a third of the instructions of single-row calls.
     typealias FourRowDot = (UnsafeRawPointer, Int, UnsafePointer<Int8>, UnsafePointer<Float>, UnsafePointer<Float>, Int,
                             UnsafeMutablePointer<Float>) -> Void
-
-    static func fourRowKernel(for type: GGMLType) -> FourRowDot? {
-        switch type.id {
-        case GGMLType.q4_0.id: return q4_0Rows4
-        case GGMLType.q4_1.id: return q4_1Rows4
-        case GGMLType.q8_0.id: return q8_0Rows4
-        default: return nil
-        }
-    }
 
     /// Σ n_i·q_i over 32 nibbles: byte i holds element i (low nibble) and element i + 16 (high nibble).
     @inline(__always)

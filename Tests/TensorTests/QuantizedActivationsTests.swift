@@ -1,5 +1,5 @@
 // QuantizedActivations (8-bit blocks of 32) against its definition: d = max|x|/127, q = round(x/d), s = d·Σq.
-import GGUF
+import Tensor
 import XCTest
 
 final class QuantizedActivationsTests: XCTestCase {

@@ -4,7 +4,7 @@
 // instead of per element), so they differ by float rounding only. Rounding error of a sum of n products is bounded
 // by about n·ε·Σ|w_i·x_i| and is typically √n·ε·Σ|w_i·x_i|; with n ≤ 1536 and ε = 6e-8 that is ≈ 2.3e-6, so we
 // allow 1e-5 · Σ|w_i·x_i|. A wrong bit in any kernel changes results by a whole quantization step, far above this.
-import GGUF
+import Tensor
 import XCTest
 
 /// Random blocks of `type`: random bytes, every f16 scale replaced by a finite value in ±[0.001, 0.1].
@@ -163,18 +163,6 @@ final class MatVecTests: XCTestCase {
                 }
             }
         }
-    }
-
-    func testTensorMatVecOnFixture() throws {
-        let f = try GGUFFile(path: Fixture.path("tiny.gguf"))
-        let t = try f.tensor("q8_0.weight")
-        let x = [Float](repeating: 0.5, count: t.columns)
-        var y = [Float](repeating: 0, count: t.rows), ref = y
-        try x.withUnsafeBufferPointer { xb in
-            try y.withUnsafeMutableBufferPointer { try t.matVec(xb, $0) }
-            try ref.withUnsafeMutableBufferPointer { try matVecReference(t.matrix, xb, $0) }
-        }
-        for r in 0..<t.rows { XCTAssertEqual(y[r], ref[r], accuracy: 1e-4 * max(1, abs(ref[r])), "row \(r)") }
     }
 }
 

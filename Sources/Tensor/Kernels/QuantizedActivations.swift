@@ -9,14 +9,6 @@
 //
 // This changes the numbers (the activations carry ~7 bits instead of 24), so it is a mode: `ActivationPrecision`.
 
-/// What a quantized matrix–vector product multiplies the weights with.
-public enum ActivationPrecision: String, Sendable, Codable, CaseIterable {
-    /// float32 activations: the exact product of the (dequantized) weights with x, up to float rounding.
-    case float
-    /// x rounded to 8-bit blocks of 32 first (llama.cpp's CPU path): log-probs move by up to ~0.4 nats on SmolLM2.
-    case q8
-}
-
 /// x (n floats, n a multiple of 32) as 8-bit blocks of 32.
 public struct QuantizedActivations {
     public static let blockSize = 32

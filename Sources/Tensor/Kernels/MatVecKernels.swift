@@ -5,24 +5,11 @@
 // — the inner sum runs on small integers turned into floats 16 at a time (SIMD16<Float>, one AVX-512 register or
 // two AVX2 ones), the scale is applied once per block, and Σx per 32 elements comes precomputed (`sums32`), shared
 // by every row. Nothing is written to memory but the output floats. Rows go four at a time where the type allows
-// (`fourRowKernel`), sharing each load of x. Layouts: see DequantizeLegacy.swift and DequantizeKQuants.swift.
+// (`…Rows4`), sharing each load of x. Layouts: see DequantizeLegacy.swift and DequantizeKQuants.swift.
 
 enum MatVecKernels {
     /// (row bytes, x, Σx per 32 elements, cols) → Σ_i W[row, i]·x[i].
     typealias RowDot = (UnsafeRawPointer, UnsafePointer<Float>, UnsafePointer<Float>, Int) -> Float
-
-    static func kernel(for type: GGMLType) -> RowDot? {
-        switch type.id {
-        case GGMLType.f32.id: return f32
-        case GGMLType.f16.id: return f16
-        case GGMLType.q4_0.id: return q4_0
-        case GGMLType.q4_1.id: return q4_1
-        case GGMLType.q8_0.id: return q8_0
-        case GGMLType.q4_K.id: return q4_K
-        case GGMLType.q6_K.id: return q6_K
-        default: return nil
-        }
-    }
 
     typealias V = SIMD16<Float>
 
@@ -56,12 +43,6 @@ enum MatVecKernels {
         return r
     }
 
-    /// Σ of the 16 lanes as a halving tree, inlined (`SIMD.sum()` is a call, once per row).
-    @inline(__always) static func total(_ v: V) -> Float {
-        let a = v.lowHalf + v.highHalf, b = a.lowHalf + a.highHalf, c = b.lowHalf + b.highHalf
-        return c[0] + c[1]
-    }
-
     /// The 16 bytes at `offset` as 32 nibbles: low nibbles (elements 0…15) and high nibbles (elements 16…31).
     @inline(__always) static func nibbles(_ p: UnsafeRawPointer, _ offset: Int) -> (low: V, high: V) {
         let q = widen(load16(p, offset))
@@ -91,7 +72,7 @@ enum MatVecKernels {
             acc += w.loadUnaligned(fromByteOffset: 4 * i, as: V.self) * x16(x, i)
             i += 16
         }
-        var sum = acc.sum()
+        var sum = VectorMath.laneSum(acc)
         while i < n { sum += loadF32(w, 4 * i) * x[i]; i += 1 }
         return sum
     }
@@ -116,7 +97,7 @@ enum MatVecKernels {
             acc += halves(w, 2 * i) * x16(x, i)
             i += 16
         }
-        var sum = acc.sum()
+        var sum = VectorMath.laneSum(acc)
         while i < n { sum += loadF16(w, 2 * i) * x[i]; i += 1 }
         return sum
     }
@@ -135,22 +116,32 @@ enum MatVecKernels {
     typealias FourRowDot = (UnsafeRawPointer, Int, UnsafePointer<Float>, UnsafePointer<Float>, Int,
                             UnsafeMutablePointer<Float>) -> Void
 
-    static func fourRowKernel(for type: GGMLType) -> FourRowDot? {
-        switch type.id {
-        case GGMLType.q4_0.id: return { w, stride, x, s, n, y in fourRows(w, stride, n / 32, 18, y, q4_0Block(x, s)) }
-        case GGMLType.q4_1.id: return { w, stride, x, s, n, y in fourRows(w, stride, n / 32, 20, y, q4_1Block(x, s)) }
-        case GGMLType.q8_0.id: return { w, stride, x, _, n, y in fourRows(w, stride, n / 32, 34, y, q8_0Block(x)) }
-        case GGMLType.q4_K.id: return { w, stride, x, s, n, y in fourRows(w, stride, n / 256, 144, y, q4_KBlock(x, s)) }
-        case GGMLType.q6_K.id: return { w, stride, x, _, n, y in fourRows(w, stride, n / 256, 210, y, q6_KBlock(x)) }
-        default: return nil
-        }
+    static func q4_0Rows4(_ w: UnsafeRawPointer, _ stride: Int, _ x: UnsafePointer<Float>, _ s32: UnsafePointer<Float>,
+                          _ n: Int, _ y: UnsafeMutablePointer<Float>) {
+        fourRows(w, stride, n / 32, 18, y, q4_0Block(x, s32))
+    }
+    static func q4_1Rows4(_ w: UnsafeRawPointer, _ stride: Int, _ x: UnsafePointer<Float>, _ s32: UnsafePointer<Float>,
+                          _ n: Int, _ y: UnsafeMutablePointer<Float>) {
+        fourRows(w, stride, n / 32, 20, y, q4_1Block(x, s32))
+    }
+    static func q8_0Rows4(_ w: UnsafeRawPointer, _ stride: Int, _ x: UnsafePointer<Float>, _: UnsafePointer<Float>,
+                          _ n: Int, _ y: UnsafeMutablePointer<Float>) {
+        fourRows(w, stride, n / 32, 34, y, q8_0Block(x))
+    }
+    static func q4_KRows4(_ w: UnsafeRawPointer, _ stride: Int, _ x: UnsafePointer<Float>, _ s32: UnsafePointer<Float>,
+                          _ n: Int, _ y: UnsafeMutablePointer<Float>) {
+        fourRows(w, stride, n / 256, 144, y, q4_KBlock(x, s32))
+    }
+    static func q6_KRows4(_ w: UnsafeRawPointer, _ stride: Int, _ x: UnsafePointer<Float>, _: UnsafePointer<Float>,
+                          _ n: Int, _ y: UnsafeMutablePointer<Float>) {
+        fourRows(w, stride, n / 256, 210, y, q6_KBlock(x))
     }
 
     @inline(__always)
     static func oneRow(_ w: UnsafeRawPointer, _ blocks: Int, _ blockBytes: Int, _ dot: BlockDot) -> Float {
         var acc = V(), offset: Float = 0
         for b in 0..<blocks { dot(w + blockBytes * b, b, &acc, &offset) }
-        return total(acc) + offset
+        return VectorMath.laneSum(acc) + offset
     }
 
     @inline(__always)
@@ -165,7 +156,7 @@ enum MatVecKernels {
             dot(p + 2 * stride, b, &a2, &o2)
             dot(p + 3 * stride, b, &a3, &o3)
         }
-        y[0] = total(a0) + o0; y[1] = total(a1) + o1; y[2] = total(a2) + o2; y[3] = total(a3) + o3
+        y[0] = VectorMath.laneSum(a0) + o0; y[1] = VectorMath.laneSum(a1) + o1; y[2] = VectorMath.laneSum(a2) + o2; y[3] = VectorMath.laneSum(a3) + o3
     }
 
     static func q4_0(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ s32: UnsafePointer<Float>, _ n: Int) -> Float {
