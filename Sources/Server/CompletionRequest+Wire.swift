@@ -115,6 +115,10 @@ extension ChatCompletionsRequest {
         var r = CompletionRequest(prompt: .text(""))
         // OpenAI's default: as many tokens as fit. lmlab caps it at the context by GenerationOutput's room.
         r.maxTokens = maxCompletionTokens ?? maxTokens ?? Int(Int32.max)
+        if r.maxTokens < 1 {
+            let field = maxCompletionTokens != nil ? "max_completion_tokens" : "max_tokens"
+            throw APIError.badField(field, "\(field) \(r.maxTokens) is invalid: expected an integer ≥ 1")
+        }
         if let topLogprobs {
             guard (0...20).contains(topLogprobs) else {
                 throw APIError.badField("top_logprobs", "top_logprobs \(topLogprobs) is invalid: expected an integer in 0...20")
