@@ -9,7 +9,7 @@
 //
 // This changes the numbers (the activations carry ~7 bits instead of 24), so it is a mode: `ActivationPrecision`.
 
-/// x (n floats, n a multiple of 32) as 8-bit blocks of 32.
+/// x (n floats, n a multiple of 32) as 8-bit blocks of 32 — one vector, or several of `columns` each (a batch).
 public struct QuantizedActivations {
     public static let blockSize = 32
 
@@ -19,11 +19,21 @@ public struct QuantizedActivations {
     public var scales: [Float]
     /// (n / 32) d·Σq of each block: the block's sum as the integers represent it.
     public var sums: [Float]
+    /// Elements of one vector.
+    public let columns: Int
 
+    /// Elements of all vectors.
     public var count: Int { values.count }
+    /// Vectors held (count / columns).
+    public var vectors: Int { columns == 0 ? 0 : count / columns }
 
-    public init(_ x: UnsafeBufferPointer<Float>) {
+    /// `x` as `x.count / columns` vectors (default: one). Blocks never straddle vectors (columns is a multiple of
+    /// 32), so each vector is quantized exactly as it would be alone.
+    public init(_ x: UnsafeBufferPointer<Float>, columns: Int? = nil) {
         precondition(x.count % Self.blockSize == 0, "QuantizedActivations: \(x.count) is not a multiple of 32")
+        self.columns = columns ?? x.count
+        precondition(self.columns % Self.blockSize == 0 && (self.columns == 0 || x.count % self.columns == 0),
+                     "QuantizedActivations: \(x.count) values are not vectors of \(self.columns), a multiple of 32")
         let blocks = x.count / Self.blockSize
         values = [Int8](repeating: 0, count: x.count)
         scales = [Float](repeating: 0, count: blocks)
