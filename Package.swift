@@ -1,6 +1,6 @@
 // swift-tools-version: 6.0
 // lmlab — a from-scratch language-model lab. Modules depend one way:
-//   Tensor ← Tokenizers ← Models ← Decoding ← CLI/Server, with the file formats (GGUF, HDF5) beside Models.
+//   Tensor ← Tokenizers ← Models ← Decoding ← Serving ← CLI/Server, with the file formats (GGUF, HDF5) beside Models.
 import PackageDescription
 
 let package = Package(
@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Decoding", targets: ["Decoding"]),
         .library(name: "Chat", targets: ["Chat"]),
+        .library(name: "Serving", targets: ["Serving"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -45,10 +46,13 @@ let package = Package(
         .target(name: "Decoding", dependencies: ["Tensor", "Tokenizers", "Models"]),
         // Chat messages and the Jinja subset that renders a model's chat template.
         .target(name: "Chat"),
+        // What a request needs, shared by the CLI and the server: the model file opened once, completion requests
+        // and results, chat sessions, next-token inspection, and the OpenAI-shaped JSON.
+        .target(name: "Serving", dependencies: ["Tokenizers", "GGUF", "Models", "Decoding", "Chat"]),
         .executableTarget(
             name: "lmlab",
             dependencies: [
-                "Tensor", "Tokenizers", "GGUF", "HDF5", "Models", "Decoding", "Chat", "Lectures",
+                "Tensor", "Tokenizers", "GGUF", "HDF5", "Models", "Decoding", "Chat", "Serving", "Lectures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -60,5 +64,6 @@ let package = Package(
         .testTarget(name: "LecturesTests", dependencies: ["Lectures"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "GGUF"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChatTests", dependencies: ["Chat"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "Decoding", "Models", "Chat", "Tokenizers"]),
     ]
 )

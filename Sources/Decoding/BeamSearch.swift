@@ -12,6 +12,7 @@
 // copy the parent's cache (`ModelCache.copy(from:)`), nothing is recomputed.
 import Foundation
 import Models
+import Tokenizers
 
 /// When beam search may stop before max length (Hugging Face's `early_stopping`).
 public enum EarlyStopping: String, Sendable, Codable, CaseIterable {
@@ -37,6 +38,19 @@ public struct BeamSearchParameters: Sendable, Codable, Equatable {
     public var numReturnSequences = 1
 
     public init() {}
+
+    /// Throws `DecodingError.invalidParameter` naming the first field outside its range (request names).
+    public func validate() throws(DecodingError) {
+        func check(_ ok: Bool, _ field: String, _ value: Any, _ valid: String) throws(DecodingError) {
+            if !ok { throw .invalidParameter(field: field, value: "\(value)", valid: valid) }
+        }
+        try check(numBeams >= 1, "num_beams", numBeams, "an integer ≥ 1")
+        try check(lengthPenalty.isFinite, "length_penalty", lengthPenalty, "a number")
+        try check(noRepeatNgramSize >= 0, "no_repeat_ngram_size", noRepeatNgramSize, "an integer ≥ 0")
+        try check(repetitionPenalty > 0 && repetitionPenalty.isFinite, "repeat_penalty", repetitionPenalty, "a value > 0 (1 = off)")
+        try check(numReturnSequences >= 1 && numReturnSequences <= numBeams, "n", numReturnSequences,
+                  "an integer in 1...\(numBeams) (at most the number of beams)")
+    }
 }
 
 public struct BeamHypothesis: Sendable, Equatable {
@@ -187,16 +201,30 @@ public struct BeamSearch<Model: LanguageModel> {
         }
     }
 
-    /// The `count` best (token, score) pairs, best first; ties by lower id.
+    /// The `count` best (token, score) pairs, best first (TopTokens' rule: ties by lower id, banned tokens never).
     func best(_ scores: [Double], count: Int) -> [(Int32, Double)] {
-        var top: [(Int32, Double)] = []
-        for (i, s) in scores.enumerated() where s > -.infinity {
-            if top.count == count, s <= top[count - 1].1 { continue }
-            let at = top.firstIndex { s > $0.1 } ?? top.count
-            top.insert((Int32(i), s), at: at)
-            if top.count > count { top.removeLast() }
+        TopTokens.best(scores, count: count).map { ($0.id, $0.value) }
+    }
+
+    /// The best hypotheses as generations, best first: each one's tokens go through GenerationOutput — the same
+    /// EOS, stop-string, max-tokens and context rule as sampling — so text, tokens and finish reason mean the same.
+    /// Beam search has no per-token stream and no per-token log-probabilities (its scores are the beams').
+    public func generations(prompt: [Int32], tokenizer: any Tokenizer, options: GenerationOptions,
+                            constraint: (any LogitProcessor)? = nil) throws -> [Generation] {
+        let start = Date()
+        let hypotheses = try run(prompt: prompt, maxTokens: options.maxTokens, constraint: constraint,
+                                 useKVCache: options.useKVCache)
+        let seconds = Date().timeIntervalSince(start)
+        return hypotheses.map { h in
+            var output = GenerationOutput(tokenizer: tokenizer, options: options, stopTokens: model.stopTokens,
+                                          promptCount: prompt.count, contextLength: model.contextLength)
+            for token in h.tokens where !output.isFinished { _ = output.append(token) }
+            // A hypothesis ends at EOS or at max length, so the output has ended; if not, it ended at the length.
+            output.finish(.length)
+            return Generation(promptTokens: prompt, tokens: output.tokens, text: output.currentText,
+                              finishReason: output.finishReason!, logprobs: [], promptSeconds: 0,
+                              generationSeconds: seconds, seed: nil, score: h.score)
         }
-        return top
     }
 }
 

@@ -91,6 +91,16 @@ public struct JSONConstraint: LogitProcessor, Sendable {
         self.init(vocabulary: bytes, endOfSequence: eos, schema: schema, options: options)
     }
 
+    /// The same vocabulary tables (the costly part, built once per model) with a fresh grammar for `schema`: what
+    /// a server hands each JSON-mode request.
+    public func restarted(schema: JSONSchema?, options: JSONGrammar.Options = JSONGrammar.Options()) -> JSONConstraint {
+        var c = self
+        c.grammar = JSONGrammar(schema: schema, options: options)
+        c.isFinished = false
+        c.tokensLeft = nil
+        return c
+    }
+
     /// Tokens that, read from inside a string between two characters, never leave the string and end between two
     /// characters: no unescaped `"`, no control byte, no escape or UTF-8 sequence cut at either end. String
     /// contents do not depend on anything outside the string, so such a token fits in every such state.

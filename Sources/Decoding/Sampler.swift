@@ -1,6 +1,7 @@
-// Sampler: one decoding step's whole chain — processors (logit bias, penalties, an optional grammar) over the full
-// logits, then the cuts in `parameters.samplers` order, then the draw with our own seeded RNG — and the state that
-// carries from step to step. The same Sampler serves every LanguageModel.
+// Sampler: one decoding step's whole chain — processors (logit bias, no-repeat n-grams, an optional grammar) over
+// the full logits, then the penalties and cuts in `parameters.samplers` order, then the draw with our own seeded RNG
+// (greedy: penalties, then argmax) — and the state that carries from step to step. The order is documented once,
+// in SamplingParameters.swift. The same Sampler serves every LanguageModel.
 //
 //   var sampler = Sampler(parameters: .llamaCpp, seed: 42)
 //   sampler.prompt(promptIDs)
@@ -40,7 +41,8 @@ public struct Sampler {
         constraint?.setTokenBudget(tokens)
     }
 
-    /// The logits after bias and constraint (and, for greedy, the penalties): what greedy takes the argmax of.
+    /// The logits after the processors — bias, no-repeat n-grams, constraint — and, for greedy, the penalties:
+    /// what greedy takes the argmax of.
     public mutating func processed(_ logits: [Float]) -> [Float] {
         var l = logits
         if !bias.bias.isEmpty { bias.process(&l) }
@@ -56,9 +58,28 @@ public struct Sampler {
 
     /// The candidates left after the whole chain, before the draw (for `inspect` and tests).
     public mutating func candidates(_ logits: [Float]) -> Candidates {
+        chain(logits) { _, _ in }
+    }
+
+    /// The candidates after each stage of the chain: "processors" (the whole vocabulary, banned tokens removed),
+    /// then one entry per settable step in `samplers` order (sampling), or "penalties" (greedy, applied before its
+    /// argmax). The last one is what the draw sees. Steps whose parameter is off are listed too (they change nothing).
+    public mutating func stages(_ logits: [Float]) -> [(step: String, candidates: Candidates)] {
+        var out: [(step: String, candidates: Candidates)] = []
+        _ = chain(logits) { out.append(($0, $1)) }
+        return out
+    }
+
+    /// The chain after the processors; `record` sees the candidates after each stage.
+    mutating func chain(_ logits: [Float], record: (String, Candidates) -> Void) -> Candidates {
         var c = Candidates(logits: processed(logits))
         c.removeBanned()
+        record("processors", c)
         let p = parameters
+        if p.isGreedy {
+            record("penalties", c)
+            return c
+        }
         for step in p.samplers {
             switch step {
             case .penalties: penalties.apply(to: &c)
@@ -68,6 +89,7 @@ public struct Sampler {
             case .minP: Samplers.minP(&c, p.minP)
             case .typicalP: Samplers.typicalP(&c, p.typicalP)
             }
+            record(step.rawValue, c)
         }
         return c
     }

@@ -1,18 +1,35 @@
-// SamplingParameters: every knob of the logits chain, with the defaults and the order they run in.
+// SamplingParameters: every knob of the logits chain, with the defaults, the checks, and the order they run in.
 //
-// The default chain (what `lmlab generate` runs unless told otherwise):
-//   logit bias → repetition penalty → frequency/presence penalties → [JSON grammar] → temperature → top-k → top-p
-//   → min-p → typical-p → draw
-// Penalties and the grammar are stateful processors (Penalties.swift, JSONConstraint.swift); the rest are the pure
-// cuts of Samplers.swift. Every cut is off by default, so `--temperature 0.8` alone samples the tempered model
-// distribution and each extra flag adds exactly one visible change. Temperature comes before the cuts, as in Hugging
-// Face transformers, so top-p sees the distribution that is actually drawn from; llama.cpp puts it last (its cuts
-// see the untempered distribution) — `--preset llama.cpp` or `--samplers` reproduces that.
+// The chain, in the order Sampler runs it (this comment is its one description):
+//   processors  logit bias → no-repeat n-grams → [JSON grammar]           stateful/fixed, over the whole vocabulary
+//   sampling    then the settable steps in `samplers` order — by default penalties → temperature → top-k → top-p
+//               → min-p → typical-p — over the tokens the processors left, then the draw
+//   greedy      (temperature ≤ 0) then the penalties → argmax; the cuts and their order play no part
+// So the grammar always sees the raw distribution of the tokens the model could pick (a cut can never leave only
+// banned tokens), and the penalties always act on what the grammar allows. Penalties and the grammar are stateful
+// processors (Penalties.swift, JSONConstraint.swift); the rest are the pure cuts of Samplers.swift. Every cut is
+// off by default, so `--temperature 0.8` alone samples the tempered model distribution and each extra flag adds
+// exactly one visible change. Temperature comes before the cuts, as in Hugging Face transformers, so top-p sees the
+// distribution that is actually drawn from; llama.cpp puts it last (its cuts see the untempered distribution) —
+// `--preset llama.cpp` or `--samplers` reproduces that.
+import Foundation
 
 /// One step of the settable part of the chain (`--samplers penalties,top-k,top-p,min-p,temperature`).
 public enum SamplerStep: String, Sendable, Codable, CaseIterable {
     case penalties, temperature
     case topK = "top-k", topP = "top-p", minP = "min-p", typicalP = "typical-p"
+
+    /// "penalties,top-k,temperature" → the steps (spaces around names ignored).
+    public static func list(_ text: String) throws(DecodingError) -> [SamplerStep] {
+        var steps: [SamplerStep] = []
+        for name in text.split(separator: ",") {
+            guard let step = SamplerStep(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw .unknownSampler(name: String(name))
+            }
+            steps.append(step)
+        }
+        return steps
+    }
 }
 
 /// How frequency and presence penalties act on a logit.
@@ -96,6 +113,32 @@ public struct SamplingParameters: Sendable, Codable, Equatable {
     public static let presets: [String: SamplingParameters] = ["hf": hf, "llama.cpp": llamaCpp, "greedy": greedy]
 
     public var isGreedy: Bool { temperature <= 0 }
+
+    /// Throws `DecodingError.invalidParameter` naming the first field outside its range (request names: top_p…).
+    public func validate() throws(DecodingError) {
+        func check(_ ok: Bool, _ field: String, _ value: Any, _ valid: String) throws(DecodingError) {
+            if !ok { throw .invalidParameter(field: field, value: "\(value)", valid: valid) }
+        }
+        try check(temperature.isFinite, "temperature", temperature, "a number (≤ 0 is greedy)")
+        try check(topK >= 0, "top_k", topK, "an integer ≥ 0 (0 = off)")
+        try check(topP > 0 && topP <= 1, "top_p", topP, "a value in (0, 1]")
+        try check(minP >= 0 && minP <= 1, "min_p", minP, "a value in [0, 1]")
+        try check(typicalP > 0 && typicalP <= 1, "typical_p", typicalP, "a value in (0, 1]")
+        try check(repetitionPenalty > 0 && repetitionPenalty.isFinite, "repeat_penalty", repetitionPenalty, "a value > 0 (1 = off)")
+        try check(penaltyLastN >= -1, "repeat_last_n", penaltyLastN, "an integer ≥ -1 (-1 = all)")
+        try check(abs(frequencyPenalty) <= 2, "frequency_penalty", frequencyPenalty, "a value in [-2, 2]")
+        try check(abs(presencePenalty) <= 2, "presence_penalty", presencePenalty, "a value in [-2, 2]")
+        try check(noRepeatNgramSize >= 0, "no_repeat_ngram_size", noRepeatNgramSize, "an integer ≥ 0")
+        for (id, bias) in logitBias.sorted(by: { $0.key < $1.key }) {
+            try check(id >= 0 && !bias.isNaN, "logit_bias", "\(id)=\(bias)", "ID=BIAS with an id ≥ 0 and a number, e.g. 198=-100")
+        }
+    }
+
+    /// A preset by name (`hf`, `llama.cpp`, `greedy`).
+    public static func preset(named name: String) throws(DecodingError) -> SamplingParameters {
+        guard let p = presets[name] else { throw .unknownPreset(name: name) }
+        return p
+    }
 
     /// Whether any penalty would change a logit.
     public var hasPenalties: Bool { repetitionPenalty != 1 || frequencyPenalty != 0 || presencePenalty != 0 }

@@ -1,11 +1,12 @@
 // The `inspect --svg` image: one horizontal bar per token and temperature, grouped by token, probabilities on a
 // shared 0…1 axis. Plain SVG 1.1 that any browser shows; no dependencies.
 import Foundation
+import Serving
 
 enum BarChartSVG {
     static let colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
 
-    static func write(_ r: Inspect.Report, to path: String) throws {
+    static func write(_ r: NextTokenReport, to path: String) throws {
         let k = r.temperatures.count, barHeight = 14.0, gap = 8.0, labelWidth = 150.0, plotWidth = 420.0
         let groupHeight = Double(k) * barHeight + gap
         let height = 60 + Double(r.rows.count) * groupHeight + 30

@@ -8,6 +8,7 @@ import Chat
 import Decoding
 import Foundation
 import Models
+import Serving
 import Tensor
 import Tokenizers
 
@@ -65,13 +66,13 @@ struct BenchJSONMode: ParsableCommand {
     func run() throws {
         Parallel.setThreads(threads)
         try runOrExit {
-            let loaded = try PromptedModel(path: model, options: runtime.options)
-            let (lm, tokenizer) = (loaded.lm, loaded.tokenizer)
+            let handle = try ModelHandle(path: model, options: runtime.options)
+            let (lm, tokenizer) = (handle.runtime, handle.tokenizer)
             let schema = try jsonSchema.map { try JSONSchema(contentsOfFile: $0) }
-            let (promptIDs, promptDescription) = try makePrompt(loaded)
+            let (promptIDs, promptDescription) = try makePrompt(handle)
 
             let setupStart = now()
-            guard let constraint = try makeJSONConstraint(tokenizer, jsonMode: true, schemaFile: jsonSchema) else { return }
+            guard let constraint = try handle.jsonConstraint(schema.map { .jsonSchema($0) } ?? .jsonObject) else { return }
             let setupMs = (now() - setupStart) * 1000
             let budget = min(maxTokens, max(1, lm.contextLength - promptIDs.count))
             guard constraint.shortestCompletion <= budget else {
@@ -183,20 +184,18 @@ struct BenchJSONMode: ParsableCommand {
 
     /// The prompt's ids and how it was made: --prompt as plain text, else --message in the chat template (or as
     /// plain text when the model has none and no --chat-format is given).
-    func makePrompt(_ loaded: PromptedModel) throws -> ([Int32], String) {
-        if let prompt { return (try loaded.encode(prompt, parseSpecial: false), "text \(prompt.debugDescription)") }
+    func makePrompt(_ handle: ModelHandle) throws -> ([Int32], String) {
+        if let prompt { return (try handle.encodePrompt(prompt), "text \(prompt.debugDescription)") }
         let text = message ?? defaultMessage()
-        let template: (ChatTemplate, String, bos: String, eos: String)
+        let template: ChatTemplateChoice
         do {
-            template = try ChatSetup.resolve(model: model, chatFormat: chatFormat)
-        } catch TemplateCommandError.noChatTemplate {
-            return (try loaded.encode(text, parseSpecial: false), "text \(text.debugDescription) (the model has no chat template)")
+            template = try ChatTemplateChoice(model: handle, format: chatFormat)
+        } catch ServingError.noChatTemplate {
+            return (try handle.encodePrompt(text), "text \(text.debugDescription) (the model has no chat template)")
         }
-        let rendered = try template.0.render(messages: [.user(text)], addGenerationPrompt: true,
-                                             bosToken: template.bos, eosToken: template.eos)
-        let ids = loaded.tokenizer.encode(rendered, addSpecial: false, parseSpecial: true)
-        guard ids.count < loaded.lm.contextLength else { throw RuntimeError.promptTooLong(tokens: ids.count, context: loaded.lm.contextLength) }
-        return (ids, "chat (\(template.1) template) \(text.debugDescription)")
+        let ids = handle.tokenizer.encode(try template.render([.user(text)]), addSpecial: false, parseSpecial: true)
+        try handle.checkPrompt(ids)
+        return (ids, "chat (\(template.name) template) \(text.debugDescription)")
     }
 
     /// Asks for a movie as JSON; with a schema, quotes the schema file (compacted) so the model knows the keys.

@@ -9,6 +9,7 @@ import Chat
 import Decoding
 import Foundation
 import Models
+import Serving
 import Tensor
 import Tokenizers
 
@@ -56,46 +57,31 @@ struct ChatCommand: ParsableCommand {
     }
     struct Transcript: Encodable { var model: String, template: String, seed: UInt64?, messages: [ChatMessage], replies: [Reply] }
 
-    final class Session {
-        var system: String?
-        var history: [ChatMessage] = []
-        init(system: String?) { self.system = system }
-        var messages: [ChatMessage] { (system.map { [ChatMessage.system($0)] } ?? []) + history }
-    }
-
     func run() throws {
         Parallel.setThreads(threads)
         try runOrExit {
-            let loaded = try PromptedModel(path: model, options: runtime.options)
-            let (lm, tokenizer) = (loaded.lm, loaded.tokenizer)
-            let (template, templateName, bos, eos) = try ChatSetup.resolve(model: model, chatFormat: chatFormat)
-            let params = try sampling.parameters()
-            let seed = sampling.resolvedSeed()
-            let constraint = try makeJSONConstraint(tokenizer, jsonMode: jsonMode, schemaFile: jsonSchema)
-            let endOfTurn = template.endOfTurn(bosToken: bos, eosToken: eos)?.trimmingCharacters(in: .whitespacesAndNewlines)
-            let session = Session(system: system)
+            let handle = try ModelHandle(path: model, options: runtime.options)
+            let template = try ChatTemplateChoice(model: handle, format: chatFormat)
+            var settings = CompletionRequest(prompt: .text(""))
+            settings.maxTokens = maxTokens
+            settings.sampling = try sampling.parameters()
+            settings.seed = sampling.resolvedSeed()
+            if let jsonSchema { settings.responseFormat = .jsonSchema(try JSONSchema(contentsOfFile: jsonSchema)) } else if jsonMode { settings.responseFormat = .jsonObject }
+            _ = try handle.jsonConstraint(settings.responseFormat)   // a model JSON mode cannot end: say so before the first turn
+            let session = ChatSession(model: handle, template: template, system: system, settings: settings)
+            let params = settings.sampling, seed = session.seed
             var replies: [Reply] = []
-            var turn = 0
 
             func reply(to text: String) throws {
-                session.history.append(.user(text))
-                // Render; drop the oldest exchange while the prompt and a full reply do not fit the context.
-                var prompt = try template.render(messages: session.messages, addGenerationPrompt: true, bosToken: bos, eosToken: eos)
-                var ids = tokenizer.encode(prompt, addSpecial: false, parseSpecial: true)
-                while ids.count + min(maxTokens, 64) > lm.contextLength && session.history.count > 1 {
-                    session.history.removeFirst(min(2, session.history.count - 1))
-                    note("the conversation is longer than the context of \(lm.contextLength) tokens; dropped the oldest turn")
-                    prompt = try template.render(messages: session.messages, addGenerationPrompt: true, bosToken: bos, eosToken: eos)
-                    ids = tokenizer.encode(prompt, addSpecial: false, parseSpecial: true)
+                let turn = try session.prompt(userMessage: text) {
+                    note("the conversation is longer than the context of \(handle.contextLength) tokens; dropped the oldest turn")
                 }
-                guard ids.count < lm.contextLength else { throw RuntimeError.promptTooLong(tokens: ids.count, context: lm.contextLength) }
-                if showPrompt && !json { print("--- prompt (\(ids.count) tokens) ---\n\(prompt)\n--- reply ---") }
+                if showPrompt && !json { print("--- prompt (\(turn.ids.count) tokens) ---\n\(turn.prompt)\n--- reply ---") }
                 var firstToken: [Alternative]? = nil
                 if let n = topLogprobs {
-                    let logits = try lm.feed(ids, cache: lm.makeCache(capacity: ids.count))
-                    let probs = Samplers.logSoftmax(logits).map { Foundation.exp($0) }
-                    let best = probs.indices.sorted { probs[$0] > probs[$1] }.prefix(n)
-                    firstToken = best.map { Alternative(id: Int32($0), piece: String(decoding: tokenizer.bytes(for: Int32($0)), as: UTF8.self), probability: probs[$0]) }
+                    let next = try handle.nextToken(after: turn.ids)
+                    let probs = next.probabilities()
+                    firstToken = next.top(n).map { Alternative(id: $0, piece: handle.piece($0), probability: probs[Int($0)]) }
                     if !json {
                         print("first token of the reply:")
                         for a in firstToken! {
@@ -105,20 +91,12 @@ struct ChatCommand: ParsableCommand {
                         }
                     }
                 }
-                var options = GenerationOptions()
-                options.maxTokens = maxTokens
-                if let endOfTurn, !endOfTurn.isEmpty { options.stop = [endOfTurn] }
-                var sampler = Sampler(parameters: params, seed: seed &+ UInt64(turn), constraint: constraint)
-                turn += 1
-                let g = try Generator(model: lm, tokenizer: tokenizer).run(prompt: ids, sampler: &sampler, options: options) { piece in
-                    if !json { print(piece, terminator: ""); fflush(nil) }
+                let r = try session.reply(turn) { event in
+                    if !json, !event.text.isEmpty { print(event.text, terminator: ""); fflush(nil) }
                 }
                 if !json { print("") }
-                let content = g.text.trimmingCharacters(in: .whitespacesAndNewlines)
-                session.history.append(.assistant(content))
-                replies.append(Reply(content: content, finishReason: g.finishReason.openAI, promptTokens: ids.count,
-                                     completionTokens: g.tokens.count, seconds: g.promptSeconds + g.generationSeconds,
-                                     firstToken: firstToken))
+                replies.append(Reply(content: r.content, finishReason: r.finishReason.openAI, promptTokens: r.promptTokens,
+                                     completionTokens: r.completionTokens, seconds: r.seconds, firstToken: firstToken))
             }
 
             if !messages.isEmpty {
@@ -127,7 +105,7 @@ struct ChatCommand: ParsableCommand {
                     try reply(to: m)
                 }
                 if json {
-                    try printJSON(Transcript(model: model, template: templateName, seed: params.isGreedy ? nil : seed,
+                    try printJSON(Transcript(model: model, template: template.name, seed: params.isGreedy ? nil : seed,
                                              messages: session.messages, replies: replies))
                 }
                 return
@@ -147,7 +125,7 @@ struct ChatCommand: ParsableCommand {
                     continue
                 }
                 if text == "/params" {
-                    note("sampler: \(params.chainDescription); seed \(seed); max tokens \(maxTokens); template \(templateName)")
+                    note("sampler: \(params.chainDescription); seed \(seed); max tokens \(maxTokens); template \(template.name)")
                     continue
                 }
                 try reply(to: text)

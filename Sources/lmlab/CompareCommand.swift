@@ -7,6 +7,7 @@ import ArgumentParser
 import Decoding
 import Foundation
 import Models
+import Serving
 import Tensor
 import Tokenizers
 
@@ -24,10 +25,9 @@ struct Strategy: CustomStringConvertible {
         let parts = text.split(separator: "@", maxSplits: 1)
         let main = parts[0].split(separator: ":", maxSplits: 1)
         let kind = String(main[0]), value = main.count > 1 ? String(main[1]) : nil
+        func invalid(_ why: String) -> ValidationError { ValidationError("--strategy \(text) is invalid: \(why)") }
         func number() throws -> Double {
-            guard let value, let x = Double(value), x.isFinite else {
-                throw ValidationError("--strategy \(text) is invalid: \(kind) needs a value, e.g. \(kind):0.9")
-            }
+            guard let value, let x = Double(value), x.isFinite else { throw invalid("\(kind) needs a value, e.g. \(kind):0.9") }
             return x
         }
         var p = SamplingParameters()
@@ -35,34 +35,30 @@ struct Strategy: CustomStringConvertible {
         case "greedy": p = .greedy
         case "beam":
             let n = Int(try number())
-            guard n >= 1 else { throw ValidationError("--strategy \(text) is invalid: beams must be ≥ 1") }
+            guard n >= 1 else { throw invalid("beams must be ≥ 1") }
             beams = n; p = .greedy
         case "top-k":
             let k = Int(try number())
-            guard k >= 1 else { throw ValidationError("--strategy \(text) is invalid: k must be ≥ 1") }
+            guard k >= 1 else { throw invalid("k must be ≥ 1") }   // top-k:0 would be "off"
             p.topK = k
-        case "top-p":
-            let x = try number()
-            guard x > 0 && x <= 1 else { throw ValidationError("--strategy \(text) is invalid: p must be in (0, 1]") }
-            p.topP = Float(x)
-        case "min-p":
-            let x = try number()
-            guard x >= 0 && x <= 1 else { throw ValidationError("--strategy \(text) is invalid: min-p must be in [0, 1]") }
-            p.minP = Float(x)
-        case "typical":
-            let x = try number()
-            guard x > 0 && x <= 1 else { throw ValidationError("--strategy \(text) is invalid: typical-p must be in (0, 1]") }
-            p.typicalP = Float(x)
+        case "top-p": p.topP = Float(try number())
+        case "min-p": p.minP = Float(try number())
+        case "typical": p.typicalP = Float(try number())
         case "temp":
             let x = try number()
-            guard x > 0 else { throw ValidationError("--strategy \(text) is invalid: temperature must be > 0 (use greedy for 0)") }
+            guard x > 0 else { throw invalid("temperature must be > 0 (use greedy for 0)") }
             p.temperature = Float(x)
         default:
-            throw ValidationError("--strategy \(text) is invalid: expected greedy, beam:N, top-k:K, top-p:P, min-p:P, typical:P or temp:T")
+            throw invalid("expected greedy, beam:N, top-k:K, top-p:P, min-p:P, typical:P or temp:T")
         }
         if parts.count > 1 {
-            guard let t = Float(parts[1]), t > 0 else { throw ValidationError("--strategy \(text) is invalid: @T needs a temperature > 0") }
+            guard let t = Float(parts[1]), t > 0 else { throw invalid("@T needs a temperature > 0") }
             p.temperature = t
+        }
+        // The ranges are SamplingParameters' own (the same check as the sampling flags and a request's fields).
+        do { try p.validate() } catch {
+            let what = ["top_p": "p must be in (0, 1]", "min_p": "min-p must be in [0, 1]", "typical_p": "typical-p must be in (0, 1]"]
+            throw invalid(error.field.flatMap { what[$0] } ?? error.description)
         }
         sampling = p
     }
@@ -99,28 +95,21 @@ struct Compare: ParsableCommand {
     func run() throws {
         Parallel.setThreads(threads)
         try runOrExit {
-            let loaded = try PromptedModel(path: model, options: runtime.options)
-            let (lm, tokenizer) = (loaded.lm, loaded.tokenizer)
-            let ids = try loaded.encode(prompt, parseSpecial: special)
+            let handle = try ModelHandle(path: model, options: runtime.options)
             var rows: [Row] = []
             for s in try strategy.map(Strategy.init) {
+                var request = CompletionRequest(prompt: .text(prompt))
+                request.maxTokens = maxTokens
+                request.parseSpecial = special
+                request.sampling = s.sampling
+                request.seed = seed
+                if s.beams > 1 { request.beams = BeamSearchParameters(); request.beams!.numBeams = s.beams }
                 let start = now()
-                var tokens: [Int32]
-                if s.beams > 1 {
-                    var bp = BeamSearchParameters()
-                    bp.numBeams = s.beams
-                    tokens = try BeamSearch(model: lm, parameters: bp).run(prompt: ids, maxTokens: maxTokens).first?.tokens ?? []
-                } else {
-                    var options = GenerationOptions()
-                    options.maxTokens = maxTokens
-                    var sampler = Sampler(parameters: s.sampling, seed: seed)
-                    tokens = try Generator(model: lm, tokenizer: tokenizer).run(prompt: ids, sampler: &sampler, options: options).tokens
-                }
+                let result = try handle.complete(request)
                 let seconds = now() - start
-                let eos = lm.stopTokens
-                tokens = Array(tokens.prefix { !eos.contains($0) })
-                let scores = tokens.isEmpty ? [] : try Scoring.score(lm, ids + tokens, from: ids.count)
-                rows.append(Row(strategy: s.name, text: tokenizer.decode(tokens), tokens: tokens.count,
+                let ids = result.promptTokens, tokens = result.choices[0].tokens
+                let scores = tokens.isEmpty ? [] : try Scoring.score(handle.runtime, ids + tokens, from: ids.count)
+                rows.append(Row(strategy: s.name, text: result.choices[0].text, tokens: tokens.count,
                                 meanLogprob: scores.isEmpty ? 0 : scores.map(\.logprob).reduce(0, +) / Double(scores.count),
                                 distinct2: Self.distinct(tokens, n: 2), repeated3grams: Self.repeated(tokens, n: 3), seconds: seconds))
             }

@@ -6,6 +6,7 @@ import ArgumentParser
 import Decoding
 import Foundation
 import Models
+import Serving
 import Tensor
 import Tokenizers
 
@@ -55,120 +56,119 @@ struct Generate: ParsableCommand {
     @Flag(help: "Print one JSON text-completion object instead of streaming text.")
     var json = false
 
+    /// The request these flags describe (the prompt as text; the JSON schema is read when the command runs).
+    func request() throws -> CompletionRequest {
+        var r = CompletionRequest(prompt: .text(prompt))
+        r.maxTokens = maxTokens
+        r.sampling = try sampling.parameters()
+        r.sampling.noRepeatNgramSize = beam.noRepeatNgramSize
+        r.seed = sampling.seed
+        r.n = numReturnSequences
+        if beam.beams > 1 { r.beams = beam.parameters(repetitionPenalty: r.sampling.repetitionPenalty, returnSequences: numReturnSequences) }
+        r.stop = stop
+        r.logprobs = logprobs ?? (highlight ? 0 : nil)
+        r.echo = echo
+        r.stream = stream
+        r.parseSpecial = special
+        r.useKVCache = !noKVCache
+        if let jsonSchema { r.responseFormat = .jsonSchema(try JSONSchema(contentsOfFile: jsonSchema)) } else if jsonMode { r.responseFormat = .jsonObject }
+        return r
+    }
+
     func validate() throws {
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens \(maxTokens) is invalid: expected an integer ≥ 1") }
         guard threads >= 1 else { throw ValidationError("--threads \(threads) is invalid: expected an integer ≥ 1") }
-        guard numReturnSequences >= 1 else {
-            throw ValidationError("--num-return-sequences \(numReturnSequences) is invalid: expected an integer ≥ 1")
-        }
-        if beam.beams > 1, numReturnSequences > beam.beams {
-            throw ValidationError("--num-return-sequences \(numReturnSequences) is invalid with --beams \(beam.beams): expected at most the number of beams")
-        }
-        if beam.beams > 1 {
-            // Beam search returns whole hypotheses at the end: there is no token stream, and its scores are the
-            // beams' (printed with each sequence), not per-token log-probabilities of one sampled path.
-            for (flag, set) in [("--logprobs", logprobs != nil), ("--stream", stream), ("--highlight", highlight)] where set {
-                throw ValidationError("\(flag) is invalid with --beams \(beam.beams): beam search returns whole sequences with their scores; drop \(flag) or use --beams 1")
-            }
-        }
-        if let logprobs, !(0...100).contains(logprobs) {
-            throw ValidationError("--logprobs \(logprobs) is invalid: expected an integer in 0...100")
+        var r = CompletionRequest(prompt: .text(prompt))
+        r.maxTokens = maxTokens
+        r.n = numReturnSequences
+        r.logprobs = logprobs
+        r.stream = stream
+        if beam.beams > 1 { r.beams = beam.parameters(repetitionPenalty: 1, returnSequences: min(numReturnSequences, beam.beams)) }
+        try CLIFlag.validating { try r.validate() }
+        // Beam search returns whole hypotheses at the end: there is no token stream, and its scores are the
+        // beams' (printed with each sequence), not per-token log-probabilities of one sampled path.
+        if beam.beams > 1, highlight {
+            throw ValidationError(ServingError.notWithBeams(field: "highlight", beams: beam.beams).described(naming: CLIFlag.name))
         }
     }
 
     func run() throws {
         Parallel.setThreads(threads)
         try runOrExit {
-            let loaded = try PromptedModel(path: model, options: runtime.options)
-            let (lm, tokenizer) = (loaded.lm, loaded.tokenizer)
-            let promptIDs = try loaded.encode(prompt, parseSpecial: special)
-            if beam.beams > 1 {
-                try runBeams(lm, tokenizer, promptIDs)
+            let handle = try ModelHandle(path: model, options: runtime.options)
+            let prepared = try handle.prepare(try request())
+            if prepared.request.usesBeamSearch {
+                try runBeams(handle, prepared)
             } else {
-                try runSampling(lm, tokenizer, promptIDs)
+                try runSampling(handle, prepared)
             }
         }
     }
 
-    func runSampling(_ lm: TransformerRuntime, _ tokenizer: any Tokenizer, _ promptIDs: [Int32]) throws {
-        var params = try sampling.parameters()
-        params.noRepeatNgramSize = beam.noRepeatNgramSize
-        let seed = sampling.resolvedSeed()
-        var options = GenerationOptions()
-        options.maxTokens = maxTokens
-        options.stop = stop
-        options.useKVCache = !noKVCache
-        options.logprobs = logprobs ?? (highlight ? 0 : nil)
-        options.echo = echo
+    func runSampling(_ handle: ModelHandle, _ prepared: PreparedCompletion) throws {
+        let params = prepared.request.sampling, seed = prepared.seed, n = numReturnSequences
         if verbose {
             log("sampler: \(params.chainDescription)")
             if !params.isGreedy { log("seed: \(seed)") }
         }
-        let generator = Generator(model: lm, tokenizer: tokenizer)
-        let constraint = try jsonConstraint(tokenizer)
-        if let c = constraint, c.shortestCompletion > maxTokens {
+        if let c = prepared.constraint, c.shortestCompletion > maxTokens {
             log("the shortest document JSON mode admits has \(c.shortestCompletion) bytes, more than --max-tokens \(maxTokens): "
                 + "the output may be cut before it closes; raise --max-tokens")
         }
-        var choices: [Completion.Choice] = [], completionTokens = 0
-        for index in 0..<numReturnSequences {
-            var sampler = Sampler(parameters: params, seed: seed &+ UInt64(index), constraint: constraint)
-            if numReturnSequences > 1, !json { print("--- \(index)") }
-            let streaming = !json && !highlight
-            if streaming, echo { print(prompt, terminator: "") }
-            let g = try generator.run(prompt: promptIDs, sampler: &sampler, options: options) { piece in
-                if streaming { print(piece, terminator: ""); fflush(nil) }
-                if json && stream { try? printJSON(Chunk(index: index, text: piece, finishReason: nil)) }
+        // One choice streams as it is generated; several are decoded together and printed one after the other.
+        let streaming = !json && !highlight && n == 1
+        if streaming, echo { print(prompt, terminator: "") }
+        let (id, created) = (OpenAIWire.newID("cmpl"), OpenAIWire.now())
+        let result = try handle.complete(prepared) { event in
+            if streaming, !event.text.isEmpty { print(event.text, terminator: ""); fflush(nil) }
+            if json && stream && (!event.text.isEmpty || event.finishReason != nil) {
+                var chunk = OpenAIWire.TextCompletion.chunk(event, id: id, created: created, model: model)
+                if logprobs == nil { chunk.choices[0].logprobs = nil }
+                try? printJSON(chunk)
             }
-            if highlight, !json { print(Highlight.render(g.logprobs.suffix(g.tokens.count)), terminator: "") }
-            if !json { print("") }
-            if let n = logprobs, n > 0, !json { printLogprobTable(g.logprobs) }
-            if g.finishReason == .contextFull { log("the context of \(lm.contextLength) tokens is full; stopped") }
+        }
+        for c in result.choices {
+            if !json {
+                if n > 1 { print("--- \(c.index)") }
+                if !streaming, !highlight { print((echo ? prompt : "") + c.text, terminator: "") }
+                if highlight {
+                    if echo { print(prompt, terminator: "") }
+                    print(Highlight.render((c.logprobs ?? []).suffix(c.tokens.count)), terminator: "")
+                }
+                print("")
+                if let k = logprobs, k > 0 { printLogprobTable(c.logprobs ?? []) }
+            }
+            if c.finishReason == .contextFull { log("the context of \(handle.contextLength) tokens is full; stopped") }
             if verbose {
-                log(String(format: "prompt %d tokens in %.2f s; %d tokens in %.2f s (%.1f tokens/s)", promptIDs.count,
-                           g.promptSeconds, g.tokens.count, g.generationSeconds,
-                           Double(g.tokens.count) / max(g.generationSeconds, 1e-9)))
+                log(String(format: "prompt %d tokens in %.2f s; %d tokens in %.2f s (%.1f tokens/s)", result.promptTokens.count,
+                           c.promptSeconds, c.tokens.count, c.generationSeconds,
+                           Double(c.tokens.count) / max(c.generationSeconds, 1e-9)))
             }
-            completionTokens += g.tokens.count
-            let logprobObject = logprobs == nil ? nil : Completion.Logprobs(g.logprobs)
-            choices.append(.init(text: (echo ? prompt : "") + g.text, index: index, logprobs: logprobObject,
-                                 finishReason: g.finishReason.openAI, tokenIds: g.tokens))
-            if json && stream { try printJSON(Chunk(index: index, text: "", finishReason: g.finishReason.openAI)) }
         }
         if json && !stream {
-            try printJSON(Completion(model: model, choices: choices, usage: usage(promptIDs.count, completionTokens),
-                                     seed: params.isGreedy ? nil : seed))
+            var completion = OpenAIWire.TextCompletion(result, echo: echo, id: id, created: created, model: model)
+            if logprobs == nil { for i in completion.choices.indices { completion.choices[i].logprobs = nil } }
+            try printJSON(completion)
         } else if !json, !params.isGreedy, sampling.seed == nil {
             log("seed \(seed) (repeat this run with --seed \(seed))")
         }
     }
 
-    func runBeams(_ lm: TransformerRuntime, _ tokenizer: any Tokenizer, _ promptIDs: [Int32]) throws {
-        let params = try sampling.parameters()
-        let beamParams = beam.parameters(repetitionPenalty: params.repetitionPenalty, returnSequences: numReturnSequences)
+    func runBeams(_ handle: ModelHandle, _ prepared: PreparedCompletion) throws {
+        let beamParams = prepared.beamParameters
         if verbose {
             log("beam search: \(beamParams.numBeams) beams, length penalty \(beamParams.lengthPenalty), early stopping \(beamParams.earlyStopping.rawValue)")
         }
         let start = now()
-        let hyps = try BeamSearch(model: lm, parameters: beamParams)
-            .run(prompt: promptIDs, maxTokens: maxTokens, constraint: try jsonConstraint(tokenizer), useKVCache: !noKVCache)
+        let result = try handle.complete(prepared)
         if verbose { log(String(format: "%.2f s", now() - start)) }
-        let eos = lm.stopTokens
-        var choices: [Completion.Choice] = []
-        for (i, h) in hyps.enumerated() {
-            let tokens = h.tokens.filter { !eos.contains($0) }
-            let text = applyStops(tokenizer.decode(tokens))
-            choices.append(.init(text: (echo ? prompt : "") + text, index: i, logprobs: nil,
-                                 finishReason: h.endedWithEOS || text.count < tokenizer.decode(tokens).count ? "stop" : "length",
-                                 tokenIds: tokens, score: h.score))
-        }
+        let completion = OpenAIWire.TextCompletion(result, echo: echo, model: model)
         if json {
-            try printJSON(Completion(model: model, choices: choices,
-                                     usage: usage(promptIDs.count, choices.map(\.tokenIds.count).reduce(0, +)), seed: nil))
+            try printJSON(completion)
             return
         }
-        for c in choices {
-            if choices.count > 1 { print(String(format: "--- %d (score %.4f)", c.index, c.score ?? 0)) }
+        for c in completion.choices {
+            if completion.choices.count > 1 { print(String(format: "--- %d (score %.4f)", c.index, c.score ?? 0)) }
             print(c.text)
         }
     }
@@ -184,50 +184,7 @@ struct Generate: ParsableCommand {
         }
     }
 
-    /// The JSON-mode constraint (`--json-mode` / `--json-schema`), or nil.
-    func jsonConstraint(_ tokenizer: any Tokenizer) throws -> JSONConstraint? {
-        try makeJSONConstraint(tokenizer, jsonMode: jsonMode, schemaFile: jsonSchema)
-    }
-
-    /// Cuts text before the first stop string (beam hypotheses are whole before they are printed).
-    func applyStops(_ text: String) -> String {
-        guard let cut = stop.filter({ !$0.isEmpty }).compactMap({ text.range(of: $0)?.lowerBound }).min() else { return text }
-        return String(text[..<cut])
-    }
-
-    func usage(_ prompt: Int, _ completion: Int) -> Completion.Usage {
-        .init(promptTokens: prompt, completionTokens: completion, totalTokens: prompt + completion)
-    }
-
     func log(_ line: String) { FileHandle.standardError.write(Data("lmlab: \(line)\n".utf8)) }
-
-    /// One `--json --stream` line (OpenAI's streamed completion chunk).
-    struct Chunk: Encodable {
-        var object = "text_completion.chunk"
-        var choices: [Choice]
-        init(index: Int, text: String, finishReason: String?) {
-            choices = [Choice(text: text, index: index, finishReason: finishReason)]
-        }
-        struct Choice: Encodable {
-            var text: String, index: Int, finishReason: String?
-            enum CodingKeys: String, CodingKey { case text, index, finishReason }
-            func encode(to encoder: Encoder) throws {
-                var c = encoder.container(keyedBy: CodingKeys.self)
-                try c.encode(text, forKey: .text); try c.encode(index, forKey: .index)
-                try c.encode(finishReason, forKey: .finishReason)
-            }
-        }
-    }
-}
-
-/// The JSON-mode constraint for `--json-mode` / `--json-schema FILE`, or nil when neither is given.
-func makeJSONConstraint(_ tokenizer: any Tokenizer, jsonMode: Bool, schemaFile: String?) throws -> JSONConstraint? {
-    guard jsonMode || schemaFile != nil else { return nil }
-    let schema = try schemaFile.map { try JSONSchema(contentsOfFile: $0) }
-    guard tokenizer.specialIDs.eos != nil || tokenizer.specialIDs.eot != nil else {
-        throw ValidationError("--json-mode needs a model with an end-of-sequence token, to end once the value is complete")
-    }
-    return JSONConstraint(tokenizer: tokenizer, schema: schema)
 }
 
 /// The id with the largest logit (the first of equals).

@@ -5,6 +5,7 @@ import ArgumentParser
 import Decoding
 import Foundation
 import Models
+import Serving
 import Tensor
 import Tokenizers
 
@@ -37,27 +38,14 @@ struct Inspect: ParsableCommand {
         _ = try temperatures()
     }
 
-    struct Row: Encodable { var rank: Int, id: Int32, piece: String, logit: Float, probabilities: [Double], cumulative: [Double] }
-    struct Report: Encodable { var model: String, prompt: String, promptTokens: [Int32], temperatures: [Double], entropy: [Double], rows: [Row] }
-
     func run() throws {
         Parallel.setThreads(threads)
         try runOrExit {
-            let loaded = try PromptedModel(path: model)
-            let (lm, tokenizer) = (loaded.lm, loaded.tokenizer)
-            let ids = try loaded.encode(prompt, parseSpecial: special, roomForNewToken: false)
-            let logits = try lm.feed(ids, cache: lm.makeCache(capacity: ids.count))
-            let temps = try temperatures()
-            let dists = temps.map { t in Samplers.logSoftmax(logits.map { Float(Double($0) / t) }).map { Foundation.exp($0) } }
-            let order = logits.indices.sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }.prefix(top)
-            var cumulative = [Double](repeating: 0, count: temps.count)
-            let rows = order.enumerated().map { rank, i -> Row in
-                for k in temps.indices { cumulative[k] += dists[k][i] }
-                return Row(rank: rank + 1, id: Int32(i), piece: printable(tokenizer, Int32(i)), logit: logits[i],
-                           probabilities: dists.map { $0[i] }, cumulative: cumulative)
-            }
-            let entropy = dists.map { d in -d.reduce(0) { $1 > 0 ? $0 + $1 * Foundation.log($1) : $0 } }
-            let report = Report(model: model, prompt: prompt, promptTokens: ids, temperatures: temps, entropy: entropy, rows: rows)
+            let handle = try ModelHandle(path: model)
+            let ids = try handle.encodePrompt(prompt, parseSpecial: special, newTokens: 0)
+            // The piece as text, control characters escaped (the table quotes it: a leading space matters in BPE).
+            let report = try handle.nextToken(after: ids).report(model: model, prompt: prompt, top: top,
+                                                                 temperatures: try temperatures()) { escapingControls(handle.piece($0)) }
             if let svg { try BarChartSVG.write(report, to: svg) }
             if json { try printJSON(report); return }
             print(table(report))
@@ -65,12 +53,7 @@ struct Inspect: ParsableCommand {
         }
     }
 
-    /// The piece as text, control characters escaped (the table quotes it: a leading space matters in BPE).
-    func printable(_ tokenizer: any Tokenizer, _ id: Int32) -> String {
-        escapingControls(String(decoding: tokenizer.bytes(for: id), as: UTF8.self))
-    }
-
-    func table(_ r: Report) -> String {
+    func table(_ r: NextTokenReport) -> String {
         let width = 30
         var lines = ["next token after \"\(r.prompt)\" (\(r.promptTokens.count) prompt tokens)"]
         let tHeader = r.temperatures.map { String(format: "p(T=%g)  cum   ", $0) }.joined()

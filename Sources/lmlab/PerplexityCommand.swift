@@ -6,6 +6,7 @@ import ArgumentParser
 import Decoding
 import Foundation
 import Models
+import Serving
 import Tensor
 import Tokenizers
 
@@ -49,8 +50,8 @@ struct Perplexity: ParsableCommand {
         Parallel.setThreads(threads)
         try runOrExit {
             guard let data = FileManager.default.contents(atPath: file) else { throw CLIError.unreadable(file: file) }
-            let lm = try TransformerRuntime.load(path: model)
-            guard let tokenizer = lm.tokenizer else { throw RuntimeError.noTokenizer(file: model) }
+            let handle = try ModelHandle(path: model)
+            let (lm, tokenizer) = (handle.runtime, handle.tokenizer)
             var tokens = tokenizer.encode(String(decoding: data, as: UTF8.self), addSpecial: true)
             if let maxTokens { tokens = Array(tokens.prefix(maxTokens)) }
             let ctx = min(context ?? min(lm.contextLength, 512), lm.contextLength)

@@ -4,6 +4,7 @@
 import ArgumentParser
 import Decoding
 import Foundation
+import Serving
 
 struct SamplingOptions: ParsableArguments {
     @Option(help: "Start from a preset: hf, llama.cpp or greedy (default: lmlab's, every cut off, temperature 1).")
@@ -39,51 +40,61 @@ struct SamplingOptions: ParsableArguments {
 
     /// The parameters these flags describe, or a ValidationError naming the flag and its valid range.
     func parameters() throws -> SamplingParameters {
-        var p = SamplingParameters()
-        if let preset {
-            guard let base = SamplingParameters.presets[preset] else {
-                throw ValidationError(DecodingError.unknownPreset(name: preset).description)
-            }
-            p = base
-        }
-        func check(_ ok: Bool, _ flag: String, _ value: Any, _ valid: String) throws {
-            if !ok { throw ValidationError("\(flag) \(value) is invalid: expected \(valid)") }
-        }
-        if let temperature { try check(temperature.isFinite, "--temperature", temperature, "a number (≤ 0 is greedy)"); p.temperature = temperature }
-        if let topK { try check(topK >= 0, "--top-k", topK, "an integer ≥ 0 (0 = off)"); p.topK = topK }
-        if let topP { try check(topP > 0 && topP <= 1, "--top-p", topP, "a value in (0, 1]"); p.topP = topP }
-        if let minP { try check(minP >= 0 && minP <= 1, "--min-p", minP, "a value in [0, 1]"); p.minP = minP }
-        if let typicalP { try check(typicalP > 0 && typicalP <= 1, "--typical-p", typicalP, "a value in (0, 1]"); p.typicalP = typicalP }
-        if let repeatPenalty { try check(repeatPenalty > 0, "--repeat-penalty", repeatPenalty, "a value > 0 (1 = off)"); p.repetitionPenalty = repeatPenalty }
-        if let repeatLastN { try check(repeatLastN >= -1, "--repeat-last-n", repeatLastN, "an integer ≥ -1 (-1 = all)"); p.penaltyLastN = repeatLastN }
-        if let frequencyPenalty { try check(abs(frequencyPenalty) <= 2, "--frequency-penalty", frequencyPenalty, "a value in [-2, 2]"); p.frequencyPenalty = frequencyPenalty }
-        if let presencePenalty { try check(abs(presencePenalty) <= 2, "--presence-penalty", presencePenalty, "a value in [-2, 2]"); p.presencePenalty = presencePenalty }
-        if let penaltyMode {
-            guard let mode = PenaltyMode(rawValue: penaltyMode) else {
-                throw ValidationError("--penalty-mode \(penaltyMode) is invalid: expected \(PenaltyMode.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            p.penaltyMode = mode
-        }
-        for entry in logitBias {
-            let parts = entry.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, let id = Int32(parts[0]), id >= 0, let bias = Float(parts[1]) else {
-                throw ValidationError("--logit-bias \(entry) is invalid: expected ID=BIAS, e.g. 198=-100")
-            }
-            p.logitBias[id] = bias
-        }
-        if let samplers {
-            p.samplers = try samplers.split(separator: ",").map { name in
-                guard let step = SamplerStep(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                    throw ValidationError(DecodingError.unknownSampler(name: String(name)).description)
+        try CLIFlag.validating {
+            var p = try preset.map { try SamplingParameters.preset(named: $0) } ?? SamplingParameters()
+            if let temperature { p.temperature = temperature }
+            if let topK { p.topK = topK }
+            if let topP { p.topP = topP }
+            if let minP { p.minP = minP }
+            if let typicalP { p.typicalP = typicalP }
+            if let repeatPenalty { p.repetitionPenalty = repeatPenalty }
+            if let repeatLastN { p.penaltyLastN = repeatLastN }
+            if let frequencyPenalty { p.frequencyPenalty = frequencyPenalty }
+            if let presencePenalty { p.presencePenalty = presencePenalty }
+            try p.validate()
+            if let penaltyMode {
+                guard let mode = PenaltyMode(rawValue: penaltyMode) else {
+                    throw ValidationError("--penalty-mode \(penaltyMode) is invalid: expected \(PenaltyMode.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
-                return step
+                p.penaltyMode = mode
             }
+            for entry in logitBias {
+                let parts = entry.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, let id = Int32(parts[0]), id >= 0, let bias = Float(parts[1]) else {
+                    throw ValidationError("--logit-bias \(entry) is invalid: expected ID=BIAS, e.g. 198=-100")
+                }
+                p.logitBias[id] = bias
+            }
+            if let samplers { p.samplers = try SamplerStep.list(samplers) }
+            try p.validate()
+            return p
         }
-        return p
     }
 
     /// `--seed`, or a fresh random one (reported by the caller).
     func resolvedSeed() -> UInt64 { seed ?? UInt64.random(in: 0...UInt64(UInt32.max)) }
+}
+
+/// The CLI's names for the fields of a request (Serving and Decoding name fields as a request spells them:
+/// top_p, num_beams…), and their errors turned into the one-line usage errors the CLI prints.
+enum CLIFlag {
+    static func name(_ field: String) -> String {
+        switch field {
+        case "n": return "--num-return-sequences"
+        case "num_beams": return "--beams"
+        case "response_format": return "--json-mode"
+        default: return "--" + field.replacingOccurrences(of: "_", with: "-")
+        }
+    }
+
+    /// Runs `body`; a DecodingError or ServingError becomes a ValidationError that names the flag.
+    static func validating<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as DecodingError {
+            throw ValidationError(e.described(naming: e.field.map(name) ?? ""))
+        } catch let e as ServingError {
+            throw ValidationError(e.described(naming: name))
+        }
+    }
 }
 
 struct BeamOptions: ParsableArguments {
@@ -97,14 +108,10 @@ struct BeamOptions: ParsableArguments {
     var noRepeatNgramSize = 0
 
     func validate() throws {
-        guard beams >= 1 else { throw ValidationError("--beams \(beams) is invalid: expected an integer ≥ 1") }
-        guard lengthPenalty.isFinite else { throw ValidationError("--length-penalty \(lengthPenalty) is invalid: expected a number") }
         guard EarlyStopping(rawValue: earlyStopping) != nil else {
             throw ValidationError("--early-stopping \(earlyStopping) is invalid: expected heuristic, always or never")
         }
-        guard noRepeatNgramSize >= 0 else {
-            throw ValidationError("--no-repeat-ngram-size \(noRepeatNgramSize) is invalid: expected an integer ≥ 0")
-        }
+        try CLIFlag.validating { try parameters(repetitionPenalty: 1, returnSequences: 1).validate() }
     }
 
     func parameters(repetitionPenalty: Float, returnSequences: Int) -> BeamSearchParameters {

@@ -5,6 +5,7 @@ import ArgumentParser
 import Decoding
 import Foundation
 import Models
+import Serving
 import Tensor
 import Tokenizers
 
@@ -40,14 +41,14 @@ struct Score: ParsableCommand {
                 guard let data = FileManager.default.contents(atPath: file) else { throw CLIError.unreadable(file: file) }
                 input = String(decoding: data, as: UTF8.self)
             }
-            let lm = try TransformerRuntime.load(path: model)
-            guard let tokenizer = lm.tokenizer else { throw RuntimeError.noTokenizer(file: model) }
+            let handle = try ModelHandle(path: model)
+            let (lm, tokenizer) = (handle.runtime, handle.tokenizer)
             let ids = tokenizer.encode(input, addSpecial: true)
             guard ids.count >= 2 else { throw CLIError.tooShort(file: file ?? "--text", tokens: ids.count, needed: 2) }
             let ctx = lm.contextLength
             let scores = ids.count <= ctx ? try Scoring.score(lm, ids)
                                           : try Scoring.sliding(lm, ids, context: ctx, stride: ctx / 2)
-            let piece = { (id: Int32) in String(decoding: tokenizer.bytes(for: id), as: UTF8.self) }
+            let piece = handle.piece
             let tokens = [Token(id: ids[0], piece: piece(ids[0]), logprob: nil, rank: nil)]
                 + scores.map { Token(id: $0.id, piece: piece($0.id), logprob: $0.logprob, rank: $0.rank) }
             let mean = scores.map(\.logprob).reduce(0, +) / Double(scores.count)

@@ -4,7 +4,7 @@
 import ArgumentParser
 import Chat
 import Foundation
-import GGUF
+import Serving
 
 struct TemplateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -58,36 +58,17 @@ struct TemplateCommand: ParsableCommand {
             for (i, text) in messages.enumerated() {
                 conversation.append(i % 2 == 0 ? .user(text) : .assistant(text))
             }
-            let (template, name, bos, eos) = try resolveTemplate()
-            let prompt = try template.render(messages: conversation, addGenerationPrompt: !noGenerationPrompt,
-                                             bosToken: bos, eosToken: eos)
+            let choice = try ChatTemplateChoice(model: try model.map { try ModelHandle(path: $0) }, format: chatFormat)
+            let prompt = try choice.render(conversation, addGenerationPrompt: !noGenerationPrompt)
             if json {
-                try printJSON(Output(prompt: prompt, template: name, model: model, bosToken: bos, eosToken: eos,
-                                     endOfTurn: template.endOfTurn(bosToken: bos, eosToken: eos),
+                try printJSON(Output(prompt: prompt, template: choice.name, model: model, bosToken: choice.bosToken,
+                                     eosToken: choice.eosToken, endOfTurn: choice.endOfTurn,
                                      addGenerationPrompt: !noGenerationPrompt, messages: conversation))
             } else {
                 // The prompt byte for byte; a terminal also gets a final newline so the shell prompt starts clean.
                 FileHandle.standardOutput.write(Data(prompt.utf8))
                 if isatty(STDOUT_FILENO) != 0, !prompt.hasSuffix("\n") { print() }
             }
-        }
-    }
-
-    /// The template and special tokens: `--chat-format` wins; else the model's own template.
-
-    private func resolveTemplate() throws -> (ChatTemplate, String, bos: String, eos: String) {
-        try ChatSetup.resolve(model: model, chatFormat: chatFormat)
-    }
-}
-
-enum TemplateCommandError: Error, CustomStringConvertible {
-    case noChatTemplate(file: String)
-
-    var description: String {
-        switch self {
-        case let .noChatTemplate(file):
-            return "\(file) has no tokenizer.chat_template; choose a built-in format with --chat-format chatml "
-                + "(or \(ChatFormat.all.dropFirst().map(\.name).joined(separator: ", ")))"
         }
     }
 }

@@ -1,6 +1,7 @@
 // Terminal helpers: a progress bar on stderr, and turning typed errors into one clear line and a non-zero exit.
 import ArgumentParser
 import Foundation
+import Serving
 
 /// A one-line progress bar redrawn in place on a terminal; on a pipe it prints a line every few percent.
 final class ProgressBar {
@@ -45,10 +46,16 @@ final class ProgressBar {
     func line(_ text: String) { finish(text) }
 }
 
-/// Runs `body`; an error becomes one line on stderr (`lmlab: …`) and exit code 1.
+/// Runs `body`; an error becomes one line on stderr (`lmlab: …`) and exit code 1 — a bad request field (a
+/// ServingError naming it) a usage error naming the flag instead.
 func runOrExit<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let error as ExitCode { throw error } catch let error as ValidationError {
         throw error
+    } catch let error as ServingError where error.field != "messages" {
+        throw ValidationError(error.described(naming: CLIFlag.name))
+    } catch let error as ServingError {
+        FileHandle.standardError.write(Data("lmlab: \(error.described(naming: CLIFlag.name))\n".utf8))
+        throw ExitCode.failure
     } catch {
         FileHandle.standardError.write(Data("lmlab: \(error)\n".utf8))
         throw ExitCode.failure

@@ -1,8 +1,8 @@
 // `lmlab tokenizer train` and `lmlab tokenize`: learn a byte-level BPE on a corpus, and look at how text splits.
 import ArgumentParser
 import Foundation
-import GGUF
 import Models
+import Serving
 import Tokenizers
 
 /// `lmlab tokenizer …`
@@ -89,30 +89,8 @@ struct Tokenize: ParsableCommand {
     }
 }
 
-/// Loads a tokenizer by file kind (the extension): a `*.tokenizer.json` from `lmlab tokenizer train`, the
-/// vocabulary of a `.gguf` model (its `tokenizer.ggml.*` keys), or the `/tokenizer` of an lmlab `.h5` checkpoint.
-func loadTokenizer(_ path: String) throws -> any Tokenizer {
-    guard FileManager.default.fileExists(atPath: path) else {
-        throw TokenizerError.badFile(path: path, reason: "no such file; check the path")
-    }
-    switch URL(fileURLWithPath: path).pathExtension.lowercased() {
-    case "json":
-        return try BPETokenizer(contentsOf: path)
-    case "gguf":
-        return try GGUFFile(path: path).tokenizer()
-    case "h5", "hdf5":
-        guard let tokenizer = try Checkpoint.tokenizer(path: path) else {
-            throw TokenizerError.unsupportedFile(
-                path: path, reason: "this checkpoint was saved without a tokenizer (no /tokenizer group); pass the "
-                    + "tokenizer.json it was trained with instead (`lmlab prepare` writes one next to the token files)")
-        }
-        return tokenizer
-    default:
-        throw TokenizerError.unsupportedFile(
-            path: path, reason: "unknown tokenizer file kind; expected a *.tokenizer.json (`lmlab tokenizer train`), "
-                + "a .gguf model or an lmlab .h5 checkpoint")
-    }
-}
+/// The tokenizer of a `*.tokenizer.json`, a `.gguf` model or an lmlab `.h5` checkpoint (ModelHandle's loader).
+func loadTokenizer(_ path: String) throws -> any Tokenizer { try ModelHandle.tokenizer(path: path) }
 
 /// A whole UTF-8 text file, or an error naming it.
 func readText(_ path: String) throws -> String {

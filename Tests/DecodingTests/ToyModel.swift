@@ -37,6 +37,8 @@ final class ToyModel: LanguageModel {
     let charTokenizer: CharTokenizer
     /// Positions fed in total (to count recomputation).
     var positionsFed = 0
+    /// The size of every `feed(batch:caches:)` call (to see sequences stepped together).
+    var batchSizes: [Int] = []
 
     init(table: [[Float]], alphabet: String, eos: Int32? = nil, contextLength: Int = 64) {
         self.table = table
@@ -57,5 +59,12 @@ final class ToyModel: LanguageModel {
         positionsFed += tokens.count
         let rows = allPositions ? tokens : [tokens.last!]
         return rows.flatMap { table[Int($0)] }
+    }
+
+    func feed(batch tokens: [Int32], caches: [ToyCache]) throws -> [Float] {
+        batchSizes.append(tokens.count)
+        var rows: [Float] = []
+        for (t, c) in zip(tokens, caches) { rows += try feed([t], cache: c, allPositions: false) }
+        return rows
     }
 }

@@ -84,6 +84,8 @@ public struct TransformerConfig: Sendable, Codable, Equatable {
 
 public enum ModelError: Error, CustomStringConvertible {
     case invalidConfig(String)
+    /// More positions fed than a cache holds: the runtime's own guard. A prompt longer than the context is caught
+    /// before any feed, as `DecodingError.promptTooLong` (the one prompt-too-long error).
     case contextOverflow(tokens: Int, context: Int)
 
     public var description: String {

@@ -6,7 +6,6 @@ public enum RuntimeError: Error, CustomStringConvertible {
     case tokenOutOfRange(id: Int32, vocabSize: Int)
     case noTokenizer(file: String)
     case unknownFormat(file: String)
-    case promptTooLong(tokens: Int, context: Int)
     case unsupportedRoPE(file: String, reason: String)
 
     public var description: String {
@@ -23,8 +22,6 @@ public enum RuntimeError: Error, CustomStringConvertible {
             return "\(file): unknown model format; expected a .gguf file or an lmlab .h5 checkpoint"
         case .unsupportedRoPE(let file, let reason):
             return "\(file): \(reason); lmlab's runtime supports plain RoPE, rope_freqs factors and linear scaling"
-        case .promptTooLong(let n, let c):
-            return "the prompt is \(n) tokens, longer than the model's context of \(c): shorten the prompt"
         }
     }
 }

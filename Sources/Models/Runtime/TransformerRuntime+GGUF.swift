@@ -79,13 +79,16 @@ extension TransformerRuntime {
                   rope: rope, specialTokens: tokenizer.specialIDs, tokenizer: tokenizer)
     }
 
-    /// Loads `path`: a `.gguf` file, or an lmlab HDF5 checkpoint (`.h5`, `.hdf5`).
+    /// Loads `path`: a GGUF file or an lmlab HDF5 checkpoint (ModelFileFormat decides which).
     public static func load(path: String) throws -> TransformerRuntime {
-        if path.hasSuffix(".gguf") { return try TransformerRuntime(gguf: GGUFFile(path: path)) }
-        if path.hasSuffix(".h5") || path.hasSuffix(".hdf5") {
+        switch try ModelFileFormat.of(path: path) {
+        case .gguf:
+            return try TransformerRuntime(gguf: GGUFFile(path: path))
+        case .hdf5:
             let checkpoint = try Checkpoint.load(path: path)
             return TransformerRuntime(gpt: checkpoint.model, tokenizer: checkpoint.tokenizer)
+        case .tokenizerJSON:
+            throw RuntimeError.unknownFormat(file: path)
         }
-        throw RuntimeError.unknownFormat(file: path)
     }
 }
