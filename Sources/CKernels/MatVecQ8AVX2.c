@@ -8,8 +8,9 @@
 // an offset unsigned number (Q4_0: n − 8, Q5_0: n − 16) multiply the unsigned n and subtract the offset times Σq
 // (which `s` holds, scaled). Four rows are done side by side for the 32-element types, sharing each activation
 // load, and their four block sums are folded into one vector by two rounds of vphaddd, so the float scales of the
-// four rows are applied with one multiply–add. The K-quants and IQ4_XS fold the 8 sub-blocks of a super-block
-// the same way and apply the 8 sub-block scales at once.
+// four rows are applied with one multiply–add; a batch of activation vectors passes over each block's unpacked
+// weights while they are in registers. The K-quants and IQ4_XS fold the 8 sub-blocks of a super-block the same way
+// and apply the 8 sub-block scales at once.
 #include "CKernels.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -109,73 +110,92 @@ INLINE long block_bytes(enum kind k) {
     return 0;
 }
 
-/// Rows 0…3 of one kind. Per block and row: d_w·(d_x·Σ w·q − offset·s_x) for the symmetric kinds (offset 8 for
-/// Q4_0, 16 for Q5_0, 0 for the signed ones), d_w·d_x·Σ n·q + m_w·s_x for the kinds with a minimum (Q4_1, Q5_1).
-INLINE void rows4_32(enum kind k, const uint8_t *w, long stride, const int8_t *q, const float *d, const float *s,
-                     long n, float *y) {
-    const long bb = block_bytes(k);
+/// Rows 0…3 of one kind against NB vectors at once (NB ≤ 4, a constant after inlining): each block's weights are
+/// unpacked once and multiplied with every vector's block while in registers. Per block, row and vector:
+/// d_w·(d_x·Σ w·q − offset·s_x) for the symmetric kinds (offset 8 for Q4_0, 16 for Q5_0, 0 for the signed ones),
+/// d_w·d_x·Σ n·q + m_w·s_x for the kinds with a minimum (Q4_1, Q5_1). A vector's accumulator sees the same
+/// operations in the same order whatever NB is, so its rows get the same bits alone or in a batch.
+INLINE void rows4_32(enum kind k, int NB, const uint8_t *w, long stride, const int8_t *q, const float *d,
+                     const float *s, long n, float *y, long ldy) {
+    const long bb = block_bytes(k), nd = n / 32;
     const int with_min = k == Q4_1 || k == Q5_1, is_signed = k == Q8_0 || k == IQ4_NL;
     const float offset = k == Q4_0 ? 8.0f : k == Q5_0 ? 16.0f : 0.0f;
-    __m128 acc4 = _mm_setzero_ps();
-    __m256 acc8 = _mm256_setzero_ps();  // with a minimum: lanes (2r, 2r + 1) = row r's (d·… , m·s) terms
-    for (long b = 0; b < n / 32; b++) {
+    __m128 acc4[4] = {_mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps()};
+    // with a minimum: lanes (2r, 2r + 1) = row r's (d·…, m·s) terms
+    __m256 acc8[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (long b = 0; b < nd; b++) {
         const uint8_t *p = w + bb * b;
-        const __m256i x = load_x(q + 32 * b);
-        __m256i p0, p1, p2, p3;
-        if (is_signed) {
-            p0 = dot_s8(weights32(k, p), x);
-            p1 = dot_s8(weights32(k, p + stride), x);
-            p2 = dot_s8(weights32(k, p + 2 * stride), x);
-            p3 = dot_s8(weights32(k, p + 3 * stride), x);
+        __m256i w0 = weights32(k, p), w1 = weights32(k, p + stride), w2 = weights32(k, p + 2 * stride),
+                w3 = weights32(k, p + 3 * stride);
+        __m256 dm = _mm256_setzero_ps();
+        __m128 d4 = _mm_setzero_ps();
+        if (with_min) {  // [d0 m0 d1 m1 d2 m2 d3 m3]
+            dm = _mm256_cvtph_ps(_mm_setr_epi32((int)load32(p), (int)load32(p + stride), (int)load32(p + 2 * stride),
+                                                (int)load32(p + 3 * stride)));
         } else {
-            p0 = dot_u8(weights32(k, p), x);
-            p1 = dot_u8(weights32(k, p + stride), x);
-            p2 = dot_u8(weights32(k, p + 2 * stride), x);
-            p3 = dot_u8(weights32(k, p + 3 * stride), x);
+            d4 = halves4(p, stride);
         }
-        __m128 f = _mm_mul_ps(_mm_cvtepi32_ps(sum4(p0, p1, p2, p3)), _mm_set1_ps(d[b]));  // d_x·Σ w·q, rows 0…3
+        if (is_signed) {  // |w| once; the sign goes onto each vector's activations
+            __m256i a0 = _mm256_abs_epi8(w0), a1 = _mm256_abs_epi8(w1), a2 = _mm256_abs_epi8(w2), a3 = _mm256_abs_epi8(w3);
+            for (int v = 0; v < NB; v++) {
+                const __m256i x = load_x(q + v * n + 32 * b);
+                __m128i t = sum4(dot_u8(a0, _mm256_sign_epi8(x, w0)), dot_u8(a1, _mm256_sign_epi8(x, w1)),
+                                 dot_u8(a2, _mm256_sign_epi8(x, w2)), dot_u8(a3, _mm256_sign_epi8(x, w3)));
+                __m128 f = _mm_mul_ps(_mm_cvtepi32_ps(t), _mm_set1_ps(d[v * nd + b]));
+                acc4[v] = _mm_fmadd_ps(d4, f, acc4[v]);
+            }
+        } else {
+            for (int v = 0; v < NB; v++) {
+                const __m256i x = load_x(q + v * n + 32 * b);
+                __m128i t = sum4(dot_u8(w0, x), dot_u8(w1, x), dot_u8(w2, x), dot_u8(w3, x));
+                __m128 f = _mm_mul_ps(_mm_cvtepi32_ps(t), _mm_set1_ps(d[v * nd + b]));  // d_x·Σ w·q, rows 0…3
+                if (with_min) {
+                    __m128 sx = _mm_set1_ps(s[v * nd + b]);
+                    acc8[v] = _mm256_fmadd_ps(dm, _mm256_set_m128(_mm_unpackhi_ps(f, sx), _mm_unpacklo_ps(f, sx)), acc8[v]);
+                } else {
+                    if (offset != 0) f = _mm_sub_ps(f, _mm_set1_ps(offset * s[v * nd + b]));
+                    acc4[v] = _mm_fmadd_ps(d4, f, acc4[v]);
+                }
+            }
+        }
+    }
+    for (int v = 0; v < NB; v++) {
+        __m128 r = acc4[v];
         if (with_min) {
-            // [d0 m0 d1 m1 d2 m2 d3 m3] · [f0 s f1 s f2 s f3 s]
-            __m256 dm = _mm256_cvtph_ps(_mm_setr_epi32((int)load32(p), (int)load32(p + stride),
-                                                       (int)load32(p + 2 * stride), (int)load32(p + 3 * stride)));
-            __m128 sx = _mm_set1_ps(s[b]);
-            acc8 = _mm256_fmadd_ps(dm, _mm256_set_m128(_mm_unpackhi_ps(f, sx), _mm_unpacklo_ps(f, sx)), acc8);
-        } else {
-            if (offset != 0) f = _mm_sub_ps(f, _mm_set1_ps(offset * s[b]));
-            acc4 = _mm_fmadd_ps(halves4(p, stride), f, acc4);
+            __m256 pairs = _mm256_hadd_ps(acc8[v], acc8[v]);  // [r0 r1 r0 r1 | r2 r3 r2 r3]
+            r = _mm_shuffle_ps(_mm256_castps256_ps128(pairs), _mm256_extractf128_ps(pairs, 1), 0x44);
         }
+        _mm_storeu_ps(y + v * ldy, r);
     }
-    if (with_min) {
-        __m256 pairs = _mm256_hadd_ps(acc8, acc8);  // [r0 r1 r0 r1 | r2 r3 r2 r3]
-        acc4 = _mm_shuffle_ps(_mm256_castps256_ps128(pairs), _mm256_extractf128_ps(pairs, 1), 0x44);
-    }
-    _mm_storeu_ps(y, acc4);
 }
 
-AVX2 void lmlab_avx2_q4_0_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
-                                float *y) {
-    rows4_32(Q4_0, w, stride, q, d, s, n, y);
+/// Rows 0…3 against `batch` vectors, four at a time.
+INLINE void rows4_32_batch(enum kind k, const uint8_t *w, long stride, const int8_t *q, const float *d,
+                           const float *s, long n, long batch, float *y, long ldy) {
+    for (long v = 0; v < batch; v += 4) {
+        const int8_t *qv = q + v * n;
+        const float *dv = d + v * (n / 32), *sv = s + v * (n / 32);
+        float *yv = y + v * ldy;
+        switch (batch - v) {
+        case 1: rows4_32(k, 1, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 2: rows4_32(k, 2, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 3: rows4_32(k, 3, w, stride, qv, dv, sv, n, yv, ldy); break;
+        default: rows4_32(k, 4, w, stride, qv, dv, sv, n, yv, ldy); break;
+        }
+    }
 }
-AVX2 void lmlab_avx2_q4_1_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
-                                float *y) {
-    rows4_32(Q4_1, w, stride, q, d, s, n, y);
-}
-AVX2 void lmlab_avx2_q5_0_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
-                                float *y) {
-    rows4_32(Q5_0, w, stride, q, d, s, n, y);
-}
-AVX2 void lmlab_avx2_q5_1_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
-                                float *y) {
-    rows4_32(Q5_1, w, stride, q, d, s, n, y);
-}
-AVX2 void lmlab_avx2_q8_0_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
-                                float *y) {
-    rows4_32(Q8_0, w, stride, q, d, s, n, y);
-}
-AVX2 void lmlab_avx2_iq4_nl_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
-                                  float *y) {
-    rows4_32(IQ4_NL, w, stride, q, d, s, n, y);
-}
+
+#define KERNEL32(name, kind)                                                                                         \
+    AVX2 void name(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, long batch,   \
+                   float *y, long ldy) {                                                                             \
+        rows4_32_batch(kind, w, stride, q, d, s, n, batch, y, ldy);                                                  \
+    }
+KERNEL32(lmlab_avx2_q4_0_rows4, Q4_0)
+KERNEL32(lmlab_avx2_q4_1_rows4, Q4_1)
+KERNEL32(lmlab_avx2_q5_0_rows4, Q5_0)
+KERNEL32(lmlab_avx2_q5_1_rows4, Q5_1)
+KERNEL32(lmlab_avx2_q8_0_rows4, Q8_0)
+KERNEL32(lmlab_avx2_iq4_nl_rows4, IQ4_NL)
 
 // MARK: the 256-element types: one row at a time, the 8 sub-blocks of 32 of a super-block folded into one vector.
 
@@ -278,30 +298,30 @@ INLINE float iq4_xs_row(const uint8_t *w, const int8_t *q, const float *d, long 
     return total8(acc);
 }
 
-AVX2 void lmlab_avx2_q4_K_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
-                                float *y) {
-    for (int r = 0; r < 4; r++) y[r] = q4_K_row((const uint8_t *)w + r * stride, q, d, s, n, 0);
-}
-AVX2 void lmlab_avx2_q5_K_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
-                                float *y) {
-    for (int r = 0; r < 4; r++) y[r] = q4_K_row((const uint8_t *)w + r * stride, q, d, s, n, 1);
-}
-AVX2 void lmlab_avx2_q6_K_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
-                                float *y) {
-    (void)s;
-    for (int r = 0; r < 4; r++) y[r] = q6_K_row((const uint8_t *)w + r * stride, q, d, n);
-}
-AVX2 void lmlab_avx2_iq4_xs_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
-                                  float *y) {
-    (void)s;
-    for (int r = 0; r < 4; r++) y[r] = iq4_xs_row((const uint8_t *)w + r * stride, q, d, n);
-}
+// One row at a time, each vector in turn (the weights of four rows stay in L1 meanwhile).
+#define KERNEL256(name, row)                                                                                         \
+    AVX2 void name(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, long batch,   \
+                   float *y, long ldy) {                                                                             \
+        (void)s;                                                                                                     \
+        for (long v = 0; v < batch; v++)                                                                             \
+            for (int r = 0; r < 4; r++)                                                                              \
+                y[v * ldy + r] = row((const uint8_t *)w + r * stride, q + v * n, d + v * (n / 32), s + v * (n / 32), n); \
+    }
+INLINE float q4_K_q8(const uint8_t *w, const int8_t *q, const float *d, const float *s, long n) { return q4_K_row(w, q, d, s, n, 0); }
+INLINE float q5_K_q8(const uint8_t *w, const int8_t *q, const float *d, const float *s, long n) { return q4_K_row(w, q, d, s, n, 1); }
+INLINE float q6_K_q8(const uint8_t *w, const int8_t *q, const float *d, const float *s, long n) { (void)s; return q6_K_row(w, q, d, n); }
+INLINE float iq4_xs_q8(const uint8_t *w, const int8_t *q, const float *d, const float *s, long n) { (void)s; return iq4_xs_row(w, q, d, n); }
+KERNEL256(lmlab_avx2_q4_K_rows4, q4_K_q8)
+KERNEL256(lmlab_avx2_q5_K_rows4, q5_K_q8)
+KERNEL256(lmlab_avx2_q6_K_rows4, q6_K_q8)
+KERNEL256(lmlab_avx2_iq4_xs_rows4, iq4_xs_q8)
 
 #else
 // Not x86-64: lmlab_cpu_has_avx2() is 0 and these are never called.
 #define UNAVAILABLE(name)                                                                                            \
-    void name(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, float *y) {      \
-        (void)w; (void)stride; (void)q; (void)d; (void)s; (void)n; (void)y;                                          \
+    void name(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, long batch,        \
+              float *y, long ldy) {                                                                                  \
+        (void)w; (void)stride; (void)q; (void)d; (void)s; (void)n; (void)batch; (void)y; (void)ldy;                  \
         __builtin_trap();                                                                                            \
     }
 UNAVAILABLE(lmlab_avx2_q4_0_rows4)

@@ -5,9 +5,11 @@
 // AVX2 per function (target attributes), so a baseline x86-64 build contains them too; Swift calls them only after
 // `lmlab_cpu_has_avx2()` said yes.
 //
-// Every kernel has one shape: weights in their ggml blocks (row r at w + r·stride), activations as 8-bit blocks of 32
-// (q: the integers, d: one scale per block, s: d·Σq per block), n columns. `rows4` writes y[0…3] for rows w,
-// w + stride, w + 2·stride, w + 3·stride; the result of a row never depends on the rows beside it.
+// Every kernel has one shape: weights in their ggml blocks (row r at w + r·stride), n columns, and `batch` activation
+// vectors as 8-bit blocks of 32 — vector v's integers at q + v·n, its scales at d + v·n/32, its d·Σq at
+// s + v·n/32. `rows4` writes y[v·ldy + 0…3] for rows w, w + stride, w + 2·stride, w + 3·stride and each vector v.
+// The result of a (row, vector) never depends on the rows or vectors beside it: a batch gives each vector exactly
+// what it gets alone.
 #ifndef LMLAB_CKERNELS_H
 #define LMLAB_CKERNELS_H
 
@@ -22,18 +24,28 @@ int lmlab_cpu_has_avx2(void);
 
 /// The signature shared by all kernels below.
 typedef void (*lmlab_q8_rows4)(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
-                               float *y);
+                               long batch, float *y, long ldy);
 
-void lmlab_avx2_q4_0_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, float *y);
-void lmlab_avx2_q4_1_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, float *y);
-void lmlab_avx2_q5_0_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, float *y);
-void lmlab_avx2_q5_1_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, float *y);
-void lmlab_avx2_q8_0_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, float *y);
-void lmlab_avx2_iq4_nl_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, float *y);
-void lmlab_avx2_q4_K_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, float *y);
-void lmlab_avx2_q5_K_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, float *y);
-void lmlab_avx2_q6_K_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, float *y);
-void lmlab_avx2_iq4_xs_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, float *y);
+void lmlab_avx2_q4_0_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_avx2_q4_1_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_avx2_q5_0_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_avx2_q5_1_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_avx2_q8_0_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_avx2_iq4_nl_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_avx2_q4_K_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_avx2_q5_K_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_avx2_q6_K_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_avx2_iq4_xs_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
 
 #ifdef __cplusplus
 }

@@ -105,11 +105,13 @@ func matVec(_ ws: [BlockMatrix], batch x: UnsafeBufferPointer<Float>, _ ys: [Uns
         let sp = s.baseAddress!
         let jobs = zip(zip(ws, ys), tables).map { wy, table in
             let (w, yp, kernel) = (wy.0, wy.1.baseAddress!, table!.float)
-            var job = RowJob(w: w, batch: batch) { r, b in
-                yp[b * w.rows + r] = kernel(w.row(r), xp + b * cols, sp + b * groups, cols)
+            var job = RowJob(w: w, batch: batch) { r in
+                for b in 0..<batch { yp[b * w.rows + r] = kernel(w.row(r), xp + b * cols, sp + b * groups, cols) }
             }
             if let fourRows = table!.floatRows4 {
-                job.dot4 = { r, b in fourRows(w.row(r), w.rowBytes, xp + b * cols, sp + b * groups, cols, yp + b * w.rows + r) }
+                job.dot4 = { r in
+                    for b in 0..<batch { fourRows(w.row(r), w.rowBytes, xp + b * cols, sp + b * groups, cols, yp + b * w.rows + r) }
+                }
             }
             return job
         }
@@ -151,12 +153,16 @@ func matVec(_ ws: [BlockMatrix], _ x: QuantizedActivations, _ ys: [UnsafeMutable
                 let (qp, dp, sp) = (q.baseAddress!, d.baseAddress!, s.baseAddress!)
                 let jobs = zip(zip(ws, ys), tables).map { wy, table in
                     let (w, yp, kernel) = (wy.0, wy.1.baseAddress!, table!.q8!)
-                    var job = RowJob(w: w, batch: batch) { r, b in
-                        yp[b * w.rows + r] = kernel(w.row(r), qp + b * cols, dp + b * blocks, sp + b * blocks, cols)
+                    var job = RowJob(w: w, batch: batch) { r in
+                        for b in 0..<batch { yp[b * w.rows + r] = kernel(w.row(r), qp + b * cols, dp + b * blocks, sp + b * blocks, cols) }
                     }
-                    if let fourRows = table!.q8Rows4 {
-                        job.dot4 = { r, b in
-                            fourRows(w.row(r), w.rowBytes, qp + b * cols, dp + b * blocks, sp + b * blocks, cols, yp + b * w.rows + r)
+                    if let all = table!.q8Rows4Batch {
+                        job.dot4 = { r in all(w.row(r), w.rowBytes, qp, dp, sp, cols, batch, yp + r, w.rows) }
+                    } else if let fourRows = table!.q8Rows4 {
+                        job.dot4 = { r in
+                            for b in 0..<batch {
+                                fourRows(w.row(r), w.rowBytes, qp + b * cols, dp + b * blocks, sp + b * blocks, cols, yp + b * w.rows + r)
+                            }
                         }
                     }
                     return job
@@ -173,12 +179,12 @@ func matVec(_ ws: [BlockMatrix], _ x: QuantizedActivations, _ ys: [UnsafeMutable
 private struct RowJob: @unchecked Sendable {
     let w: BlockMatrix
     let batch: Int
-    /// Row r against vector b, into y_b[r].
-    let dot: (_ row: Int, _ vector: Int) -> Void
-    /// Rows r…r+3 against vector b at once, where the type has a four-row kernel.
-    var dot4: ((_ row: Int, _ vector: Int) -> Void)? = nil
+    /// Row r against every vector, into y_b[r].
+    let dot: (_ row: Int) -> Void
+    /// Rows r…r+3 against every vector, where the type has a four-row kernel.
+    var dot4: ((_ row: Int) -> Void)? = nil
 
-    init(w: BlockMatrix, batch: Int, dot: @escaping (_ row: Int, _ vector: Int) -> Void) {
+    init(w: BlockMatrix, batch: Int, dot: @escaping (_ row: Int) -> Void) {
         self.w = w; self.batch = batch; self.dot = dot
     }
 
@@ -188,12 +194,12 @@ private struct RowJob: @unchecked Sendable {
         var r = rows.lowerBound
         if let dot4 {
             while r + 4 <= rows.upperBound {
-                for b in 0..<batch { dot4(r, b) }
+                dot4(r)
                 r += 4
             }
         }
         while r < rows.upperBound {
-            for b in 0..<batch { dot(r, b) }
+            dot(r)
             r += 1
         }
     }

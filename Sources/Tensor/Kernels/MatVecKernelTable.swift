@@ -29,12 +29,15 @@ struct MatVecKernelTable {
     var q8: MatVecKernelsQ8.RowDot?
     /// Four rows against 8-bit x.
     var q8Rows4: MatVecKernelsQ8.FourRowDot?
+    /// Four rows against a batch of 8-bit vectors in one call (the AVX2 kernels: each block's weights unpacked
+    /// once for all vectors).
+    var q8Rows4Batch: CRows4?
 
     /// The kernels of `type` in `set`, or nil if it has none (then `matVec` returns false).
     static func kernels(for type: GGMLType, set: KernelSet = .best) -> MatVecKernelTable? {
         guard var table = portable(type) else { return nil }
         if set == .avx2, set.isAvailable, let rows4 = avx2Rows4(type) {
-            (table.q8, table.q8Rows4) = Self.wrap(rows4)
+            (table.q8, table.q8Rows4, table.q8Rows4Batch) = (Self.oneRow(rows4), nil, rows4)
         }
         return table
     }
@@ -59,8 +62,9 @@ struct MatVecKernelTable {
         }
     }
 
+    /// (row r, bytes per row, q, d, s, cols, vectors, y + r, y's stride per vector): rows r…r+3 for every vector.
     typealias CRows4 = @convention(c) (UnsafeRawPointer?, Int, UnsafePointer<Int8>?, UnsafePointer<Float>?,
-                                       UnsafePointer<Float>?, Int, UnsafeMutablePointer<Float>?) -> Void
+                                       UnsafePointer<Float>?, Int, Int, UnsafeMutablePointer<Float>?, Int) -> Void
 
     private static func avx2Rows4(_ type: GGMLType) -> CRows4? {
         switch type.id {
@@ -78,14 +82,13 @@ struct MatVecKernelTable {
         }
     }
 
-    /// A C four-row kernel as the table's two entries. One row is the four-row kernel on the same row four times
-    /// (stride 0): each row's lane computes alone, so a row gets the same bits whichever way it is reached.
-    private static func wrap(_ rows4: @escaping CRows4) -> (MatVecKernelsQ8.RowDot, MatVecKernelsQ8.FourRowDot) {
-        let one: MatVecKernelsQ8.RowDot = { w, q, d, s, n in
+    /// One row through a C four-row kernel: the same row four times (stride 0). Each row's lane computes alone, so
+    /// a row gets the same bits whichever way it is reached.
+    static func oneRow(_ rows4: @escaping CRows4) -> MatVecKernelsQ8.RowDot {
+        { w, q, d, s, n in
             var y = SIMD4<Float>()
-            withUnsafeMutableBytes(of: &y) { rows4(w, 0, q, d, s, n, $0.baseAddress!.assumingMemoryBound(to: Float.self)) }
+            withUnsafeMutableBytes(of: &y) { rows4(w, 0, q, d, s, n, 1, $0.baseAddress!.assumingMemoryBound(to: Float.self), 4) }
             return y[0]
         }
-        return (one, { w, stride, q, d, s, n, y in rows4(w, stride, q, d, s, n, y) })
     }
 }
