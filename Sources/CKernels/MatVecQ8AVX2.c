@@ -81,6 +81,14 @@ INLINE __m256i iq4_grid(__m256i nibbles) {
 
 INLINE __m256i load_x(const int8_t *q) { return _mm256_loadu_si256((const __m256i *)q); }
 
+/// Asks for the cache lines of [p, p + bytes) ahead of use. The kernels walk four rows side by side, four
+/// interleaved streams the hardware prefetchers follow less well than one: while a group of rows is computed, the
+/// next group (the next 4·stride bytes) is fetched in step with it, block by block. Measured on a 2-core EPYC
+/// streaming 70 MB of Q4_1: 5.5 GB/s without, 8.3 GB/s with. (Prefetches never fault, past the end either.)
+INLINE void prefetch(const uint8_t *p, long bytes) {
+    for (long o = 0; o < bytes; o += 64) _mm_prefetch((const char *)p + o, _MM_HINT_T0);
+}
+
 // MARK: the 32-element types: four rows side by side.
 
 enum kind { Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL };
@@ -125,6 +133,7 @@ INLINE void rows4_32(enum kind k, int NB, const uint8_t *w, long stride, const i
     __m256 acc8[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
     for (long b = 0; b < nd; b++) {
         const uint8_t *p = w + bb * b;
+        prefetch(w + 4 * stride + 4 * bb * b, 4 * bb);
         __m256i w0 = weights32(k, p), w1 = weights32(k, p + stride), w2 = weights32(k, p + 2 * stride),
                 w3 = weights32(k, p + 3 * stride);
         __m256 dm = _mm256_setzero_ps();
@@ -214,12 +223,13 @@ INLINE __m256 bytes8_to_floats(const uint8_t v[8]) {
 }
 
 /// Q4_K (144 bytes): Σ_j (d·sc_j)·d_x,j·Σ n·q − (dmin·m_j)·s_j over the 8 sub-blocks j.
-INLINE float q4_K_row(const uint8_t *w, const int8_t *q, const float *d, const float *s, long n, int fifth) {
+INLINE float q4_K_row(const uint8_t *w, long ahead, const int8_t *q, const float *d, const float *s, long n, int fifth) {
     const long bb = fifth ? 176 : 144, qs = fifth ? 48 : 16;
     const __m256i m4 = _mm256_set1_epi8(15);
     __m256 acc = _mm256_setzero_ps();
     for (long b = 0; b < n / 256; b++) {
         const uint8_t *p = w + bb * b;
+        prefetch(p + ahead, bb);
         uint8_t sc[8], mn[8];
         scales_k4(p + 4, sc, mn);
         const __m256i qh = fifth ? _mm256_loadu_si256((const __m256i *)(p + 16)) : _mm256_setzero_si256();
@@ -245,11 +255,12 @@ INLINE float q4_K_row(const uint8_t *w, const int8_t *q, const float *d, const f
 }
 
 /// Q6_K (210 bytes): per 32-run r of the super-block, d·d_x,r·(sc_a·Σ_{first 16}(u−32)·q + sc_b·Σ_{last 16}(u−32)·q).
-INLINE float q6_K_row(const uint8_t *w, const int8_t *q, const float *d, long n) {
+INLINE float q6_K_row(const uint8_t *w, long ahead, const int8_t *q, const float *d, long n) {
     const __m256i m4 = _mm256_set1_epi8(15), m2 = _mm256_set1_epi8(3), k32 = _mm256_set1_epi8(32);
     __m256 acc = _mm256_setzero_ps();
     for (long b = 0; b < n / 256; b++) {
         const uint8_t *p = w + 210 * b;
+        prefetch(p + ahead, 210);
         const int8_t *scales = (const int8_t *)(p + 192);
         __m256i dots[8];
         for (int h = 0; h < 2; h++) {
@@ -280,10 +291,11 @@ INLINE float q6_K_row(const uint8_t *w, const int8_t *q, const float *d, long n)
 }
 
 /// IQ4_XS (136 bytes): per sub-block j, d·(ls_j − 32)·d_x,j·Σ grid(n)·q.
-INLINE float iq4_xs_row(const uint8_t *w, const int8_t *q, const float *d, long n) {
+INLINE float iq4_xs_row(const uint8_t *w, long ahead, const int8_t *q, const float *d, long n) {
     __m256 acc = _mm256_setzero_ps();
     for (long b = 0; b < n / 256; b++) {
         const uint8_t *p = w + 136 * b;
+        prefetch(p + ahead, 136);
         const uint16_t high = load16(p + 2);
         uint8_t ls[8];
         __m256i dots[8];
@@ -298,19 +310,20 @@ INLINE float iq4_xs_row(const uint8_t *w, const int8_t *q, const float *d, long 
     return total8(acc);
 }
 
-// One row at a time, each vector in turn (the weights of four rows stay in L1 meanwhile).
+// One row at a time, each vector in turn (the weights of four rows stay in L1 meanwhile); the first vector's pass
+// over row r prefetches row r + 4, the next group's.
 #define KERNEL256(name, row)                                                                                         \
     AVX2 void name(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, long batch,   \
                    float *y, long ldy) {                                                                             \
-        (void)s;                                                                                                     \
         for (long v = 0; v < batch; v++)                                                                             \
             for (int r = 0; r < 4; r++)                                                                              \
-                y[v * ldy + r] = row((const uint8_t *)w + r * stride, q + v * n, d + v * (n / 32), s + v * (n / 32), n); \
+                y[v * ldy + r] = row((const uint8_t *)w + r * stride, v == 0 ? 4 * stride : 0, q + v * n,            \
+                                     d + v * (n / 32), s + v * (n / 32), n);                                         \
     }
-INLINE float q4_K_q8(const uint8_t *w, const int8_t *q, const float *d, const float *s, long n) { return q4_K_row(w, q, d, s, n, 0); }
-INLINE float q5_K_q8(const uint8_t *w, const int8_t *q, const float *d, const float *s, long n) { return q4_K_row(w, q, d, s, n, 1); }
-INLINE float q6_K_q8(const uint8_t *w, const int8_t *q, const float *d, const float *s, long n) { (void)s; return q6_K_row(w, q, d, n); }
-INLINE float iq4_xs_q8(const uint8_t *w, const int8_t *q, const float *d, const float *s, long n) { (void)s; return iq4_xs_row(w, q, d, n); }
+INLINE float q4_K_q8(const uint8_t *w, long ahead, const int8_t *q, const float *d, const float *s, long n) { return q4_K_row(w, ahead, q, d, s, n, 0); }
+INLINE float q5_K_q8(const uint8_t *w, long ahead, const int8_t *q, const float *d, const float *s, long n) { return q4_K_row(w, ahead, q, d, s, n, 1); }
+INLINE float q6_K_q8(const uint8_t *w, long ahead, const int8_t *q, const float *d, const float *s, long n) { (void)s; return q6_K_row(w, ahead, q, d, n); }
+INLINE float iq4_xs_q8(const uint8_t *w, long ahead, const int8_t *q, const float *d, const float *s, long n) { (void)s; return iq4_xs_row(w, ahead, q, d, n); }
 KERNEL256(lmlab_avx2_q4_K_rows4, q4_K_q8)
 KERNEL256(lmlab_avx2_q5_K_rows4, q5_K_q8)
 KERNEL256(lmlab_avx2_q6_K_rows4, q6_K_q8)

@@ -133,6 +133,34 @@ final class MatVecTests: XCTestCase {
         for type in Self.q8Types {
             XCTAssertNotNil(MatVecKernelTable.kernels(for: type, set: .avx2)?.q8Rows4Batch, "\(type): no AVX2 kernel")
             XCTAssertNil(MatVecKernelTable.kernels(for: type, set: .portable)?.q8Rows4Batch, "\(type)")
+            XCTAssertNil(MatVecKernelTable.kernels(for: type, set: .portable)?.floatRows4Batch, "\(type)")
+        }
+    }
+
+    /// The AVX2 float kernels compute exactly what the Swift kernels compute: every result's bits are equal, for
+    /// single vectors and batches, groups of four rows and leftover rows. (This is what keeps the exact mode's
+    /// numbers the same on every machine.)
+    func testAVX2FloatKernelsEqualSwiftBitForBit() throws {
+        guard KernelSet.avx2.isAvailable else { throw XCTSkip("no AVX2 on this CPU") }
+        let types = matVecTypes.filter { MatVecKernelTable.kernels(for: $0, set: .avx2)?.floatRows4Batch != nil }
+        XCTAssertEqual(Set(types.map(\.name)), ["Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "IQ4_NL"])
+        for type in types {
+            for (rows, cols, batch) in [(7, 256, 1), (203, 576, 1), (64, 1536, 3), (9, 512, 6)] {
+                var rng = TestRNG(seed: UInt64(rows * cols * batch) ^ UInt64(type.id))
+                let w = randomBlocks(type, rows: rows, cols: cols, rng: &rng)
+                let x = (0..<(batch * cols)).map { _ in rng.float() * 4 }
+                var fast = [Float](repeating: .nan, count: batch * rows), swift = fast
+                w.withUnsafeBytes { wb in
+                    let m = BlockMatrix(type: type, rows: rows, cols: cols, data: wb)
+                    x.withUnsafeBufferPointer { xb in
+                        XCTAssertTrue(fast.withUnsafeMutableBufferPointer { matVec([m], batch: xb, [$0], parallel: false, activations: .float, kernels: .avx2) })
+                        XCTAssertTrue(swift.withUnsafeMutableBufferPointer { matVec([m], batch: xb, [$0], parallel: false, activations: .float, kernels: .portable) })
+                    }
+                }
+                if let k = fast.indices.first(where: { fast[$0].bitPattern != swift[$0].bitPattern }) {
+                    XCTFail("\(type) \(rows)×\(cols) batch \(batch), vector \(k / rows) row \(k % rows): AVX2 \(fast[k]), Swift \(swift[k])")
+                }
+            }
         }
     }
 

@@ -1,7 +1,9 @@
 // CKernels: the few matrix–vector kernels Swift cannot express — x86 AVX2 integer dot products over 8-bit
-// activations (vpmaddubsw: unsigned × signed bytes summed in pairs to 16 bits; vpsign/vpabs; vpshufb table lookups).
-// Each is the fast twin of a Swift kernel in Sources/Tensor/Kernels/MatVecKernelsQ8.swift, which stays the readable
-// reference the tests compare it with, and the portable fallback on CPUs without AVX2. Functions are compiled for
+// activations (vpmaddubsw: unsigned × signed bytes summed in pairs to 16 bits; vpsign/vpabs; vpshufb table lookups),
+// and float-activation kernels that compute exactly what the Swift ones do with better instruction selection and
+// software prefetch. Each is the fast twin of a Swift kernel in Sources/Tensor/Kernels (MatVecKernelsQ8.swift,
+// MatVecKernels.swift), which stays the readable reference the tests compare it with — bit for bit for the float
+// ones — and the portable fallback on CPUs without AVX2. Functions are compiled for
 // AVX2 per function (target attributes), so a baseline x86-64 build contains them too; Swift calls them only after
 // `lmlab_cpu_has_avx2()` said yes.
 //
@@ -46,6 +48,24 @@ void lmlab_avx2_q6_K_rows4(const void *w, long stride, const int8_t *q, const fl
                            long batch, float *y, long ldy);
 void lmlab_avx2_iq4_xs_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
                            long batch, float *y, long ldy);
+
+/// The float-activation kernels: bit for bit the Swift kernels of MatVecKernels.swift (same operations, same lane
+/// order), faster. Vector v's floats at x + v·n, its sums over each 32 elements at s32 + v·n/32.
+typedef void (*lmlab_f_rows4)(const void *w, long stride, const float *x, const float *s32, long n, long batch,
+                              float *y, long ldy);
+
+void lmlab_avx2_f_q4_0_rows4(const void *w, long stride, const float *x, const float *s32, long n, long batch,
+                             float *y, long ldy);
+void lmlab_avx2_f_q4_1_rows4(const void *w, long stride, const float *x, const float *s32, long n, long batch,
+                             float *y, long ldy);
+void lmlab_avx2_f_q5_0_rows4(const void *w, long stride, const float *x, const float *s32, long n, long batch,
+                             float *y, long ldy);
+void lmlab_avx2_f_q5_1_rows4(const void *w, long stride, const float *x, const float *s32, long n, long batch,
+                             float *y, long ldy);
+void lmlab_avx2_f_q8_0_rows4(const void *w, long stride, const float *x, const float *s32, long n, long batch,
+                             float *y, long ldy);
+void lmlab_avx2_f_iq4_nl_rows4(const void *w, long stride, const float *x, const float *s32, long n, long batch,
+                               float *y, long ldy);
 
 #ifdef __cplusplus
 }

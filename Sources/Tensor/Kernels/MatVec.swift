@@ -108,7 +108,9 @@ func matVec(_ ws: [BlockMatrix], batch x: UnsafeBufferPointer<Float>, _ ys: [Uns
             var job = RowJob(w: w, batch: batch) { r in
                 for b in 0..<batch { yp[b * w.rows + r] = kernel(w.row(r), xp + b * cols, sp + b * groups, cols) }
             }
-            if let fourRows = table!.floatRows4 {
+            if let all = table!.floatRows4Batch {
+                job.dot4 = { r in all(w.row(r), w.rowBytes, xp, sp, cols, batch, yp + r, w.rows) }
+            } else if let fourRows = table!.floatRows4 {
                 job.dot4 = { r in
                     for b in 0..<batch { fourRows(w.row(r), w.rowBytes, xp + b * cols, sp + b * groups, cols, yp + b * w.rows + r) }
                 }

@@ -9,7 +9,8 @@ import CKernels
 public enum KernelSet: String, Sendable, CaseIterable {
     /// Swift SIMD kernels, for every CPU.
     case portable
-    /// The AVX2 C kernels (CKernels) for 8-bit activations; float activations keep the Swift kernels.
+    /// The AVX2 C kernels (CKernels): the 8-bit-activation ones, and for the 32-element types float-activation ones
+    /// that give the Swift kernels' results bit for bit.
     case avx2
 
     /// The fastest set this CPU runs: `.avx2` on x86-64 with AVX2, FMA and F16C (asked once, at first use).
@@ -25,6 +26,8 @@ struct MatVecKernelTable {
     var float: MatVecKernels.RowDot
     /// Four rows against float x, where the type has it.
     var floatRows4: MatVecKernels.FourRowDot?
+    /// Four rows against a batch of float vectors in one call (AVX2: the Swift kernels' bits, faster).
+    var floatRows4Batch: CFloatRows4?
     /// One row against 8-bit x (QuantizedActivations), where the type has an integer kernel.
     var q8: MatVecKernelsQ8.RowDot?
     /// Four rows against 8-bit x.
@@ -38,6 +41,9 @@ struct MatVecKernelTable {
         guard var table = portable(type) else { return nil }
         if set == .avx2, set.isAvailable, let rows4 = avx2Rows4(type) {
             (table.q8, table.q8Rows4, table.q8Rows4Batch) = (Self.oneRow(rows4), nil, rows4)
+        }
+        if set == .avx2, set.isAvailable, let rows4 = avx2FloatRows4(type) {
+            (table.float, table.floatRows4, table.floatRows4Batch) = (Self.oneRow(rows4), nil, rows4)
         }
         return table
     }
@@ -79,6 +85,31 @@ struct MatVecKernelTable {
         case GGMLType.iq4_nl.id: return lmlab_avx2_iq4_nl_rows4
         case GGMLType.iq4_xs.id: return lmlab_avx2_iq4_xs_rows4
         default: return nil
+        }
+    }
+
+    /// (row r, bytes per row, x, Σx per 32, cols, vectors, y + r, y's stride per vector).
+    typealias CFloatRows4 = @convention(c) (UnsafeRawPointer?, Int, UnsafePointer<Float>?, UnsafePointer<Float>?, Int,
+                                            Int, UnsafeMutablePointer<Float>?, Int) -> Void
+
+    private static func avx2FloatRows4(_ type: GGMLType) -> CFloatRows4? {
+        switch type.id {
+        case GGMLType.q4_0.id: return lmlab_avx2_f_q4_0_rows4
+        case GGMLType.q4_1.id: return lmlab_avx2_f_q4_1_rows4
+        case GGMLType.q5_0.id: return lmlab_avx2_f_q5_0_rows4
+        case GGMLType.q5_1.id: return lmlab_avx2_f_q5_1_rows4
+        case GGMLType.q8_0.id: return lmlab_avx2_f_q8_0_rows4
+        case GGMLType.iq4_nl.id: return lmlab_avx2_f_iq4_nl_rows4
+        default: return nil
+        }
+    }
+
+    /// One row through a C four-row float kernel, as `oneRow` below.
+    static func oneRow(_ rows4: @escaping CFloatRows4) -> MatVecKernels.RowDot {
+        { w, x, s, n in
+            var y = SIMD4<Float>()
+            withUnsafeMutableBytes(of: &y) { rows4(w, 0, x, s, n, 1, $0.baseAddress!.assumingMemoryBound(to: Float.self), 4) }
+            return y[0]
         }
     }
 
