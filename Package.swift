@@ -1,7 +1,8 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 // lmlab — a from-scratch language-model lab. Modules depend one way:
 //   Tensor ← Tokenizers ← Models ← Decoding ← Serving ← CLI/Server, with the file formats (GGUF, HDF5, Safetensors)
-//   beside Models.
+//   beside Models. Only the Server target (and the `lmlab` executable, for `lmlab serve`) depends on Hummingbird, so
+//   the rest builds without it.
 import PackageDescription
 
 let package = Package(
@@ -18,9 +19,17 @@ let package = Package(
         .library(name: "Decoding", targets: ["Decoding"]),
         .library(name: "Chat", targets: ["Chat"]),
         .library(name: "Serving", targets: ["Serving"]),
+        .library(name: "Server", targets: ["Server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The HTTP server (`lmlab serve`). No traits: swift-configuration support is not used.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        // /metrics: counters and gauges through swift-metrics, exposed in Prometheus' text format.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // `lmlab bench serve`'s HTTP clients (also what HummingbirdTesting's live tests use).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libopenblas-dev, libhdf5-dev).
@@ -33,7 +42,10 @@ let package = Package(
         // One mallopt call that keeps large tensors on the heap (see its header for why).
         .target(name: "CAllocator"),
 
-        .target(name: "Tensor", dependencies: ["COpenBLAS", "CAllocator"]),
+        // The AVX2 matrix–vector kernels Swift cannot express (vpmaddubsw…), picked at run time; their Swift
+        // twins in Tensor/Kernels are the reference and the fallback.
+        .target(name: "CKernels"),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CAllocator", "CKernels"]),
         .target(name: "Tokenizers"),
         .target(name: "GGUF", dependencies: ["Tensor", "Tokenizers"]),
         // A small Swift layer over libhdf5: files, groups, datasets and attributes.
@@ -50,10 +62,20 @@ let package = Package(
         // What a request needs, shared by the CLI and the server: the model file opened once, completion requests
         // and results, chat sessions, next-token inspection, and the OpenAI-shaped JSON.
         .target(name: "Serving", dependencies: ["Tokenizers", "GGUF", "Models", "Decoding", "Chat"]),
+        // The OpenAI-compatible HTTP server: routes, request decoding, auth, limits, SSE, metrics.
+        .target(
+            name: "Server",
+            dependencies: [
+                "Tokenizers", "Models", "Decoding", "Chat", "Serving",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
         .executableTarget(
             name: "lmlab",
             dependencies: [
-                "Tensor", "Tokenizers", "GGUF", "HDF5", "Models", "Decoding", "Chat", "Serving", "Lectures",
+                "Tensor", "Tokenizers", "GGUF", "HDF5", "Models", "Decoding", "Chat", "Serving", "Lectures", "Server",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -67,5 +89,13 @@ let package = Package(
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "GGUF"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChatTests", dependencies: ["Chat"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "Decoding", "Models", "Chat", "Tokenizers"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "Serving", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            // Python clients (the openai package) that the live-server tests run.
+            exclude: ["Clients"]),
     ]
 )

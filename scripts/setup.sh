@@ -25,3 +25,11 @@ if command -v python3 >/dev/null 2>&1; then
             || echo "setup: could not install $module; the tests that need it will be skipped" >&2
     done
 fi
+# The server's real-client tests (Tests/ServerTests) and lesson 11 use the official `openai` package, and
+# `jsonschema` as an independent check of JSON-mode replies, from a venv inside the repository (git-ignored).
+VENV=.venv-tests
+if ! "$VENV/bin/python" -c 'import openai, jsonschema' >/dev/null 2>&1; then
+    echo "setup: installing openai and jsonschema into $VENV (python3 -m venv + pip)"
+    python3 -m venv "$VENV" && "$VENV/bin/pip" install -q "openai==3.57.0" "jsonschema==4.26.0" \
+        || { echo "setup: could not install openai into $VENV (the server tests and lesson 11 need it)" >&2; exit 1; }
+fi

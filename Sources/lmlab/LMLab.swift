@@ -25,6 +25,7 @@ struct LMLab: ParsableCommand {
             Score.self,
             TemplateCommand.self,
             ChatCommand.self,
+            Serve.self,
         ])
 
     /// Like ArgumentParser's default, except that a wrong flag or value prints one line ("lmlab: …", naming the flag
@@ -56,5 +57,6 @@ struct Bench: ParsableCommand {
             BenchTokenize.self,
             BenchDecode.self,
             BenchJSONMode.self,
+            BenchServe.self,
         ])
 }
