@@ -55,11 +55,11 @@ public struct LMLabServer: Sendable {
     }
 
     /// The application, bound to `configuration.host`/`port`. `onRunning` gets the bound port (useful with port 0).
-    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+    public func application(logLevel: Logger.Level = .warning, onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         -> some ApplicationProtocol
     {
         var logger = Logger(label: "lmlab.serve")
-        logger.logLevel = .warning
+        logger.logLevel = logLevel
         return Application(
             router: router(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lmlab"),

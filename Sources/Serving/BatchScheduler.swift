@@ -72,8 +72,11 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
 
     public init(limits: Limits = Limits(), onStep: @escaping @Sendable (StepReport) -> Void = { _ in }) {
         state = State(limits: limits, onStep: onStep)
-        let thread = Thread { [state] in state.run() }
-        thread.name = "lmlab-scheduler"
+        let thread = Thread { [state] in
+            // Named from inside: a Linux thread otherwise keeps its creator's name (debuggers and `top -H` show it).
+            Thread.current.name = "lmlab-scheduler"
+            state.run()
+        }
         thread.stackSize = 8 << 20
         thread.start()
     }
@@ -95,8 +98,9 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
                        start: @escaping () throws -> [GenerationSequence<Model>],
                        onEvent: @escaping (GenerationEvent) -> Void,
                        onEnd: @escaping (Outcome) -> Void) throws(Failure) -> Ticket {
-        try state.submit(Job(model: model, generator: generator, slots: max(1, slots), start: start,
-                             onEvent: onEvent, onEnd: onEnd))
+        try state.submit { id in
+            Job(id: id, model: model, generator: generator, slots: max(1, slots), start: start, onEvent: onEvent, onEnd: onEnd)
+        }
     }
 
     /// Runs `work` alone on the worker thread, between two steps (beam search, next-token inspection), and returns
@@ -126,7 +130,7 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
         var sequences: [GenerationSequence<Model>] = []
         var ended = false
 
-        init(id: Int = 0, model: String, generator: Generator<Model>, slots: Int,
+        init(id: Int, model: String, generator: Generator<Model>, slots: Int,
              start: @escaping () throws -> [GenerationSequence<Model>], onEvent: @escaping (GenerationEvent) -> Void,
              onEnd: @escaping (Outcome) -> Void) {
             self.id = id; self.model = model; self.generator = generator; self.slots = slots; self.start = start
@@ -167,20 +171,19 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
             self.onStep = onStep
         }
 
-        func submit(_ job: Job) throws(Failure) -> Ticket {
+        /// Queues the job `make` builds with its id (or refuses it: stopped, or the queue is full).
+        func submit(_ make: (Int) -> Job) throws(Failure) -> Ticket {
             let result: Result<Ticket, Failure> = lock.withLock {
                 if stopped { return .failure(.stopped) }
+                nextID += 1
+                let job = make(nextID)
                 // A request that fits a free slot never waits; others wait while the queue has room.
                 let fitsNow = pending.isEmpty && (runningSlots == 0 || runningSlots + job.slots <= limits.maxBatch)
                 if !fitsNow && pending.count >= limits.maxQueue { return .failure(.queueFull(waiting: pending.count)) }
-                nextID += 1
-                let ticket = Ticket(state: self, jobID: nextID)
-                let queued = Job(id: nextID, model: job.model, generator: job.generator, slots: job.slots,
-                                 start: job.start, onEvent: job.onEvent, onEnd: job.onEnd)
-                queued.ticket = ticket
-                queued.state = self
-                pending.append(queued)
-                return .success(ticket)
+                job.ticket = Ticket(state: self, jobID: job.id)
+                job.state = self
+                pending.append(job)
+                return .success(job.ticket)
             }
             signal()
             return try result.get()

@@ -8,7 +8,8 @@
 //
 // The file's format is decided by ModelFileFormat (its first bytes): a GGUF file gives the runtime, the tokenizer
 // its `tokenizer.ggml.*` keys describe and `tokenizer.chat_template`; an lmlab .h5 checkpoint gives our GPT and the
-// tokenizer stored with it (no chat template: pass a built-in format).
+// tokenizer stored with it (no chat template: pass a built-in format); a Hugging Face folder (HFModelFolder) its
+// weights converted from safetensors and its tokenizer.json (no chat template either).
 //
 // Threads: the tokenizer, template and metadata are immutable and may be read from any thread; the runtime computes
 // on lmlab's worker pool and must be driven by one thread at a time (the CLI's, or a server's generation worker).
@@ -55,6 +56,8 @@ public struct ModelFile: Sendable {
             chatTemplateSource = file.metadata["tokenizer.chat_template"]?.string
         case .hdf5:
             (gguf, bosText, eosText, chatTemplateSource) = (nil, nil, nil, nil)
+        case .huggingFace:
+            (gguf, bosText, eosText, chatTemplateSource) = (nil, nil, nil, nil)
         case .tokenizerJSON:
             throw RuntimeError.unknownFormat(file: path)
         }
@@ -80,6 +83,8 @@ public final class ModelHandle: @unchecked Sendable {
         self.file = file
         if let gguf = file.gguf {
             runtime = try TransformerRuntime(gguf: gguf)
+        } else if file.format == .huggingFace {
+            runtime = try TransformerRuntime.load(path: file.path)  // HFModelFolder; its warnings go to stderr
         } else {
             let checkpoint = try Checkpoint.load(path: file.path)
             runtime = TransformerRuntime(gpt: checkpoint.model, tokenizer: checkpoint.tokenizer)
@@ -118,6 +123,11 @@ public final class ModelHandle: @unchecked Sendable {
                 throw TokenizerError.unsupportedFile(
                     path: path, reason: "this checkpoint was saved without a tokenizer (no /tokenizer group); pass the "
                         + "tokenizer.json it was trained with instead (`lmlab prepare` writes one next to the token files)")
+            }
+            return tokenizer
+        case .huggingFace:
+            guard let tokenizer = try HFModelFolder.tokenizer(folder: path) else {
+                throw TokenizerError.unsupportedFile(path: path, reason: "the folder has no tokenizer.json; pass the tokenizer file instead")
             }
             return tokenizer
         }

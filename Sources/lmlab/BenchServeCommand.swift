@@ -93,7 +93,8 @@ struct BenchServe: ParsableCommand {
             config.maxQueue = 1024
             let server = try LMLabServer(configuration: config)
             let bound = AsyncStream<Int>.makeStream()
-            let app = server.application { port in bound.continuation.yield(port) }
+            // Quiet: the server task is cancelled at the end, which its logger would report as errors.
+            let app = server.application(logLevel: .critical) { port in bound.continuation.yield(port) }
             serverTask = Task { try await app.runService() }
             var ports = bound.stream.makeAsyncIterator()
             guard let port = await ports.next() else { throw ValidationError("the server did not start") }

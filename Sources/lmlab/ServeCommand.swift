@@ -2,6 +2,7 @@
 // client, llama-cpp-python-style notebooks and the browser playground. A thin adapter: flags → ServerConfiguration.
 import ArgumentParser
 import Foundation
+import NIOCore
 import Server
 import Tensor
 
@@ -39,6 +40,7 @@ struct Serve: ParsableCommand {
     var watch: [String] = []
     @Option(help: "Threads for lmlab's kernels.")
     var threads = Parallel.threads
+    @OptionGroup(title: "Runtime") var runtime: RuntimeOptionGroup
 
     func validate() throws {
         guard !models.isEmpty else { throw ValidationError("--model is required: a .gguf or .h5 file to serve (repeatable)") }
@@ -56,7 +58,7 @@ struct Serve: ParsableCommand {
         config.host = host; config.port = port; config.apiKey = apiKey
         config.maxBatch = maxBatch; config.maxQueue = maxQueue; config.maxBodyBytes = maxBodyBytes
         config.watch = watch
-        let server = try runOrExit { try LMLabServer(configuration: config, chatFormat: chatFormat) }
+        let server = try runOrExit { try LMLabServer(configuration: config, chatFormat: chatFormat, options: runtime.options) }
         let app = server.application { port in
             // One line a script (or a test) can wait for: the models and the bound address.
             FileHandle.standardOutput.write(Data("lmlab serve: \(server.models.names.joined(separator: ", ")) on http://\(host):\(port)\n".utf8))
@@ -70,7 +72,10 @@ struct Serve: ParsableCommand {
         }
         done.wait()
         if let error = failure.value {
-            FileHandle.standardError.write(Data("lmlab: serve: \(error)\n".utf8))
+            let message = (error as? IOError)?.errnoCode == EADDRINUSE
+                ? "cannot listen on \(host):\(port): the address is in use (another server?); choose another --port"
+                : "\(error)"
+            FileHandle.standardError.write(Data("lmlab: serve: \(message)\n".utf8))
             throw ExitCode.failure
         }
     }
