@@ -42,7 +42,10 @@ let package = Package(
         // One mallopt call that keeps large tensors on the heap (see its header for why).
         .target(name: "CAllocator"),
 
-        .target(name: "Tensor", dependencies: ["COpenBLAS", "CAllocator"]),
+        // The AVX2 matrix–vector kernels Swift cannot express (vpmaddubsw…), picked at run time; their Swift
+        // twins in Tensor/Kernels are the reference and the fallback.
+        .target(name: "CKernels"),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CAllocator", "CKernels"]),
         .target(name: "Tokenizers"),
         .target(name: "GGUF", dependencies: ["Tensor", "Tokenizers"]),
         // A small Swift layer over libhdf5: files, groups, datasets and attributes.

@@ -8,6 +8,7 @@ reference implementation that ships with llama.cpp).
 Writes into Tests/TensorTests/Fixtures/ (the block formats live in Sources/Tensor/Quantization):
   quants/<TYPE>.bin   raw quantized blocks of one ggml type (a few blocks)
   quants/<TYPE>.f32   gguf.quants.dequantize of those bytes: little-endian float32, block_size floats per block
+                      (IQ4_NL and IQ4_XS also checked against a float64 recomputation here: equal, exactly)
 and into Tests/GGUFTests/Fixtures/:
   tiny.gguf           a small complete GGUF v3 file: metadata of every value type (nested arrays too) and a few
                       tensors of several types, for the reader and fuzz tests
@@ -31,6 +32,7 @@ F16_FIELDS = {
     T.Q4_0: [0], T.Q4_1: [0, 2], T.Q5_0: [0], T.Q5_1: [0, 2], T.Q8_0: [0],
     T.Q2_K: [80, 82], T.Q3_K: [108], T.Q4_K: [0, 2], T.Q5_K: [0, 2], T.Q6_K: [208],
 }
+IQUANT_F16_FIELDS = {T.IQ4_NL: [0], T.IQ4_XS: [0]}
 
 
 def sane_f16(n):
@@ -45,7 +47,7 @@ def sane_f16(n):
 def random_blocks(qtype, n_blocks):
     _, type_size = gguf.GGML_QUANT_SIZES[qtype]
     raw = rng.integers(0, 256, size=(n_blocks, type_size), dtype=np.uint8)
-    for off in F16_FIELDS[qtype]:
+    for off in {**F16_FIELDS, **IQUANT_F16_FIELDS}[qtype]:
         raw[:, off:off + 2] = sane_f16(n_blocks)
     return raw
 
@@ -95,6 +97,34 @@ def make_quants():
         if real is not None:
             parts.append(real)
         write_quant(qtype.name, np.concatenate(parts, axis=0))
+
+
+def make_iquants():
+    """IQ4_NL and IQ4_XS: random blocks with sane f16 scales (gguf-py cannot quantize these types). They draw from
+    their own generator, so adding them left every earlier fixture byte for byte as it was. Each value is also
+    recomputed in float64 from the block fields and must equal gguf-py's float32 exactly: every product of these
+    types (an f16 times integers of at most 6 and 7 bits) is exact in float32, and so is lmlab's."""
+    global rng
+    saved, rng = rng, np.random.default_rng(20261203)
+    grid = np.array(gguf.quants.IQ4_NL.kvalues, dtype=np.float64)
+    for qtype, n_blocks in ((T.IQ4_NL, 16), (T.IQ4_XS, 8)):
+        raw = random_blocks(qtype, n_blocks)
+        ref = gguf.quants.dequantize(raw.reshape(-1), qtype).astype(np.float32).reshape(n_blocks, -1)
+        d = raw[:, 0:2].copy().view(np.float16).astype(np.float64)  # (n_blocks, 1)
+        if qtype == T.IQ4_NL:
+            codes = np.concatenate([raw[:, 2:18] & 15, raw[:, 2:18] >> 4], axis=1)
+            exact = d * grid[codes]
+        else:
+            high = raw[:, 2:4].copy().view(np.uint16)[:, 0].astype(np.int64)
+            exact = np.zeros((n_blocks, 256))
+            for j in range(8):
+                ls = ((raw[:, 4 + j // 2] >> (4 * (j % 2))) & 15).astype(np.int64) | (((high >> (2 * j)) & 3) << 4)
+                qs = raw[:, 8 + 16 * j: 24 + 16 * j]
+                codes = np.concatenate([qs & 15, qs >> 4], axis=1)
+                exact[:, 32 * j: 32 * j + 32] = (d[:, 0] * (ls - 32))[:, None] * grid[codes]
+        assert np.array_equal(ref.astype(np.float64), exact), f"{qtype.name}: gguf-py differs from the float64 values"
+        write_quant(qtype.name, raw)
+    rng = saved
 
 
 def make_tiny_gguf():
@@ -167,6 +197,7 @@ def make_smollm_sums(path):
 if __name__ == "__main__":
     make_quants()
     make_tiny_gguf()
+    make_iquants()
     smollm = os.path.join(ROOT, "..", "..", "..", "checkpoints", "SmolLM2-135M-Instruct.Q4_1.gguf")
     if os.path.exists(smollm):
         make_smollm_sums(smollm)

@@ -9,8 +9,9 @@
 //   the best numBeams pairs that do not end become the next beams.
 // Stop when no running beam can beat the worst finished one (HF's heuristic for early_stopping=False), when every
 // beam slot is finished (early_stopping=True), or at max length. Each beam owns a KV cache; children of one parent
-// copy the parent's cache (`ModelCache.copy(from:)`), nothing is recomputed. `onStep` (optional) hears each step's
-// candidates and their fate (BeamSearchStep) — how the playground draws the search as a tree.
+// copy the parent's cache (`ModelCache.copy(from:)`), nothing is recomputed, and all beams are fed each step in one
+// batched pass (`feed(batch:caches:)`). `onStep` (optional) hears each step's candidates and their fate
+// (BeamSearchStep) — how the playground draws the search as a tree.
 import Foundation
 import Models
 import Tokenizers
@@ -109,9 +110,9 @@ public struct BeamSearch<Model: LanguageModel> {
         for step in 0..<maxNew {
             // Every (beam, token) pair's score; keep the best 2·numBeams.
             var pool: [Continuation] = []
+            let rows = step == 0 ? [promptLogits] : try next(beams, prompt: prompt, useKVCache: useKVCache)
             for (i, beam) in beams.enumerated() {
-                let logits = step == 0 ? promptLogits : try next(beam, prompt: prompt, useKVCache: useKVCache)
-                var scores = logSoftmax(logits)
+                var scores = logSoftmax(rows[i])
                 process(&scores, sequence: prompt + beam.tokens, beam: beam)
                 for (token, s) in best(scores, count: 2 * b) {
                     let ends = eos.contains(token) || step + 1 >= maxNew
@@ -163,11 +164,19 @@ public struct BeamSearch<Model: LanguageModel> {
         return BeamSearchStep(step: step, candidates: candidates)
     }
 
-    /// Feeds a beam's newest token (or, without the cache, its whole sequence).
-    func next(_ beam: Beam, prompt: [Int32], useKVCache: Bool) throws -> [Float] {
-        if useKVCache { return try model.feed([beam.tokens.last!], cache: beam.cache) }
-        beam.cache.truncate(to: 0)
-        return try model.feed(prompt + beam.tokens, cache: beam.cache)
+    /// Every beam's next-token logits: their newest tokens fed together, one `feed(batch:caches:)` (each row what
+    /// feeding that beam alone gives; the beams' caches are distinct, see `reorder`), or, without the cache, each
+    /// beam's whole sequence again.
+    func next(_ beams: [Beam], prompt: [Int32], useKVCache: Bool) throws -> [[Float]] {
+        guard useKVCache else {
+            return try beams.map { beam in
+                beam.cache.truncate(to: 0)
+                return try model.feed(prompt + beam.tokens, cache: beam.cache)
+            }
+        }
+        let all = try model.feed(batch: beams.map { $0.tokens.last! }, caches: beams.map(\.cache))
+        let v = model.vocabSize
+        return beams.indices.map { Array(all[($0 * v)..<(($0 + 1) * v)]) }
     }
 
     /// The new beams: each takes its parent's cache when it is the parent's first child, else a copy of it

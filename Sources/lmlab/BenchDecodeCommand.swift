@@ -1,7 +1,11 @@
 // `lmlab bench decode`: inference speed of a model — prompt processing (one batched pass over a prompt, the
 // matrix–matrix path) and generation (one token at a time with the KV cache, the matrix–vector path), in tokens/s,
-// the two figures llama.cpp's llama-bench reports as pp and tg.
+// the two figures llama.cpp's llama-bench reports as pp and tg. Both are timed on the real generation loop
+// (Decoding's Generator: prefill, then steps that sample greedily and feed), with EOS ignored so every run makes
+// the same number of tokens; each generated token costs one forward pass, as in llama-bench's tg. `--batch` times
+// B sequences decoded together (one batched forward pass per step) and reports their aggregate tokens/s.
 import ArgumentParser
+import Decoding
 import Foundation
 import Models
 import Tensor
@@ -19,6 +23,8 @@ struct BenchDecode: ParsableCommand {
     var kvCache = false
     @Option(name: .customLong("kv-lengths"), help: "With --kv-cache: generated lengths, comma-separated.")
     var kvLengths = "64,256,512"
+    @Option(help: ArgumentHelp("Also time batched decoding: for each B, B sequences of the same prompt generated together (one forward pass per step for all); aggregate generated tokens/s. Comma-separated, e.g. 1,4,8,16.", valueName: "B,…"))
+    var batch: String?
     @OptionGroup var runtime: RuntimeOptionGroup
     @OptionGroup var output: JSONOption
 
@@ -26,11 +32,27 @@ struct BenchDecode: ParsableCommand {
         guard promptTokens >= 1, generateTokens >= 1, repeats >= 1, threads >= 1 else {
             throw ValidationError("--prompt-tokens, --generate-tokens, --repeats and --threads must be at least 1")
         }
+        _ = try batchSizes()
+    }
+
+    /// The sizes of `--batch`, or [] without it.
+    func batchSizes() throws -> [Int] {
+        guard let batch else { return [] }
+        let sizes = batch.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 256 }) else {
+            throw ValidationError("--batch \(batch) is invalid: expected batch sizes 1…256, comma-separated (e.g. 1,4,8,16)")
+        }
+        return sizes.map { $0! }
     }
 
     struct Report: Encodable {
-        var model: String, activations: String, threads: Int, promptTokens: Int, generateTokens: Int, repeats: Int
-        var promptTokensPerS: Double, generateTokensPerS: Double, loadSeconds: Double, peakRssMib: Double
+        var model: String, activations: String, kernels: String, threads: Int, promptTokens: Int, generateTokens: Int
+        var repeats: Int, promptTokensPerS: Double, generateTokensPerS: Double, loadSeconds: Double, peakRssMib: Double
+        var batches: [BatchRow]?
+    }
+
+    struct BatchRow: Encodable {
+        var batch: Int, generateTokensPerS: Double
     }
 
     func run() throws {
@@ -44,28 +66,54 @@ struct BenchDecode: ParsableCommand {
             guard promptTokens + generateTokens <= lm.contextLength else {
                 throw ModelError.contextOverflow(tokens: promptTokens + generateTokens, context: lm.contextLength)
             }
+            guard let tokenizer = lm.tokenizer else { throw RuntimeError.noTokenizer(file: model) }
             // A fixed pseudo-random prompt: speed does not depend on which ids they are.
             let prompt = (0..<promptTokens).map { Int32(($0 * 7919 + 13) % lm.vocabSize) }
+            let generator = Generator(model: lm, tokenizer: tokenizer)
             var ppTimes: [Double] = [], tgTimes: [Double] = []
             for _ in 0..<repeats {
-                let cache = lm.makeCache(capacity: promptTokens + generateTokens)
-                var start = now()
-                var logits = try lm.feed(prompt, cache: cache)
-                ppTimes.append(now() - start)
-                start = now()
-                for _ in 0..<generateTokens { logits = try lm.feed([argmax(logits)], cache: cache) }
-                tgTimes.append(now() - start)
+                let (pp, tg) = try time(generator, prompt: prompt, batch: 1)
+                ppTimes.append(pp)
+                tgTimes.append(tg)
             }
-            let report = Report(model: model, activations: runtime.activations.rawValue, threads: threads, promptTokens: promptTokens, generateTokens: generateTokens,
+            var batches: [BatchRow]? = nil
+            for b in try batchSizes() {
+                let seconds = try (0..<repeats).map { _ in try time(generator, prompt: prompt, batch: b).generation }
+                batches = (batches ?? []) + [BatchRow(batch: b, generateTokensPerS: Double(b * generateTokens) / median(seconds))]
+            }
+            let report = Report(model: model, activations: runtime.activations.rawValue, kernels: KernelSet.best.rawValue,
+                                threads: threads, promptTokens: promptTokens, generateTokens: generateTokens,
                                 repeats: repeats, promptTokensPerS: Double(promptTokens) / median(ppTimes),
                                 generateTokensPerS: Double(generateTokens) / median(tgTimes), loadSeconds: loadSeconds,
-                                peakRssMib: peakResidentMiB())
+                                peakRssMib: peakResidentMiB(), batches: batches)
             if output.json { try printJSON(report); return }
             print("lmlab bench decode — \(model), \(threads) thread(s), \(runtime.activations) activations, median of \(repeats)")
             print(String(format: "prompt processing (pp%d): %.1f tokens/s", promptTokens, report.promptTokensPerS))
             print(String(format: "generation (tg%d):        %.1f tokens/s", generateTokens, report.generateTokensPerS))
+            for row in batches ?? [] {
+                print(String(format: "batch %3d (tg%d each):  %.1f tokens/s in all", row.batch, generateTokens, row.generateTokensPerS))
+            }
             print(String(format: "load %.2f s, peak RSS %.0f MiB", loadSeconds, report.peakRssMib))
         }
+    }
+
+    /// One timed generation of `batch` greedy sequences of `prompt`: seconds of the prefill (one prompt pass) and of
+    /// the steps. maxTokens is generateTokens + 1: the last step draws a token and feeds nothing, so the steps make
+    /// exactly generateTokens forward passes.
+    func time(_ generator: Generator<TransformerRuntime>, prompt: [Int32], batch: Int) throws -> (prompt: Double, generation: Double) {
+        var options = GenerationOptions()
+        options.maxTokens = generateTokens + 1
+        options.stopAtEOS = false
+        let samplers = (0..<batch).map { Sampler(parameters: .greedy, seed: UInt64($0)) }
+        var start = now()
+        var running = try generator.prefill(prompt: prompt, samplers: samplers, options: options)
+        let promptSeconds = now() - start
+        start = now()
+        while !running.isEmpty {
+            _ = try generator.step(running)
+            running.removeAll { $0.isFinished }
+        }
+        return (promptSeconds, now() - start)
     }
 
     struct KVReport: Encodable { var model: String, threads: Int, rows: [KVCacheBench.Row] }

@@ -36,6 +36,9 @@ final class DequantizeTests: XCTestCase {
     func testQ4_K() throws { try check("Q4_K") }
     func testQ5_K() throws { try check("Q5_K") }
     func testQ6_K() throws { try check("Q6_K") }
+    /// The i-quants: gguf-py's float32 values, which the script also checked equal to a float64 recomputation.
+    func testIQ4_NL() throws { try check("IQ4_NL") }
+    func testIQ4_XS() throws { try check("IQ4_XS") }
 
     /// All 65536 half patterns against Swift's own Float16 → Float conversion (NaNs compared as NaN: payload
     /// quieting may differ between conversion routes).

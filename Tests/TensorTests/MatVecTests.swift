@@ -4,7 +4,7 @@
 // instead of per element), so they differ by float rounding only. Rounding error of a sum of n products is bounded
 // by about n·ε·Σ|w_i·x_i| and is typically √n·ε·Σ|w_i·x_i|; with n ≤ 1536 and ε = 6e-8 that is ≈ 2.3e-6, so we
 // allow 1e-5 · Σ|w_i·x_i|. A wrong bit in any kernel changes results by a whole quantization step, far above this.
-import Tensor
+@testable import Tensor
 import XCTest
 
 /// Random blocks of `type`: random bytes, every f16 scale replaced by a finite value in ±[0.001, 0.1].
@@ -22,8 +22,8 @@ func randomBlocks(_ type: GGMLType, rows: Int, cols: Int, rng: inout TestRNG) ->
         for i in 0..<blocks { withUnsafeBytes(of: rng.float().bitPattern.littleEndian) { v in for k in 0..<4 { bytes[4 * i + k] = v[k] } } }
         return bytes
     case "F16": scaleFields = [0]
-    case "Q4_0", "Q8_0": scaleFields = [0]
-    case "Q4_1", "Q4_K": scaleFields = [0, 2]
+    case "Q4_0", "Q8_0", "Q5_0", "IQ4_NL", "IQ4_XS": scaleFields = [0]
+    case "Q4_1", "Q4_K", "Q5_1", "Q5_K": scaleFields = [0, 2]
     case "Q6_K": scaleFields = [208]
     default: fatalError("randomBlocks: no layout for \(type)")
     }
@@ -74,7 +74,8 @@ final class MatVecTests: XCTestCase {
 
     /// The integer kernels (8-bit activations) against the reference on the same quantized x: the row dequantized,
     /// dotted with x̂ = d·q. Both compute Σ w_i·x̂_i, so the float-rounding tolerance above applies (with x̂).
-    func checkQ8(_ type: GGMLType, rows: Int, cols: Int, seed: UInt64) throws {
+    /// `kernels` picks the Swift kernels or their AVX2 twins (CKernels).
+    func checkQ8(_ type: GGMLType, rows: Int, cols: Int, seed: UInt64, kernels: KernelSet) throws {
         var rng = TestRNG(seed: seed)
         let w = randomBlocks(type, rows: rows, cols: cols, rng: &rng)
         let x = (0..<cols).map { _ in rng.float() }
@@ -84,9 +85,9 @@ final class MatVecTests: XCTestCase {
         var bound = [Float](repeating: 0, count: rows)
         try w.withUnsafeBytes { wb in
             let m = BlockMatrix(type: type, rows: rows, cols: cols, data: wb)
-            XCTAssertTrue(fast.withUnsafeMutableBufferPointer { matVec(m, xq, $0) })
+            XCTAssertTrue(fast.withUnsafeMutableBufferPointer { matVec([m], xq, [$0], parallel: true, kernels: kernels) })
             XCTAssertTrue(viaFloat.withUnsafeMutableBufferPointer { yb in
-                x.withUnsafeBufferPointer { matVec(m, $0, yb, activations: .q8) }
+                x.withUnsafeBufferPointer { matVec([m], batch: $0, [yb], parallel: true, activations: .q8, kernels: kernels) }
             })
             try ref.withUnsafeMutableBufferPointer { try matVecReference(m, xq, $0) }
             var row = [Float](repeating: 0, count: cols)
@@ -100,19 +101,116 @@ final class MatVecTests: XCTestCase {
         for r in 0..<rows {
             let tolerance = 1e-5 * bound[r] + Float.leastNormalMagnitude
             if abs(fast[r] - ref[r]) > tolerance {
-                XCTFail("\(type) q8 \(rows)×\(cols) row \(r): reference \(ref[r]), fast \(fast[r]), |diff| \(abs(fast[r] - ref[r])) > \(tolerance)")
+                XCTFail("\(type) q8 \(kernels) \(rows)×\(cols) row \(r): reference \(ref[r]), fast \(fast[r]), |diff| \(abs(fast[r] - ref[r])) > \(tolerance)")
                 return
             }
         }
     }
 
+    /// The types with 8-bit kernels: every quantized type of `matVecTypes`.
+    static let q8Types = matVecTypes.filter { MatVecKernelTable.kernels(for: $0, set: .portable)?.q8 != nil }
+
     func testEveryQ8KernelAgreesWithReference() throws {
-        for type in [GGMLType.q4_0, .q4_1, .q8_0, .q4_K, .q6_K] {
-            // 7 and 203 rows: groups of four plus leftover rows (203×768 runs in parallel)
-            for (rows, cols) in [(1, 256), (3, 512), (7, 256), (64, 1536), (200, 768), (203, 768)] {
-                try checkQ8(type, rows: rows, cols: cols, seed: UInt64(rows * cols) ^ UInt64(type.id) ^ 0x5138)
+        XCTAssertEqual(Set(Self.q8Types.map(\.name)),
+                       ["Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"])
+        for kernels in KernelSet.allCases {
+            guard kernels.isAvailable else { print("\(kernels) kernels: not on this CPU, not tested"); continue }
+            for type in Self.q8Types {
+                // 7 and 203 rows: groups of four plus leftover rows (203×768 runs in parallel)
+                for (rows, cols) in [(1, 256), (3, 512), (7, 256), (64, 1536), (200, 768), (203, 768)] {
+                    try checkQ8(type, rows: rows, cols: cols, seed: UInt64(rows * cols) ^ UInt64(type.id) ^ 0x5138,
+                                kernels: kernels)
+                }
             }
         }
+    }
+
+    /// On an AVX2 CPU every 8-bit kernel of the AVX2 set is a C kernel (the batched four-row entry), and the
+    /// portable set has none: the tests above really compared two different implementations with the reference.
+    func testEveryQuantizedTypeHasAVX2KernelsOnAVX2() throws {
+        guard KernelSet.avx2.isAvailable else { throw XCTSkip("no AVX2 on this CPU") }
+        XCTAssertEqual(KernelSet.best, .avx2)
+        for type in Self.q8Types {
+            XCTAssertNotNil(MatVecKernelTable.kernels(for: type, set: .avx2)?.q8Rows4Batch, "\(type): no AVX2 kernel")
+            XCTAssertNil(MatVecKernelTable.kernels(for: type, set: .portable)?.q8Rows4Batch, "\(type)")
+            XCTAssertNil(MatVecKernelTable.kernels(for: type, set: .portable)?.floatRows4Batch, "\(type)")
+        }
+    }
+
+    /// The AVX2 float kernels compute exactly what the Swift kernels compute: every result's bits are equal, for
+    /// single vectors and batches, groups of four rows and leftover rows. (This is what keeps the exact mode's
+    /// numbers the same on every machine.)
+    func testAVX2FloatKernelsEqualSwiftBitForBit() throws {
+        guard KernelSet.avx2.isAvailable else { throw XCTSkip("no AVX2 on this CPU") }
+        let types = matVecTypes.filter { MatVecKernelTable.kernels(for: $0, set: .avx2)?.floatRows4Batch != nil }
+        XCTAssertEqual(Set(types.map(\.name)), ["Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "IQ4_NL"])
+        for type in types {
+            for (rows, cols, batch) in [(7, 256, 1), (203, 576, 1), (64, 1536, 3), (9, 512, 6)] {
+                var rng = TestRNG(seed: UInt64(rows * cols * batch) ^ UInt64(type.id))
+                let w = randomBlocks(type, rows: rows, cols: cols, rng: &rng)
+                let x = (0..<(batch * cols)).map { _ in rng.float() * 4 }
+                var fast = [Float](repeating: .nan, count: batch * rows), swift = fast
+                w.withUnsafeBytes { wb in
+                    let m = BlockMatrix(type: type, rows: rows, cols: cols, data: wb)
+                    x.withUnsafeBufferPointer { xb in
+                        XCTAssertTrue(fast.withUnsafeMutableBufferPointer { matVec([m], batch: xb, [$0], parallel: false, activations: .float, kernels: .avx2) })
+                        XCTAssertTrue(swift.withUnsafeMutableBufferPointer { matVec([m], batch: xb, [$0], parallel: false, activations: .float, kernels: .portable) })
+                    }
+                }
+                if let k = fast.indices.first(where: { fast[$0].bitPattern != swift[$0].bitPattern }) {
+                    XCTFail("\(type) \(rows)×\(cols) batch \(batch), vector \(k / rows) row \(k % rows): AVX2 \(fast[k]), Swift \(swift[k])")
+                }
+            }
+        }
+    }
+
+    /// Batched products: vector b of a batch gets exactly the bits it gets alone — for every type, both activation
+    /// precisions, both kernel sets, on one thread and spread over several, with several matrices in one loop.
+    func testBatchedRowsAreBitIdenticalToSingleVectors() throws {
+        let cols = 512
+        // 7 vectors: a group of four and one of three; 2: a group of two (the AVX2 kernels take up to four at once).
+        let runs = [2, 7].flatMap { b in KernelSet.allCases.filter(\.isAvailable).map { (b, $0) } }
+        for (batch, kernels) in runs {
+            for activations in ActivationPrecision.allCases {
+                for type in matVecTypes {
+                    var rng = TestRNG(seed: UInt64(type.id) &* 31 &+ 7)
+                    let shapes = [203, 64]  // two matrices multiplying the same vectors (a layer's k and v)
+                    let ws = shapes.map { randomBlocks(type, rows: $0, cols: cols, rng: &rng) }
+                    let x = (0..<(batch * cols)).map { _ in rng.float() * 3 }
+                    for parallel in [false, true] {
+                        let batched = shapes.map { UnsafeMutableBufferPointer<Float>.allocate(capacity: batch * $0) }
+                        let single = shapes.map { UnsafeMutableBufferPointer<Float>.allocate(capacity: batch * $0) }
+                        defer { for p in batched + single { p.deallocate() } }
+                        try withMatrices(ws, type: type, rows: shapes, cols: cols) { ms in
+                            x.withUnsafeBufferPointer { xb in
+                                XCTAssertTrue(matVec(ms, batch: xb, batched, parallel: parallel, activations: activations, kernels: kernels))
+                                for b in 0..<batch {
+                                    let xv = UnsafeBufferPointer(rebasing: xb[(b * cols)..<((b + 1) * cols)])
+                                    let outs = shapes.indices.map { i in
+                                        UnsafeMutableBufferPointer(rebasing: single[i][(b * shapes[i])..<((b + 1) * shapes[i])])
+                                    }
+                                    XCTAssertTrue(matVec(ms, batch: xv, outs, parallel: parallel, activations: activations, kernels: kernels))
+                                }
+                            }
+                        }
+                        for i in shapes.indices where !batched[i].elementsEqual(single[i], by: { $0.bitPattern == $1.bitPattern }) {
+                            let k = batched[i].indices.first { batched[i][$0].bitPattern != single[i][$0].bitPattern }!
+                            XCTFail("\(type) \(activations) \(kernels) batch \(batch) parallel \(parallel) matrix \(i) vector \(k / shapes[i]) row \(k % shapes[i]): batched \(batched[i][k]), alone \(single[i][k])")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// BlockMatrix views of `ws`, valid inside `body`.
+    func withMatrices(_ ws: [[UInt8]], type: GGMLType, rows: [Int], cols: Int,
+                      _ body: ([BlockMatrix]) throws -> Void) throws {
+        func nest(_ i: Int, _ acc: [BlockMatrix]) throws {
+            if i == ws.count { return try body(acc) }
+            try ws[i].withUnsafeBytes { try nest(i + 1, acc + [BlockMatrix(type: type, rows: rows[i], cols: cols, data: $0)]) }
+        }
+        try nest(0, [])
     }
 
     func testQ8ModeKeepsFloatKernelsForFloatWeights() throws {

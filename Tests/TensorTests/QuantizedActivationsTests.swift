@@ -1,5 +1,5 @@
 // QuantizedActivations (8-bit blocks of 32) against its definition: d = max|x|/127, q = round(x/d), s = d·Σq.
-import Tensor
+@testable import Tensor
 import XCTest
 
 final class QuantizedActivationsTests: XCTestCase {
@@ -37,6 +37,27 @@ final class QuantizedActivationsTests: XCTestCase {
             }
             let sum: Int = q.values[(32 * b)..<(32 * b + 32)].reduce(0) { $0 + Int($1) }
             XCTAssertEqual(q.sums[b], q.scales[b] * Float(sum), "block \(b)")
+        }
+    }
+}
+
+extension QuantizedActivationsTests {
+    /// The vectorized block quantizer gives exactly the bits of its scalar definition (scale, integers, Σq), on
+    /// random blocks of many magnitudes, ties at .5, signed zeros and an all-zero block.
+    func testVectorQuantizerEqualsScalarDefinition() {
+        var rng = TestRNG(seed: 17)
+        for trial in 0..<2000 {
+            var x = (0..<32).map { _ in rng.float() * Float(1 << (trial % 20)) / 1024 }
+            if trial % 7 == 0 { x[3] = -0.0; x[9] = 0 }
+            if trial % 11 == 0 { x = [Float](repeating: trial % 2 == 0 ? 0 : -0.0, count: 32) }
+            if trial % 13 == 0 { for i in 0..<32 { x[i] = Float(i) - 15.5 } }  // max 16.5: x/d has exact .5 ties
+            var a = [Int8](repeating: 0, count: 32), b = a
+            let (da, sa) = x.withUnsafeBufferPointer { xp in a.withUnsafeMutableBufferPointer { QuantizedActivations.quantizeBlock(xp.baseAddress!, into: $0.baseAddress!) } }
+            let (db, sb) = x.withUnsafeBufferPointer { xp in b.withUnsafeMutableBufferPointer { QuantizedActivations.quantizeBlockReference(xp.baseAddress!, into: $0.baseAddress!) } }
+            XCTAssertEqual(da.bitPattern, db.bitPattern, "trial \(trial): d")
+            XCTAssertEqual(a, b, "trial \(trial): q")
+            XCTAssertEqual(sa, sb, "trial \(trial): Σq")
+            if da.bitPattern != db.bitPattern || a != b { return }
         }
     }
 }

@@ -82,70 +82,119 @@ public final class TransformerRuntime: LanguageModel {
         let (t, p0) = (tokens.count, cache.count)
         precondition(t > 0, "feed: no tokens")
         guard p0 + t <= cache.capacity else { throw ModelError.contextOverflow(tokens: p0 + t, context: cache.capacity) }
+        try checkRange(tokens)
+        let rows = (0..<t).map { RowPlace(cache: cache, position: p0 + $0) }
+        // A prompt's products are matrix–matrix (sgemm); a single token's are matrix–vector on the blocks.
+        let logits = try forward(tokens, rows, logitsFrom: allPositions ? 0 : t - 1, vectorProducts: t == 1)
+        cache.advance(by: t)
+        return logits
+    }
+
+    /// One token for each of several sequences, in one pass: every weight matrix is read once for all of them
+    /// (Tensor's batched matVec), and each row's logits are bit-identical to `feed([token], cache:)` on its sequence
+    /// alone — the same kernels on the same numbers, whatever the batch.
+    public func feed(batch tokens: [Int32], caches: [KVCache]) throws -> [Float] {
+        precondition(tokens.count == caches.count, "feed(batch:): \(tokens.count) tokens for \(caches.count) caches")
+        precondition(Set(caches.map(ObjectIdentifier.init)).count == caches.count, "feed(batch:): a cache appears twice")
+        guard !tokens.isEmpty else { return [] }
+        for cache in caches where cache.count + 1 > cache.capacity {
+            throw ModelError.contextOverflow(tokens: cache.count + 1, context: cache.capacity)
+        }
+        try checkRange(tokens)
+        let logits = try forward(tokens, caches.map { RowPlace(cache: $0, position: $0.count) }, logitsFrom: 0,
+                                 vectorProducts: true)
+        for cache in caches { cache.advance(by: 1) }
+        return logits
+    }
+
+    func checkRange(_ tokens: [Int32]) throws {
         if let bad = tokens.first(where: { $0 < 0 || Int($0) >= vocabSize }) {
             throw RuntimeError.tokenOutOfRange(id: bad, vocabSize: vocabSize)
         }
+    }
+
+    /// Where a row of a forward pass belongs: its sequence's cache and its position in it. A prompt's rows share
+    /// one cache (positions p0, p0 + 1, …); a batch step's rows each have their own.
+    struct RowPlace {
+        let cache: KVCache
+        let position: Int
+    }
+
+    /// The forward pass over `tokens`, row i at `rows[i]`: writes each row's keys and values into its cache (the
+    /// caller advances the caches) and returns the logits of rows logitsFrom… (n, vocab). `vectorProducts`: every
+    /// product as matrix–vector on the blocks, row by row (a single token, or a batch of sequences), else
+    /// matrix–matrix.
+    func forward(_ tokens: [Int32], _ rows: [RowPlace], logitsFrom first: Int, vectorProducts: Bool) throws -> [Float] {
+        let t = tokens.count
         let c = config, d = c.width, qDim = c.heads * c.headSize, kvDim = c.kvHeads * c.headSize
         let a = Activations(tokens: t, width: d, qDim: qDim, kvDim: kvDim, hidden: c.mlpHidden)
+        let products = Products(activations: options.activations, vectors: vectorProducts)
         return try withExtendedLifetime(a) {
             // x (T, d) = embedding rows (+ learned positions)
             for (i, id) in tokens.enumerated() {
                 try tokenEmbedding.row(Int(id), into: a.x + i * d)
-                if let positionEmbedding { add(a.x + i * d, positionEmbedding, offset: (p0 + i) * d, d) }
+                if let positionEmbedding { add(a.x + i * d, positionEmbedding, offset: rows[i].position * d, d) }
             }
+            // RoPE's cos and sin for each row's position: the same in every layer, so computed once per pass.
+            let turns = c.style == .llama ? rows.map { rotation(at: $0.position) } : []
             for (l, layer) in layers.enumerated() {
                 // Attention: x += Wo · attend(q, k, v)
                 normalize(a.x, into: a.xn, rows: t, layer.attentionNorm)
-                try project([(layer.wq, a.q, layer.bq), (layer.wk, a.k, layer.bk), (layer.wv, a.v, layer.bv)], a.xn, t)
-                if c.style == .llama {
-                    rotate(a.q, rows: t, heads: c.heads, firstPosition: p0)
-                    rotate(a.k, rows: t, heads: c.kvHeads, firstPosition: p0)
+                try products.project([(layer.wq, a.q, layer.bq), (layer.wk, a.k, layer.bk), (layer.wv, a.v, layer.bv)], a.xn, t)
+                for (i, row) in rows.enumerated() {
+                    if c.style == .llama {
+                        rotate(a.q + i * qDim, heads: c.heads, by: turns[i])
+                        rotate(a.k + i * kvDim, heads: c.kvHeads, by: turns[i])
+                    }
+                    (row.cache.keys + row.cache.offset(layer: l, position: row.position)).update(from: a.k + i * kvDim, count: kvDim)
+                    (row.cache.values + row.cache.offset(layer: l, position: row.position)).update(from: a.v + i * kvDim, count: kvDim)
                 }
-                (cache.keys + cache.offset(layer: l, position: p0)).update(from: a.k, count: t * kvDim)
-                (cache.values + cache.offset(layer: l, position: p0)).update(from: a.v, count: t * kvDim)
-                attend(a.q, cache, layer: l, firstPosition: p0, rows: t, into: a.attention)
-                try project(layer.wo, a.attention, a.out, t, bias: layer.bo)
+                attend(a.q, rows, layer: l, into: a.attention)
+                try products.project([(layer.wo, a.out, layer.bo)], a.attention, t)
                 add(a.x, a.out, t * d)
                 // MLP: x += down(…)
                 normalize(a.x, into: a.xn, rows: t, layer.mlpNorm)
                 if let gate = layer.gate {
-                    try project([(gate, a.gate, nil), (layer.up, a.hidden, nil)], a.xn, t)
+                    try products.project([(gate, a.gate, nil), (layer.up, a.hidden, nil)], a.xn, t)
                     for i in 0..<(t * c.mlpHidden) { a.hidden[i] *= silu(a.gate[i]) }
                 } else {
-                    try project(layer.up, a.xn, a.hidden, t, bias: layer.upBias)
+                    try products.project([(layer.up, a.hidden, layer.upBias)], a.xn, t)
                     for i in 0..<(t * c.mlpHidden) { a.hidden[i] = gelu(a.hidden[i]) }
                 }
-                try project(layer.down, a.hidden, a.out, t, bias: layer.downBias)
+                try products.project([(layer.down, a.out, layer.downBias)], a.hidden, t)
                 add(a.x, a.out, t * d)
             }
-            cache.advance(by: t)
             // Only the rows whose logits are wanted go through the final norm and the (large) output head.
-            let first = allPositions ? 0 : t - 1, n = t - first
+            let n = t - first
             normalize(a.x + first * d, into: a.xn, rows: n, finalNorm)
             var logits = [Float](repeating: 0, count: n * vocabSize)
-            try logits.withUnsafeMutableBufferPointer { try project(outputHead, a.xn, $0.baseAddress!, n, bias: nil) }
+            try logits.withUnsafeMutableBufferPointer { try products.project([(outputHead, $0.baseAddress!, nil)], a.xn, n) }
             return logits
         }
     }
 
     // MARK: the steps of the forward pass, each a few lines
 
-    /// y (rows, out) = x (rows, in) · Wᵀ (+ bias): one matrix–vector product for a single token, else matrix–matrix.
-    func project(_ w: WeightMatrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ rows: Int,
-                 bias: [Float]?) throws {
-        if rows == 1 { try w.matVec(x, y, activations: options.activations) } else { try w.matMul(x, y, tokens: rows) }
-        if let bias { for r in 0..<rows { add(y + r * w.rows, bias, offset: 0, w.rows) } }
-    }
+    /// How a pass computes y (rows, out) = x (rows, in) · Wᵀ (+ bias).
+    struct Products {
+        let activations: ActivationPrecision
+        /// Matrix–vector on the blocks (one token, or a batch of sequences), else matrix–matrix (a prompt).
+        let vectors: Bool
 
-    /// Several projections of the same x. For one token they run as one parallel matrix–vector loop.
-    func project(_ parts: [(w: WeightMatrix, y: UnsafeMutablePointer<Float>, bias: [Float]?)],
-                 _ x: UnsafePointer<Float>, _ rows: Int) throws {
-        guard rows == 1 else {
-            for p in parts { try project(p.w, x, p.y, rows, bias: p.bias) }
-            return
+        /// Several projections of the same x (a layer's q, k, v; gate and up), as one parallel loop over all their
+        /// rows when matrix–vector.
+        func project(_ parts: [(w: WeightMatrix, y: UnsafeMutablePointer<Float>, bias: [Float]?)],
+                     _ x: UnsafePointer<Float>, _ rows: Int) throws {
+            if vectors {
+                try WeightMatrix.matVec(parts.map(\.w), x, parts.map(\.y), batch: rows, activations: activations)
+            } else {
+                for p in parts { try p.w.matMul(x, p.y, tokens: rows) }
+            }
+            for p in parts {
+                guard let bias = p.bias else { continue }
+                for r in 0..<rows { for j in 0..<p.w.rows { p.y[r * p.w.rows + j] += bias[j] } }
+            }
         }
-        try WeightMatrix.matVec(parts.map(\.w), x, parts.map(\.y), activations: options.activations)
-        for p in parts { if let bias = p.bias { add(p.y, bias, offset: 0, p.w.rows) } }
     }
 
     /// LayerNorm when the norm has a bias, RMSNorm otherwise, row by row (same formulas as Tensor/Normalization).
@@ -161,44 +210,50 @@ public final class TransformerRuntime: LanguageModel {
         }
     }
 
-    /// RoPE on `rows` rows of `heads` heads, row i at position firstPosition + i. Pairs are adjacent features
+    /// RoPE's (cos, sin) of each feature pair j at `position`: the angle position · positionScale · inverseFrequency[j].
+    func rotation(at position: Int) -> [(cos: Float, sin: Float)] {
+        let scaled = Double(position) * rope.positionScale
+        return rope.inverseFrequency.map { frequency in
+            let angle = scaled * frequency
+            return (Float(Foundation.cos(angle)), Float(Foundation.sin(angle)))
+        }
+    }
+
+    /// RoPE on one row of `heads` heads, turned by `rotation(at:)` of its position. Pairs are adjacent features
     /// (2j, 2j+1): Meta's layout, which GGUF's converter produces by permuting Hugging Face's q/k, and the
     /// `.interleaved` layout our GPT trains with.
-    func rotate(_ x: UnsafeMutablePointer<Float>, rows: Int, heads: Int, firstPosition: Int) {
+    func rotate(_ x: UnsafeMutablePointer<Float>, heads: Int, by turn: [(cos: Float, sin: Float)]) {
         let hs = config.headSize
-        for r in 0..<rows {
-            let position = Double(firstPosition + r) * rope.positionScale
-            for (j, frequency) in rope.inverseFrequency.enumerated() {
-                let angle = position * frequency
-                let (cos, sin) = (Float(Foundation.cos(angle)), Float(Foundation.sin(angle)))
-                for h in 0..<heads {
-                    let p = x + (r * heads + h) * hs + 2 * j
-                    let (a, b) = (p[0], p[1])
-                    p[0] = a * cos - b * sin
-                    p[1] = a * sin + b * cos
-                }
+        for (j, (cos, sin)) in turn.enumerated() {
+            for h in 0..<heads {
+                let p = x + h * hs + 2 * j
+                let (a, b) = (p[0], p[1])
+                p[0] = a * cos - b * sin
+                p[1] = a * sin + b * cos
             }
         }
     }
 
-    /// Causal attention of `rows` queries (positions firstPosition…) over the cached keys and values of `layer`.
-    /// Query head h reads KV head h / (heads / kvHeads) (grouped-query attention). Heads run in parallel.
-    func attend(_ q: UnsafePointer<Float>, _ cache: KVCache, layer: Int, firstPosition: Int, rows: Int,
-                into out: UnsafeMutablePointer<Float>) {
+    /// Causal attention of each row's query over the keys and values of `layer` in its own cache, positions
+    /// 0…its position (a prompt's rows share a cache; a batch's have one each). Query head h reads KV head
+    /// h / (heads / kvHeads) (grouped-query attention). All (row, head) pairs run as one parallel loop.
+    func attend(_ q: UnsafePointer<Float>, _ rows: [RowPlace], layer: Int, into out: UnsafeMutablePointer<Float>) {
         let c = config, hs = c.headSize, kvDim = c.kvHeads * hs, group = c.heads / c.kvHeads
         let scale = 1 / Float(hs).squareRoot()
-        let keys = cache.keys + cache.offset(layer: layer, position: 0)
-        let values = cache.values + cache.offset(layer: layer, position: 0)
-        let span = firstPosition + rows, tasks = rows * c.heads
+        let span = rows.map(\.position).max()! + 1, tasks = rows.count * c.heads
+        let work = rows.reduce(0) { $0 + ($1.position + 1) * c.heads * hs }
         // On the spinning pool, like the products around it (a Dispatch hand-off costs a thread wake-up per layer).
         // Small spans stay on one thread; prompts get many chunks, as later rows see more positions.
-        let chunks = tasks * span * hs < 65536 ? 1 : Swift.min(tasks, 16 * Parallel.threads)
+        let chunks = work < 65536 ? 1 : Swift.min(tasks, 16 * Parallel.threads)
         Parallel.forEachChunk(chunks) { chunk in
             var scores = [Float](repeating: 0, count: span)
             for task in (chunk * tasks / chunks)..<((chunk + 1) * tasks / chunks) {
                 let (r, h) = (task / c.heads, task % c.heads)
+                let (cache, visible) = (rows[r].cache, rows[r].position + 1)
+                let keys = cache.keys + cache.offset(layer: layer, position: 0)
+                let values = cache.values + cache.offset(layer: layer, position: 0)
                 let qi = q + (r * c.heads + h) * hs, oi = out + (r * c.heads + h) * hs
-                let kvHead = (h / group) * hs, visible = firstPosition + r + 1
+                let kvHead = (h / group) * hs
                 scores.withUnsafeMutableBufferPointer { sp in
                     let p = sp.baseAddress!
                     Self.dotKeys(qi, keys + kvHead, stride: kvDim, count: visible, hs, scale: scale, into: p)

@@ -49,17 +49,39 @@ public enum WeightMatrix: @unchecked Sendable {
         }
     }
 
-    /// y (rows) = W · x (cols), rows spread over the threads. `activations` picks float or 8-bit activations for
-    /// quantized weights (RuntimeOptions.activations).
-    public func matVec(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+    /// y (rows) = W · x (cols), rows spread over the threads; with `batch` > 1, x is (batch, cols) and y
+    /// (batch, rows), each vector's result exactly what it gets alone. `activations` picks float or 8-bit
+    /// activations for quantized weights (RuntimeOptions.activations).
+    public func matVec(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int = 1,
                        activations: ActivationPrecision = .float) throws {
+        try WeightMatrix.matVec([self], x, [y], batch: batch, activations: activations)
+    }
+
+    /// y_i = W_i · x for matrices that multiply the same x (a layer's q, k, v; gate and up), for each of `batch`
+    /// vectors. Quantized ones run as one parallel loop over all their rows (Tensor's batched matVec: each row
+    /// read once for the whole batch); anything else, one matrix and one vector after the other.
+    public static func matVec(_ ws: [WeightMatrix], _ x: UnsafePointer<Float>, _ ys: [UnsafeMutablePointer<Float>],
+                              batch: Int = 1, activations: ActivationPrecision = .float) throws {
+        let tensors = ws.compactMap { w -> GGUFTensor? in if case .quantized(let t) = w { return t } else { return nil } }
+        if tensors.count == ws.count, let cols = tensors.first?.columns {
+            let outputs = zip(tensors, ys).map { UnsafeMutableBufferPointer(start: $1, count: batch * $0.rows) }
+            // The block kernels spread rows over all cores; `--threads 1` keeps them on one. (`Tensor::` names
+            // the module's function: plain `matVec` is the method above, `Tensor.` the type Tensor.)
+            if Tensor::matVec(tensors.map(\.matrix), batch: UnsafeBufferPointer(start: x, count: batch * cols), outputs,
+                              parallel: Parallel.threads > 1, activations: activations) { return }
+        }
+        guard ws.count == 1 else {  // one matrix at a time: those with a kernel still use it
+            for (w, y) in zip(ws, ys) { try matVec([w], x, [y], batch: batch, activations: activations) }
+            return
+        }
+        for b in 0..<batch { try ws[0].vectorProduct(x + b * ws[0].cols, ys[0] + b * ws[0].rows) }
+    }
+
+    /// y = W · x for one vector without a block kernel: float32 weights one dot product per row; a quantized type
+    /// without kernel (e.g. Q2_K) through the tiled dequantize-and-sgemm path, one row of X.
+    private func vectorProduct(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) throws {
         switch self {
-        case .quantized(let t):
-            let xb = UnsafeBufferPointer(start: x, count: cols), yb = UnsafeMutableBufferPointer(start: y, count: rows)
-            // No block kernel for this type (e.g. Q5_K): the tiled path dequantizes and computes the same product.
-            // (`Tensor::` names the module's function: plain `matVec` is this method, `Tensor.` the type Tensor.)
-            // The block kernels spread rows over all cores; `--threads 1` keeps them on one.
-            if !Tensor::matVec(t.matrix, xb, yb, parallel: Parallel.threads > 1, activations: activations) { try matMul(x, y, tokens: 1) }
+        case .quantized: try matMul(x, y, tokens: 1)
         case .float32(let values, let rows, let cols):
             values.withUnsafeBufferPointer { w in
                 let wp = w.baseAddress!
@@ -68,19 +90,6 @@ public enum WeightMatrix: @unchecked Sendable {
                 }
             }
         }
-    }
-
-    /// y_i = W_i · x for matrices that multiply the same x (a layer's q, k, v; gate and up). Quantized ones run as
-    /// one parallel loop (Tensor's multi-matrix matVec); anything else, one after the other.
-    public static func matVec(_ ws: [WeightMatrix], _ x: UnsafePointer<Float>, _ ys: [UnsafeMutablePointer<Float>],
-                              activations: ActivationPrecision = .float) throws {
-        let tensors = ws.compactMap { w -> GGUFTensor? in if case .quantized(let t) = w { return t } else { return nil } }
-        if tensors.count == ws.count, let cols = tensors.first?.columns {
-            let outputs = zip(tensors, ys).map { UnsafeMutableBufferPointer(start: $1, count: $0.rows) }
-            if Tensor::matVec(tensors.map(\.matrix), UnsafeBufferPointer(start: x, count: cols), outputs,
-                           parallel: Parallel.threads > 1, activations: activations) { return }
-        }
-        for (w, y) in zip(ws, ys) { try w.matVec(x, y, activations: activations) }
     }
 
     /// Y (tokens, rows) = X (tokens, cols) · Wᵀ. The rows of W are split over the threads; each thread multiplies

@@ -48,13 +48,13 @@ public let matVecTypes: [GGMLType] = GGMLType.all.filter { MatVecKernelTable.ker
 
 /// y = W·x computed on the packed blocks. `x` has `cols` elements, `y` `rows`. Rows are spread over all cores
 /// unless `parallel` is false or the matrix is small. With `activations: .q8` x is first rounded to 8-bit blocks
-/// (QuantizedActivations) and the integer kernels of MatVecKernelsQ8 run, for the types that have one (others,
-/// and F32/F16 weights, keep the float kernels). Returns false (leaving y untouched) if there is no kernel for
-/// `w.type` (a file format turns that into its own error, e.g. `GGUFTensor.matVec`).
+/// (QuantizedActivations) and the integer kernels run (MatVecKernelsQ8, or their AVX2 twins in CKernels), for the
+/// types that have one (others, and F32/F16 weights, keep the float kernels). Returns false (leaving y untouched) if
+/// there is no kernel for `w.type` (a file format turns that into its own error, e.g. `GGUFTensor.matVec`).
 @discardableResult
 public func matVec(_ w: BlockMatrix, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>,
                    parallel: Bool = true, activations: ActivationPrecision = .float) -> Bool {
-    matVec([w], x, [y], parallel: parallel, activations: activations)
+    matVec([w], batch: x, [y], parallel: parallel, activations: activations)
 }
 
 /// y_i = W_i·x for matrices that all multiply the same x — a layer's q, k and v, or gate and up: x is prepared once
@@ -63,31 +63,57 @@ public func matVec(_ w: BlockMatrix, _ x: UnsafeBufferPointer<Float>, _ y: Unsaf
 @discardableResult
 public func matVec(_ ws: [BlockMatrix], _ x: UnsafeBufferPointer<Float>, _ ys: [UnsafeMutableBufferPointer<Float>],
                    parallel: Bool = true, activations: ActivationPrecision = .float) -> Bool {
+    matVec(ws, batch: x, ys, parallel: parallel, activations: activations)
+}
+
+/// Y_i = X·W_iᵀ for a batch of vectors: X is (B, cols), row-major, each Y_i (B, rows_i) — B sequences decoded in one
+/// step. Each weight row is read from memory once for all B vectors (a group of rows stays in cache while every
+/// vector passes over it), and vector b's results are bit-identical to `matVec` on that vector alone: every row
+/// runs the same kernel on the same inputs, whatever B is. With B = 1 this is the product above.
+@discardableResult
+public func matVec(_ ws: [BlockMatrix], batch x: UnsafeBufferPointer<Float>, _ ys: [UnsafeMutableBufferPointer<Float>],
+                   parallel: Bool = true, activations: ActivationPrecision = .float) -> Bool {
+    matVec(ws, batch: x, ys, parallel: parallel, activations: activations, kernels: .best)
+}
+
+/// The batched product with the kernel set named (tests compare the sets).
+func matVec(_ ws: [BlockMatrix], batch x: UnsafeBufferPointer<Float>, _ ys: [UnsafeMutableBufferPointer<Float>],
+            parallel: Bool, activations: ActivationPrecision, kernels set: KernelSet) -> Bool {
     precondition(ws.count == ys.count, "matVec: \(ws.count) matrices, \(ys.count) outputs")
-    for (w, y) in zip(ws, ys) {
-        precondition(x.count == w.cols && y.count == w.rows, "matVec: W is \(w.rows)×\(w.cols), x has \(x.count), y \(y.count)")
-    }
     guard let cols = ws.first?.cols, cols > 0, let xp = x.baseAddress else { return true }
-    if activations == .q8, cols % QuantizedActivations.blockSize == 0,
-       ws.allSatisfy({ MatVecKernelTable.kernels(for: $0.type)?.q8 != nil }) {
-        return matVec(ws, QuantizedActivations(x), ys, parallel: parallel)
+    let batch = x.count / cols
+    for (w, y) in zip(ws, ys) {
+        precondition(w.cols == cols && x.count == batch * cols && y.count == batch * w.rows,
+                     "matVec: W is \(w.rows)×\(w.cols), x has \(x.count), y \(y.count)")
     }
-    let tables = ws.map { MatVecKernelTable.kernels(for: $0.type) }
+    let tables = ws.map { MatVecKernelTable.kernels(for: $0.type, set: set) }
     guard tables.allSatisfy({ $0 != nil }) else { return false }
-    // Σx over each group of 32: the minimum/offset terms of Q4_0, Q4_1 and Q4_K only need these, once per x.
-    var sums32 = [Float](repeating: 0, count: (cols + 31) / 32)
-    for g in 0..<sums32.count {
-        var s: Float = 0
-        for i in (32 * g)..<min(32 * g + 32, cols) { s += xp[i] }
-        sums32[g] = s
+    if activations == .q8, cols % QuantizedActivations.blockSize == 0, tables.allSatisfy({ $0?.q8 != nil }) {
+        return matVec(ws, QuantizedActivations(x, columns: cols), ys, parallel: parallel, kernels: set)
+    }
+    // Σx over each group of 32 of each vector: the minimum/offset terms of Q4_0, Q4_1 and Q4_K only need these.
+    let groups = (cols + 31) / 32
+    var sums32 = [Float](repeating: 0, count: batch * groups)
+    for b in 0..<batch {
+        for g in 0..<groups {
+            var s: Float = 0
+            for i in (32 * g)..<min(32 * g + 32, cols) { s += xp[b * cols + i] }
+            sums32[b * groups + g] = s
+        }
     }
     sums32.withUnsafeBufferPointer { s in
         let sp = s.baseAddress!
         let jobs = zip(zip(ws, ys), tables).map { wy, table in
             let (w, yp, kernel) = (wy.0, wy.1.baseAddress!, table!.float)
-            var job = RowJob(w: w, y: yp) { row in kernel(row, xp, sp, cols) }
-            if let fourRows = table!.floatRows4 {
-                job.dot4 = { r in fourRows(w.row(r), w.rowBytes, xp, sp, cols, yp + r) }
+            var job = RowJob(w: w, batch: batch) { r in
+                for b in 0..<batch { yp[b * w.rows + r] = kernel(w.row(r), xp + b * cols, sp + b * groups, cols) }
+            }
+            if let all = table!.floatRows4Batch {
+                job.dot4 = { r in all(w.row(r), w.rowBytes, xp, sp, cols, batch, yp + r, w.rows) }
+            } else if let fourRows = table!.floatRows4 {
+                job.dot4 = { r in
+                    for b in 0..<batch { fourRows(w.row(r), w.rowBytes, xp + b * cols, sp + b * groups, cols, yp + b * w.rows + r) }
+                }
             }
             return job
         }
@@ -96,7 +122,7 @@ public func matVec(_ ws: [BlockMatrix], _ x: UnsafeBufferPointer<Float>, _ ys: [
     return true
 }
 
-/// y = W·x̂ with x̂ already quantized (`x.count == w.cols`), for a vector that several matrices multiply. Returns
+/// y = W·x̂ with x̂ already quantized (`x.columns == w.cols`), for a vector that several matrices multiply. Returns
 /// false if `w.type` has no integer kernel.
 @discardableResult
 public func matVec(_ w: BlockMatrix, _ x: QuantizedActivations, _ y: UnsafeMutableBufferPointer<Float>,
@@ -104,25 +130,42 @@ public func matVec(_ w: BlockMatrix, _ x: QuantizedActivations, _ y: UnsafeMutab
     matVec([w], x, [y], parallel: parallel)
 }
 
-/// y_i = W_i·x̂ for several matrices (see the float version above).
+/// y_i = W_i·x̂ for several matrices (see the float version above); with x̂ holding several vectors, the batched
+/// product (each y_i is (vectors, rows_i)).
 @discardableResult
 public func matVec(_ ws: [BlockMatrix], _ x: QuantizedActivations, _ ys: [UnsafeMutableBufferPointer<Float>],
                    parallel: Bool = true) -> Bool {
+    matVec(ws, x, ys, parallel: parallel, kernels: .best)
+}
+
+func matVec(_ ws: [BlockMatrix], _ x: QuantizedActivations, _ ys: [UnsafeMutableBufferPointer<Float>],
+            parallel: Bool, kernels set: KernelSet) -> Bool {
     precondition(ws.count == ys.count, "matVec: \(ws.count) matrices, \(ys.count) outputs")
+    let (cols, batch) = (x.columns, x.vectors)
     for (w, y) in zip(ws, ys) {
-        precondition(x.count == w.cols && y.count == w.rows, "matVec: W is \(w.rows)×\(w.cols), x has \(x.count), y \(y.count)")
+        precondition(cols == w.cols && y.count == batch * w.rows, "matVec: W is \(w.rows)×\(w.cols), x has \(batch)×\(cols), y \(y.count)")
     }
-    let tables = ws.map { MatVecKernelTable.kernels(for: $0.type) }
+    let tables = ws.map { MatVecKernelTable.kernels(for: $0.type, set: set) }
     guard tables.allSatisfy({ $0?.q8 != nil }) else { return false }
+    guard cols > 0 else { return true }
+    let blocks = cols / QuantizedActivations.blockSize
     x.values.withUnsafeBufferPointer { q in
         x.scales.withUnsafeBufferPointer { d in
             x.sums.withUnsafeBufferPointer { s in
                 let (qp, dp, sp) = (q.baseAddress!, d.baseAddress!, s.baseAddress!)
                 let jobs = zip(zip(ws, ys), tables).map { wy, table in
                     let (w, yp, kernel) = (wy.0, wy.1.baseAddress!, table!.q8!)
-                    var job = RowJob(w: w, y: yp) { row in kernel(row, qp, dp, sp, w.cols) }
-                    if let fourRows = table!.q8Rows4 {
-                        job.dot4 = { r in fourRows(w.row(r), w.rowBytes, qp, dp, sp, w.cols, yp + r) }
+                    var job = RowJob(w: w, batch: batch) { r in
+                        for b in 0..<batch { yp[b * w.rows + r] = kernel(w.row(r), qp + b * cols, dp + b * blocks, sp + b * blocks, cols) }
+                    }
+                    if let all = table!.q8Rows4Batch {
+                        job.dot4 = { r in all(w.row(r), w.rowBytes, qp, dp, sp, cols, batch, yp + r, w.rows) }
+                    } else if let fourRows = table!.q8Rows4 {
+                        job.dot4 = { r in
+                            for b in 0..<batch {
+                                fourRows(w.row(r), w.rowBytes, qp + b * cols, dp + b * blocks, sp + b * blocks, cols, yp + b * w.rows + r)
+                            }
+                        }
                     }
                     return job
                 }
@@ -133,31 +176,41 @@ public func matVec(_ ws: [BlockMatrix], _ x: QuantizedActivations, _ ys: [Unsafe
     return true
 }
 
-/// One matVec: y[r] = dot(row r). The threads share it read-only; each writes only its own rows of y.
+/// One matVec over `batch` vectors: y_b[r] = dot(row r, x_b). The threads share it read-only; each writes only its
+/// own rows of every y_b.
 private struct RowJob: @unchecked Sendable {
     let w: BlockMatrix
-    let y: UnsafeMutablePointer<Float>
-    let dot: (UnsafeRawPointer) -> Float
-    /// Rows r…r+3 at once into y, where the type has a four-row kernel.
-    var dot4: ((Int) -> Void)? = nil
+    let batch: Int
+    /// Row r against every vector, into y_b[r].
+    let dot: (_ row: Int) -> Void
+    /// Rows r…r+3 against every vector, where the type has a four-row kernel.
+    var dot4: ((_ row: Int) -> Void)? = nil
 
-    init(w: BlockMatrix, y: UnsafeMutablePointer<Float>, dot: @escaping (UnsafeRawPointer) -> Float) {
-        self.w = w; self.y = y; self.dot = dot
+    init(w: BlockMatrix, batch: Int, dot: @escaping (_ row: Int) -> Void) {
+        self.w = w; self.batch = batch; self.dot = dot
     }
 
+    /// Rows in groups of four, every vector passing over a group while its weights are in cache. Which kernel a
+    /// row gets depends only on its index, never on the batch or the thread split (chunks are cut at multiples of 4).
     func run(_ rows: Range<Int>) {
         var r = rows.lowerBound
         if let dot4 {
-            while r + 4 <= rows.upperBound { dot4(r); r += 4 }
+            while r + 4 <= rows.upperBound {
+                dot4(r)
+                r += 4
+            }
         }
-        while r < rows.upperBound { y[r] = dot(w.row(r)); r += 1 }
+        while r < rows.upperBound {
+            dot(r)
+            r += 1
+        }
     }
 
     /// Runs every job's rows, spread over the threads as one loop unless the total is small. The loop's chunks
     /// are equal slices of all rows laid end to end (several per thread, so a thread that got a slow start can
     /// catch up), cut at multiples of 4 so the four-row kernels see whole groups.
     static func run(_ jobs: [RowJob], parallel: Bool) {
-        let work = jobs.reduce(0) { $0 + $1.w.rows * $1.w.cols }
+        let work = jobs.reduce(0) { $0 + $1.w.rows * $1.w.cols * $1.batch }
         let groups = jobs.reduce(0) { $0 + ($1.w.rows + 3) / 4 }
         if !parallel || work < parallelThreshold || groups < 2 || Parallel.threads < 2 {
             for job in jobs { job.run(0..<job.w.rows) }
@@ -200,6 +253,7 @@ public func matVecReference(_ w: BlockMatrix, _ x: UnsafeBufferPointer<Float>, _
 public func matVecReference(_ w: BlockMatrix, _ x: QuantizedActivations, _ y: UnsafeMutableBufferPointer<Float>)
     throws(QuantizationError)
 {
+    precondition(x.vectors == 1, "matVecReference: one quantized vector, got \(x.vectors)")
     let xhat = x.dequantized()
     try xhat.withUnsafeBufferPointer { (xb: UnsafeBufferPointer<Float>) throws(QuantizationError) in try matVecReference(w, xb, y) }
 }

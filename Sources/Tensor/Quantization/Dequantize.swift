@@ -24,6 +24,8 @@ extension GGMLType {
         case GGMLType.q4_K.id: return DequantizeKQuants.q4_K
         case GGMLType.q5_K.id: return DequantizeKQuants.q5_K
         case GGMLType.q6_K.id: return DequantizeKQuants.q6_K
+        case GGMLType.iq4_nl.id: return DequantizeIQuants.iq4_nl
+        case GGMLType.iq4_xs.id: return DequantizeIQuants.iq4_xs
         default: return nil
         }
     }

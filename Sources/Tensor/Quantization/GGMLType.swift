@@ -31,6 +31,8 @@ public struct GGMLType: Hashable, Sendable, CustomStringConvertible {
     public static let q5_K = GGMLType(id: 13, name: "Q5_K", blockSize: 256, typeSize: 176)
     public static let q6_K = GGMLType(id: 14, name: "Q6_K", blockSize: 256, typeSize: 210)
     public static let q8_K = GGMLType(id: 15, name: "Q8_K", blockSize: 256, typeSize: 292)
+    public static let iq4_nl = GGMLType(id: 20, name: "IQ4_NL", blockSize: 32, typeSize: 18)
+    public static let iq4_xs = GGMLType(id: 23, name: "IQ4_XS", blockSize: 256, typeSize: 136)
     public static let bf16 = GGMLType(id: 30, name: "BF16", blockSize: 1, typeSize: 2)
 
     /// Every type ggml defines today (ids 4 and 5, Q4_2/Q4_3, and 31–33 were removed upstream).
@@ -40,10 +42,10 @@ public struct GGMLType: Hashable, Sendable, CustomStringConvertible {
         GGMLType(id: 17, name: "IQ2_XS", blockSize: 256, typeSize: 74),
         GGMLType(id: 18, name: "IQ3_XXS", blockSize: 256, typeSize: 98),
         GGMLType(id: 19, name: "IQ1_S", blockSize: 256, typeSize: 50),
-        GGMLType(id: 20, name: "IQ4_NL", blockSize: 32, typeSize: 18),
+        iq4_nl,
         GGMLType(id: 21, name: "IQ3_S", blockSize: 256, typeSize: 110),
         GGMLType(id: 22, name: "IQ2_S", blockSize: 256, typeSize: 82),
-        GGMLType(id: 23, name: "IQ4_XS", blockSize: 256, typeSize: 136),
+        iq4_xs,
         GGMLType(id: 24, name: "I8", blockSize: 1, typeSize: 1),
         GGMLType(id: 25, name: "I16", blockSize: 1, typeSize: 2),
         GGMLType(id: 26, name: "I32", blockSize: 1, typeSize: 4),
@@ -60,7 +62,7 @@ public struct GGMLType: Hashable, Sendable, CustomStringConvertible {
 
     /// The types `dequantize` handles (see Dequantize.swift).
     public static let dequantizable: [GGMLType] = [
-        f32, f16, bf16, q4_0, q4_1, q5_0, q5_1, q8_0, q2_K, q3_K, q4_K, q5_K, q6_K,
+        f32, f16, bf16, q4_0, q4_1, q5_0, q5_1, q8_0, q2_K, q3_K, q4_K, q5_K, q6_K, iq4_nl, iq4_xs,
     ]
 
     /// The type with this id, or nil if ggml defines none.

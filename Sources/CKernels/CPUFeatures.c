@@ -1,0 +1,12 @@
+// Runtime CPU detection: one binary runs on AVX2 and AVX-512 machines and on baseline x86-64, and picks its kernels
+// (Swift asks once and keeps the answer).
+#include "CKernels.h"
+
+int lmlab_cpu_has_avx2(void) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+#else
+    return 0;
+#endif
+}

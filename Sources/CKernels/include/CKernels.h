@@ -1,0 +1,74 @@
+// CKernels: the few matrix–vector kernels Swift cannot express — x86 AVX2 integer dot products over 8-bit
+// activations (vpmaddubsw: unsigned × signed bytes summed in pairs to 16 bits; vpsign/vpabs; vpshufb table lookups),
+// and float-activation kernels that compute exactly what the Swift ones do with better instruction selection and
+// software prefetch. Each is the fast twin of a Swift kernel in Sources/Tensor/Kernels (MatVecKernelsQ8.swift,
+// MatVecKernels.swift), which stays the readable reference the tests compare it with — bit for bit for the float
+// ones — and the portable fallback on CPUs without AVX2. Functions are compiled for
+// AVX2 per function (target attributes), so a baseline x86-64 build contains them too; Swift calls them only after
+// `lmlab_cpu_has_avx2()` said yes.
+//
+// Every kernel has one shape: weights in their ggml blocks (row r at w + r·stride), n columns, and `batch` activation
+// vectors as 8-bit blocks of 32 — vector v's integers at q + v·n, its scales at d + v·n/32, its d·Σq at
+// s + v·n/32. `rows4` writes y[v·ldy + 0…3] for rows w, w + stride, w + 2·stride, w + 3·stride and each vector v.
+// The result of a (row, vector) never depends on the rows or vectors beside it: a batch gives each vector exactly
+// what it gets alone.
+#ifndef LMLAB_CKERNELS_H
+#define LMLAB_CKERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 if the CPU runs AVX2, FMA and F16C (x86-64 only; 0 elsewhere). Checked once; cheap to call.
+int lmlab_cpu_has_avx2(void);
+
+/// The signature shared by all kernels below.
+typedef void (*lmlab_q8_rows4)(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                               long batch, float *y, long ldy);
+
+void lmlab_avx2_q4_0_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_avx2_q4_1_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_avx2_q5_0_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_avx2_q5_1_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_avx2_q8_0_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_avx2_iq4_nl_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_avx2_q4_K_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_avx2_q5_K_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_avx2_q6_K_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_avx2_iq4_xs_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+
+/// The float-activation kernels: bit for bit the Swift kernels of MatVecKernels.swift (same operations, same lane
+/// order), faster. Vector v's floats at x + v·n, its sums over each 32 elements at s32 + v·n/32.
+typedef void (*lmlab_f_rows4)(const void *w, long stride, const float *x, const float *s32, long n, long batch,
+                              float *y, long ldy);
+
+void lmlab_avx2_f_q4_0_rows4(const void *w, long stride, const float *x, const float *s32, long n, long batch,
+                             float *y, long ldy);
+void lmlab_avx2_f_q4_1_rows4(const void *w, long stride, const float *x, const float *s32, long n, long batch,
+                             float *y, long ldy);
+void lmlab_avx2_f_q5_0_rows4(const void *w, long stride, const float *x, const float *s32, long n, long batch,
+                             float *y, long ldy);
+void lmlab_avx2_f_q5_1_rows4(const void *w, long stride, const float *x, const float *s32, long n, long batch,
+                             float *y, long ldy);
+void lmlab_avx2_f_q8_0_rows4(const void *w, long stride, const float *x, const float *s32, long n, long batch,
+                             float *y, long ldy);
+void lmlab_avx2_f_iq4_nl_rows4(const void *w, long stride, const float *x, const float *s32, long n, long batch,
+                               float *y, long ldy);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
