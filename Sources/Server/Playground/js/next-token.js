@@ -47,6 +47,7 @@ export class NextTokenView {
   async fetch() {
     this.inFlight = true;
     this.dirty = false;
+    this.stages.dataset.done = 'false';
     const started = this.changedAt;
     const sent = performance.now();
     const { seed, max_tokens, ...sampling } = this.app.sampling.fields();
@@ -65,6 +66,7 @@ export class NextTokenView {
     } finally {
       this.inFlight = false;
       if (this.dirty) this.fetch();
+      else this.stages.dataset.done = 'true';   // what is drawn is the latest settings' answer
     }
   }
 
