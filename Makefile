@@ -14,7 +14,7 @@ TESTFLAGS := -c release -Xswiftc -enable-testing $(CPUFLAGS)
 # CI and developers' machines have WikiText-2 in ../shared; elsewhere get-corpus.sh downloads it.
 CORPUS ?= $(wildcard ../shared/corpora/wikitext-2)
 
-.PHONY: demo test setup corpus model build bench lectures
+.PHONY: demo test setup corpus model build bench lectures screenshots
 
 setup:
 	@bash scripts/setup.sh
@@ -54,3 +54,7 @@ lectures: build corpus model
 bench: build
 	$(LMLAB) bench tensor
 	$(LMLAB) bench train --preset tiny --style gpt2
+
+# PNGs of each playground view (1280 px and a phone's width) into docs/images/, from headless Chromium.
+screenshots: build model
+	bash scripts/screenshots.sh docs/images

@@ -70,7 +70,9 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]),
+            ],
+            // The playground: the page's HTML, CSS and JavaScript, served as they are (PlaygroundRoutes.swift).
+            resources: [.copy("Playground")]),
         .executableTarget(
             name: "lmlab",
             dependencies: [

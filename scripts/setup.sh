@@ -3,7 +3,9 @@
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
 need=()
-for pkg in libopenblas-dev libhdf5-dev hdf5-tools pkg-config; do
+# chromium + chromium-driver: the playground's browser test (Debian's build; Selenium is pointed at its driver);
+# curl + jq: lesson 13 sends the playground's requests by hand.
+for pkg in libopenblas-dev libhdf5-dev hdf5-tools pkg-config chromium chromium-driver curl jq; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -26,10 +28,11 @@ if command -v python3 >/dev/null 2>&1; then
     done
 fi
 # The server's real-client tests (Tests/ServerTests) and lesson 11 use the official `openai` package, and
-# `jsonschema` as an independent check of JSON-mode replies, from a venv inside the repository (git-ignored).
+# `jsonschema` as an independent check of JSON-mode replies; the playground's browser test (and `make screenshots`)
+# drives Debian's headless Chromium with Selenium. All from a venv inside the repository (git-ignored).
 VENV=.venv-tests
-if ! "$VENV/bin/python" -c 'import openai, jsonschema' >/dev/null 2>&1; then
-    echo "setup: installing openai and jsonschema into $VENV (python3 -m venv + pip)"
-    python3 -m venv "$VENV" && "$VENV/bin/pip" install -q "openai==3.57.0" "jsonschema==4.26.0" \
-        || { echo "setup: could not install openai into $VENV (the server tests and lesson 11 need it)" >&2; exit 1; }
+if ! "$VENV/bin/python" -c 'import openai, jsonschema, selenium' >/dev/null 2>&1; then
+    echo "setup: installing openai, jsonschema and selenium into $VENV (python3 -m venv + pip)"
+    python3 -m venv "$VENV" && "$VENV/bin/pip" install -q "openai==3.57.0" "jsonschema==4.26.0" "selenium==4.51.0" \
+        || { echo "setup: could not install openai/selenium into $VENV (the server tests and lesson 11 need them)" >&2; exit 1; }
 fi

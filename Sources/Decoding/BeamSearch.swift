@@ -10,7 +10,8 @@
 // Stop when no running beam can beat the worst finished one (HF's heuristic for early_stopping=False), when every
 // beam slot is finished (early_stopping=True), or at max length. Each beam owns a KV cache; children of one parent
 // copy the parent's cache (`ModelCache.copy(from:)`), nothing is recomputed, and all beams are fed each step in one
-// batched pass (`feed(batch:caches:)`).
+// batched pass (`feed(batch:caches:)`). `onStep` (optional) hears each step's candidates and their fate
+// (BeamSearchStep) — how the playground draws the search as a tree.
 import Foundation
 import Models
 import Tokenizers
@@ -85,9 +86,10 @@ public struct BeamSearch<Model: LanguageModel> {
         var ends: Bool
     }
 
-    /// The best hypotheses, best first. `constraint` (e.g. the JSON grammar) is copied into every beam.
+    /// The best hypotheses, best first. `constraint` (e.g. the JSON grammar) is copied into every beam; `onStep`
+    /// hears what each step weighed and kept.
     public func run(prompt: [Int32], maxTokens: Int, constraint: (any LogitProcessor)? = nil,
-                    useKVCache: Bool = true) throws -> [BeamHypothesis] {
+                    useKVCache: Bool = true, onStep: ((BeamSearchStep) -> Void)? = nil) throws -> [BeamHypothesis] {
         let p = parameters, b = p.numBeams
         precondition(b >= 1 && maxTokens >= 1, "BeamSearch: numBeams \(b), maxTokens \(maxTokens)")
         guard prompt.count < model.contextLength else {
@@ -124,10 +126,12 @@ public struct BeamSearch<Model: LanguageModel> {
             // Endings among the first numBeams become finished hypotheses (if they can still matter).
             let length = Double(step + 1)
             let full = finished.count == b
-            for c in top.prefix(b) where c.ends && improvable && !(full && p.earlyStopping == .always) {
+            var finishedHere: [Int: Double] = [:]   // pool index → length-penalised score (for onStep)
+            for (i, c) in top.prefix(b).enumerated() where c.ends && improvable && !(full && p.earlyStopping == .always) {
                 let score = c.score / Foundation.pow(length, Double(p.lengthPenalty))
                 finished.append(BeamHypothesis(tokens: beams[c.parent].tokens + [c.token], score: score,
                                                endedWithEOS: eos.contains(c.token)))
+                finishedHere[i] = score
             }
             finished.sort { $0.score > $1.score }
             if finished.count > b { finished.removeLast(finished.count - b) }
@@ -135,6 +139,7 @@ public struct BeamSearch<Model: LanguageModel> {
             // The best numBeams that go on (ended ones only if nothing else is left, as HF's −1e9 penalty does).
             let goOn = top.filter { !$0.ends } + top.filter(\.ends)
             let chosen = Array(goOn.prefix(b))
+            if let onStep { onStep(trace(step: step, pool: pool, chosen: top.allSatisfy(\.ends) ? [] : chosen, finished: finishedHere)) }
             if top.allSatisfy(\.ends) { break }
             beams = try reorder(beams, chosen)
 
@@ -147,6 +152,16 @@ public struct BeamSearch<Model: LanguageModel> {
             if !improvable || (finished.count == b && p.earlyStopping == .always) { break }
         }
         return Array(finished.prefix(max(1, p.numReturnSequences)))
+    }
+
+    /// One step as BeamSearchStep: the sorted pool with each candidate's fate (`finished` is keyed by pool index).
+    func trace(step: Int, pool: [Continuation], chosen: [Continuation], finished: [Int: Double]) -> BeamSearchStep {
+        let candidates = pool.enumerated().map { i, c in
+            BeamSearchStep.Candidate(
+                parent: c.parent, token: c.token, score: c.score,
+                beam: chosen.firstIndex { $0.parent == c.parent && $0.token == c.token }, finishedScore: finished[i])
+        }
+        return BeamSearchStep(step: step, candidates: candidates)
     }
 
     /// Every beam's next-token logits: their newest tokens fed together, one `feed(batch:caches:)` (each row what
@@ -219,10 +234,11 @@ public struct BeamSearch<Model: LanguageModel> {
     /// EOS, stop-string, max-tokens and context rule as sampling — so text, tokens and finish reason mean the same.
     /// Beam search has no per-token stream and no per-token log-probabilities (its scores are the beams').
     public func generations(prompt: [Int32], tokenizer: any Tokenizer, options: GenerationOptions,
-                            constraint: (any LogitProcessor)? = nil) throws -> [Generation] {
+                            constraint: (any LogitProcessor)? = nil,
+                            onStep: ((BeamSearchStep) -> Void)? = nil) throws -> [Generation] {
         let start = Date()
         let hypotheses = try run(prompt: prompt, maxTokens: options.maxTokens, constraint: constraint,
-                                 useKVCache: options.useKVCache)
+                                 useKVCache: options.useKVCache, onStep: onStep)
         let seconds = Date().timeIntervalSince(start)
         return hypotheses.map { h in
             var output = GenerationOutput(tokenizer: tokenizer, options: options, stopTokens: model.stopTokens,

@@ -62,7 +62,8 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func unknownRoute(_ method: String, _ path: String) -> APIError {
         APIError(status: .notFound,
                  message: "No route \(method) \(path); the API is /v1/completions, /v1/chat/completions, /v1/next_token, "
-                     + "/v1/models, /tokenize, /detokenize, /apply-template, /health and /metrics",
+                     + "/v1/models, /tokenize, /detokenize, /apply-template, /health and /metrics (and the playground's "
+                     + "/v1/beam_search, /v1/compare, /v1/training, /v1/presets; the page is at /)",
                  code: "unknown_route")
     }
 

@@ -1,5 +1,6 @@
-// AuthMiddleware: with `lmlab serve --api-key KEY`, every request but GET /health must carry
-// `Authorization: Bearer KEY` (what the openai client sends from its api_key); otherwise 401.
+// AuthMiddleware: with `lmlab serve --api-key KEY`, every request but GET /health and the playground's page (`/`,
+// /playground/…: files with no data, which then ask for the key) must carry `Authorization: Bearer KEY` (what the
+// openai client sends from its api_key); otherwise 401.
 import Hummingbird
 
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -9,7 +10,9 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     static var publicPaths: Set<String> { ["/health"] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if Self.publicPaths.contains(request.uri.path) { return try await next(request, context) }
+        if Self.publicPaths.contains(request.uri.path) || (request.method == .get && LMLabServer.isPlaygroundPath(request.uri.path)) {
+            return try await next(request, context)
+        }
         guard let header = request.headers[.authorization], header == "Bearer \(apiKey)" else {
             throw APIError.unauthorized
         }

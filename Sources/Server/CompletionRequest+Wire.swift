@@ -89,6 +89,12 @@ extension CompletionsRequest {
             }
             r.logprobs = logprobs
         }
+        if let nProbs {
+            guard (0...OpenAIWire.maxNProbs).contains(nProbs) else {
+                throw APIError.badField("n_probs", "n_probs \(nProbs) is invalid: expected an integer in 0...\(OpenAIWire.maxNProbs)")
+            }
+            r.logprobs = max(r.logprobs ?? 0, nProbs)   // the response trims each shape to what it asked for
+        }
         r.echo = echo ?? false
         try sampling.apply(to: &r)
         return r

@@ -15,21 +15,31 @@ extension LMLabServer {
             let prepared: PreparedCompletion
             do { prepared = try model.handle.prepare(wanted) } catch { throw APIError(library: error) }
             metrics.promptTokens(prepared.promptTokens.count, model: model.name)
-            if wanted.stream { return try streamCompletion(prepared, on: model, includeUsage: body.sampling.includeUsage) }
+            if wanted.stream {
+                return try streamCompletion(prepared, on: model, includeUsage: body.sampling.includeUsage, body: body)
+            }
             let result: CompletionResult
             do { result = try await complete(prepared, on: model) } catch { throw APIError(library: error) }
-            return try JSONResponse.make(OpenAIWire.TextCompletion(result, echo: wanted.echo))
+            var completion = OpenAIWire.TextCompletion(result, echo: wanted.echo)
+            if let n = body.nProbs {
+                let tokenizer = model.tokenizer
+                completion = completion.withTokenProbabilities(result.choices.map(\.logprobs), nProbs: n, logprobs: body.logprobs,
+                                                               bytes: { tokenizer.bytes(for: $0) })
+            }
+            return try JSONResponse.make(completion)
         }
     }
 
     /// The streamed answer: `text_completion` chunks, one per step with new text (or a log-probability entry, or
     /// the finish reason), then [DONE].
-    func streamCompletion(_ prepared: PreparedCompletion, on model: ServedModel, includeUsage: Bool) throws(APIError) -> Response {
+    func streamCompletion(_ prepared: PreparedCompletion, on model: ServedModel, includeUsage: Bool,
+                          body: CompletionsRequest) throws(APIError) -> Response {
         let queued = try enqueue(prepared, on: model)
         let id = OpenAIWire.newID("cmpl"), created = OpenAIWire.now(), name = model.name
         let (events, out) = AsyncStream<ByteBuffer>.makeStream()
         let echo = prepared.request.echo ? prepared.promptText : nil
         let n = prepared.request.n
+        let tokenizer = model.tokenizer
         let pump = Task {
             func send<T: Encodable>(_ value: T) { if let data = try? JSONEncoder.api.encode(value) { out.yield(EventStream.event(data)) } }
             if let echo {
@@ -42,7 +52,12 @@ extension LMLabServer {
                 switch update {
                 case .event(let e):
                     guard !e.text.isEmpty || e.finishReason != nil || e.logprob != nil else { continue }
-                    send(OpenAIWire.TextCompletion.chunk(e, id: id, created: created, model: name))
+                    var chunk = OpenAIWire.TextCompletion.chunk(e, id: id, created: created, model: name)
+                    if let n = body.nProbs {
+                        chunk = chunk.withTokenProbabilities([e.logprob.map { [$0] }], nProbs: n, logprobs: body.logprobs,
+                                                             bytes: { tokenizer.bytes(for: $0) })
+                    }
+                    send(chunk)
                 case .finished(let generations):
                     if includeUsage {
                         let result = prepared.result(generations)

@@ -10,6 +10,9 @@ struct CompletionsRequest: Decodable, Sendable {
     var echo: Bool?
     var bestOf: Int?
     var suffix: String?
+    /// lmlab's extra (llama.cpp's name): per token its id, rank and this many alternatives with ids, as
+    /// `completion_probabilities` (Serving/TokenProbabilities.swift; the playground uses it).
+    var nProbs: Int?
     var sampling: SamplingFields
 
     /// What to continue: text, or token ids as the model's tokenizer numbers them.
@@ -19,7 +22,7 @@ struct CompletionsRequest: Decodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, prompt, maxTokens = "max_tokens", logprobs, echo, bestOf = "best_of", suffix
+        case model, prompt, maxTokens = "max_tokens", logprobs, echo, bestOf = "best_of", suffix, nProbs = "n_probs"
     }
 
     init(from decoder: any Decoder) throws {
@@ -31,6 +34,7 @@ struct CompletionsRequest: Decodable, Sendable {
         echo = try c.decodeIfPresent(Bool.self, forKey: .echo)
         bestOf = try c.integer(.bestOf)
         suffix = try c.decodeIfPresent(String.self, forKey: .suffix)
+        nProbs = try c.integer(.nProbs)
         sampling = try SamplingFields(from: decoder)
     }
 

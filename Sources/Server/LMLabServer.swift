@@ -14,6 +14,8 @@ public struct LMLabServer: Sendable {
     public let metrics: ServerMetrics
     /// The continuous-batching driver: one worker thread runs every model.
     let scheduler: BatchScheduler<TransformerRuntime>
+    /// The last next-token distributions (/v1/next_token with the same prompt skips the forward pass).
+    let nextTokenCache = NextTokenCache()
 
     public init(configuration: ServerConfiguration, models: ServedModels) {
         self.configuration = configuration
@@ -43,6 +45,12 @@ public struct LMLabServer: Sendable {
         addCompletionRoutes(to: router)
         addChatRoutes(to: router)
         addNextTokenRoute(to: router)
+        // The playground and the endpoints only its views need (beam trace, comparison, training curves, presets).
+        addPlaygroundRoutes(to: router)
+        addPresetsRoute(to: router)
+        addBeamSearchRoute(to: router)
+        addCompareRoute(to: router)
+        addTrainingRoute(to: router)
         return router
     }
 

@@ -10,7 +10,8 @@
 //      "stages": [{"step", "count", "entropy", "ids", "pieces", "probabilities"}]}
 //                                                                     the candidates after each stage of the sampler
 //                                                                     chain the sampling fields describe
-// The forward pass runs on the scheduler's worker, between two batch steps.
+// The forward pass runs on the scheduler's worker, between two batch steps; its logits are kept (NextTokenCache), so
+// the same prompt with other sampling fields (the playground's sliders) costs only the cuts.
 import Chat
 import Foundation
 import Hummingbird
@@ -76,7 +77,7 @@ extension LMLabServer {
             try body.sampling.apply(to: &chain)
             do { try chain.sampling.validate() } catch { throw APIError(library: error) }
             let distribution: NextTokenDistribution
-            do { distribution = try await scheduler.exclusive { try handle.nextToken(after: ids) } } catch {
+            do { distribution = try await nextTokenDistribution(model, after: ids) } catch {
                 throw APIError(library: error, promptField: body.messages != nil ? "messages" : "prompt")
             }
             let topIDs = distribution.top(min(n, model.vocabSize))

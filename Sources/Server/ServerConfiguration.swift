@@ -18,6 +18,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxBodyBytes = 1 << 20
     /// Seconds between SSE keep-alive comments (`: keep-alive`) while a stream waits for its next token.
     public var keepAliveSeconds = 10.0
+    /// Checkpoints whose training curves the playground's Training view shows besides the served .h5 models (a run
+    /// that may still be going: `lmlab train --out FILE` writes FILE.metrics.jsonl as it trains).
+    public var watch: [String] = []
     /// Threads for lmlab's kernels (the worker's matrix products).
     public var threads: Int? = nil
 

@@ -44,13 +44,20 @@ extension ModelHandle {
     /// Runs a prepared request to the end.
     public func complete(_ prepared: PreparedCompletion,
                          onEvent: (GenerationEvent) -> Void = { _ in }) throws -> CompletionResult {
-        if prepared.request.usesBeamSearch {
-            let search = BeamSearch(model: runtime, parameters: prepared.beamParameters)
-            return prepared.result(try search.generations(prompt: prepared.promptTokens, tokenizer: tokenizer,
-                                                          options: prepared.options, constraint: prepared.constraint))
-        }
+        if prepared.request.usesBeamSearch { return try beamSearch(prepared) }
         return prepared.result(try generator.run(prompt: prepared.promptTokens, samplers: prepared.samplers(),
                                                  options: prepared.options, onEvent: onEvent))
+    }
+
+    /// Runs a prepared beam-search request; `onStep` hears each step's candidates and their fate (the playground's
+    /// Beams view, /v1/beam_search).
+    public func beamSearch(_ prepared: PreparedCompletion,
+                           onStep: ((BeamSearchStep) -> Void)? = nil) throws -> CompletionResult {
+        precondition(prepared.request.usesBeamSearch, "ModelHandle.beamSearch: the request has num_beams ≤ 1")
+        let search = BeamSearch(model: runtime, parameters: prepared.beamParameters)
+        return prepared.result(try search.generations(prompt: prepared.promptTokens, tokenizer: tokenizer,
+                                                      options: prepared.options, constraint: prepared.constraint,
+                                                      onStep: onStep))
     }
 
     /// The prompt pass of a prepared (sampling) request: its n sequences, ids firstID…, ready for

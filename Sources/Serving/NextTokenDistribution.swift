@@ -53,12 +53,24 @@ public struct NextTokenDistribution: Sendable {
     public func stages(_ parameters: SamplingParameters, top: Int) -> [Stage] {
         var sampler = Sampler(parameters: parameters, seed: 0)
         sampler.prompt(promptTokens)
+        var previous: (candidates: Candidates, stage: Stage)? = nil
         return sampler.stages(logits).map { step, c in
+            // A step that changed nothing (its knob at the neutral value) has the stage before it.
+            if let previous, previous.candidates == c {
+                var same = previous.stage
+                same.step = step
+                return same
+            }
+            // The best `top`, by logit then lower id, without sorting every candidate while they are still in id
+            // order (until a cut reorders them): a slider move in the playground redraws every stage.
             var sorted = c
-            sorted.sort()
+            if !sorted.isSorted && !zip(c.ids, c.ids.dropFirst()).allSatisfy({ $0 < $1 }) { sorted.sort() }
             let p = sorted.probabilities()
-            return Stage(step: step, count: c.count, entropy: Self.entropy(p), ids: Array(sorted.ids.prefix(top)),
-                         probabilities: Array(p.prefix(top)))
+            let best = sorted.isSorted ? Array(0..<min(top, c.count)) : TopTokens.best(sorted.logits, count: top).map { Int($0.id) }
+            let stage = Stage(step: step, count: c.count, entropy: Self.entropy(p), ids: best.map { sorted.ids[$0] },
+                              probabilities: best.map { p[$0] })
+            previous = (c, stage)
+            return stage
         }
     }
 

@@ -80,6 +80,8 @@ public enum OpenAIWire {
         public var tokenIds: [Int32]?
         /// lmlab: a beam hypothesis's score.
         public var score: Double?
+        /// lmlab, with the extra `n_probs`: each token's id, rank and best alternatives with ids (TokenProbabilities).
+        public var completionProbabilities: [TokenProbability]? = nil
 
         public init(text: String, index: Int, logprobs: LegacyLogprobs?, finishReason: String?, tokenIds: [Int32]?,
                     score: Double? = nil) {
@@ -89,6 +91,7 @@ public enum OpenAIWire {
 
         enum CodingKeys: String, CodingKey {
             case text, index, logprobs, finishReason = "finish_reason", tokenIds = "token_ids", score
+            case completionProbabilities = "completion_probabilities"
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -99,6 +102,7 @@ public enum OpenAIWire {
             try c.encode(finishReason, forKey: .finishReason)    // explicit null in chunks
             try c.encodeIfPresent(tokenIds, forKey: .tokenIds)
             try c.encodeIfPresent(score, forKey: .score)
+            try c.encodeIfPresent(completionProbabilities, forKey: .completionProbabilities)
         }
     }
 

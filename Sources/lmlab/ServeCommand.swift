@@ -36,6 +36,8 @@ struct Serve: ParsableCommand {
     var maxBodyBytes = ServerConfiguration(models: []).maxBodyBytes
     @Option(name: .customLong("chat-format"), help: "Chat template for models without their own (e.g. chatml for an lmlab .h5).")
     var chatFormat: String?
+    @Option(help: "A checkpoint whose training curves the playground shows (FILE.metrics.jsonl, also while `lmlab train --out FILE` runs); repeatable.")
+    var watch: [String] = []
     @Option(help: "Threads for lmlab's kernels.")
     var threads = Parallel.threads
     @OptionGroup(title: "Runtime") var runtime: RuntimeOptionGroup
@@ -55,6 +57,7 @@ struct Serve: ParsableCommand {
         var config = ServerConfiguration(models: models)
         config.host = host; config.port = port; config.apiKey = apiKey
         config.maxBatch = maxBatch; config.maxQueue = maxQueue; config.maxBodyBytes = maxBodyBytes
+        config.watch = watch
         let server = try runOrExit { try LMLabServer(configuration: config, chatFormat: chatFormat, options: runtime.options) }
         let app = server.application { port in
             // One line a script (or a test) can wait for: the models and the bound address.

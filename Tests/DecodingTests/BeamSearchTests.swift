@@ -37,6 +37,58 @@ final class BeamSearchTests: XCTestCase {
         XCTAssertEqual(hyps[1].score, Foundation.log(0.24) / 2, accuracy: 1e-5)
     }
 
+    /// The trace of the search above, worked out by hand: step 0 weighs the prompt's continuations (a 0.6, b 0.4,
+    /// then the ~0 ones) and keeps a and b; step 1 is the last (every candidate ends): b x (0.36) and a x (0.24)
+    /// finish, a y, a z, b y… are pruned.
+    func testTraceShowsKeptPrunedAndFinishedCandidates() throws {
+        let m = model()
+        var params = BeamSearchParameters()
+        params.numBeams = 2
+        params.numReturnSequences = 2
+        var steps: [BeamSearchStep] = []
+        let hyps = try BeamSearch(model: m, parameters: params).run(prompt: [0], maxTokens: 2) { steps.append($0) }
+        XCTAssertEqual(steps.map(\.step), [0, 1])
+        XCTAssertEqual(steps[0].candidates.count, 4, "one beam × 2·numBeams candidates")
+        XCTAssertEqual(steps[0].kept.map(\.token), [1, 2], "a, then b")
+        XCTAssertEqual(steps[0].kept.map(\.parent), [0, 0])
+        XCTAssertEqual(steps[0].kept[1].score, Foundation.log(0.4), accuracy: 1e-5)
+        XCTAssertTrue(steps[0].finished.isEmpty)
+        XCTAssertEqual(steps[0].candidates.filter(\.isPruned).count, 2)
+
+        XCTAssertEqual(steps[1].candidates.count, 8, "two beams × 4")
+        XCTAssertTrue(steps[1].kept.isEmpty, "the last step keeps no beam")
+        XCTAssertEqual(steps[1].finished.map { [steps[0].kept[$0.parent].token, $0.token] }, [[2, 3], [1, 3]])
+        XCTAssertEqual(steps[1].finished.map { $0.finishedScore! }, hyps.map(\.score))
+        XCTAssertEqual(steps[1].candidates[0].score, Foundation.log(0.36), accuracy: 1e-5, "best first: b x")
+        XCTAssertEqual(steps[1].candidates.filter(\.isPruned).count, 6)
+    }
+
+    /// On a longer search, following each finished candidate's parents back through the kept beams gives exactly the
+    /// hypotheses the search returns, with their scores; a recorder does not change the result.
+    func testTraceParentsRebuildTheHypotheses() throws {
+        let m = model()
+        var params = BeamSearchParameters()
+        params.numBeams = 3; params.numReturnSequences = 3
+        var steps: [BeamSearchStep] = []
+        let traced = try BeamSearch(model: m, parameters: params).run(prompt: [0], maxTokens: 5) { steps.append($0) }
+        XCTAssertEqual(traced, try BeamSearch(model: m, parameters: params).run(prompt: [0], maxTokens: 5))
+        var rebuilt: [(tokens: [Int32], score: Double)] = []
+        for (s, step) in steps.enumerated() {
+            for f in step.finished {
+                var tokens = [f.token], parent = f.parent
+                for back in stride(from: s - 1, through: 0, by: -1) {
+                    let beam = steps[back].kept[parent]
+                    tokens.insert(beam.token, at: 0)
+                    parent = beam.parent
+                }
+                rebuilt.append((tokens, f.finishedScore!))
+            }
+        }
+        rebuilt.sort { $0.score > $1.score }
+        XCTAssertEqual(rebuilt.prefix(3).map(\.tokens), traced.map(\.tokens))
+        XCTAssertEqual(rebuilt.prefix(3).map(\.score), traced.map(\.score))
+    }
+
     func testOneBeamIsGreedy() throws {
         let m = model()
         var params = BeamSearchParameters()
