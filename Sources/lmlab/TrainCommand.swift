@@ -120,7 +120,7 @@ struct Train: ParsableCommand {
             case .evaluated(let e):
                 curve.validation.append((Double(e.tokensSeen), Double(e.loss)))
                 bar.line(String(format: "step %5d  val loss %.4f  ppl %8.2f", e.step, e.loss, Foundation.exp(e.loss)))
-                if let sample = e.sample { bar.line("  sample: \(sample.replacingOccurrences(of: "\n", with: "⏎"))") }
+                if let sample = e.sample { bar.line("  sample: \(oneLine(sample))") }
             }
         }
         let curvePath = outPath + ".loss.svg"
