@@ -7,14 +7,6 @@ import HDF5
 import Tensor
 import Tokenizers
 
-/// Encodes a config as sorted, snake_case JSON (the same keys as its attributes).
-func snakeCaseJSON<T: Encodable>(_ value: T) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
-}
-
 extension TransformerConfig {
     func write(to group: HDF5Group) throws {
         try group.setAttribute("style", style.rawValue)
@@ -29,7 +21,7 @@ extension TransformerConfig {
         try group.setAttribute("norm_eps", normEps)
         try group.setAttribute("rope_theta", ropeTheta)
         try group.setAttribute("tied_embeddings", tiedEmbeddings)
-        try group.setAttribute("json", snakeCaseJSON(self))
+        try group.setAttribute("json", SnakeCaseJSON.string(self))
     }
 
     init(checkpointGroup group: HDF5Group) throws {
@@ -63,7 +55,7 @@ extension TrainingConfig {
         try group.setAttribute("eval_every", evalEvery)
         try group.setAttribute("eval_batches", evalBatches)
         try group.setAttribute("save_every", saveEvery)
-        try group.setAttribute("json", snakeCaseJSON(self))
+        try group.setAttribute("json", SnakeCaseJSON.string(self))
     }
 
     init(checkpointGroup group: HDF5Group) throws {

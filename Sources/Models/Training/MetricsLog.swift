@@ -1,5 +1,5 @@
-// The metrics log of a training run, `<checkpoint>.metrics.jsonl`: one JSON object per optimizer step, keys in
-// snake_case and sorted, so any tool (jq, pandas.read_json(lines=True)) can plot a run.
+// The metrics log of a training run, `<checkpoint>.metrics.jsonl`: one JSON object per optimizer step (SnakeCaseJSON:
+// keys in snake_case and sorted), so any tool (jq, pandas.read_json(lines=True)) can plot a run.
 import Foundation
 
 /// One line of the log.
@@ -22,7 +22,7 @@ public struct TrainingMetrics: Codable, Sendable, Equatable {
 public final class MetricsLog {
     public let path: String
     let handle: FileHandle
-    let encoder = JSONEncoder()
+    let encoder = SnakeCaseJSON.encoder()
 
     /// Opens `path` (creating its folder); `append` continues an existing log (a resumed run), else it starts empty.
     public init(path: String, append: Bool) throws {
@@ -38,8 +38,6 @@ public final class MetricsLog {
         }
         h.seekToEndOfFile()
         handle = h
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
     }
 
     public func append<T: Encodable>(_ value: T) throws {
