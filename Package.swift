@@ -1,6 +1,7 @@
 // swift-tools-version: 6.0
 // lmlab — a from-scratch language-model lab. Modules depend one way:
-//   Tensor ← Tokenizers ← Models ← Decoding ← Serving ← CLI/Server, with the file formats (GGUF, HDF5) beside Models.
+//   Tensor ← Tokenizers ← Models ← Decoding ← Serving ← CLI/Server, with the file formats (GGUF, HDF5, Safetensors)
+//   beside Models.
 import PackageDescription
 
 let package = Package(
@@ -12,6 +13,7 @@ let package = Package(
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
         .library(name: "GGUF", targets: ["GGUF"]),
         .library(name: "HDF5", targets: ["HDF5"]),
+        .library(name: "Safetensors", targets: ["Safetensors"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Decoding", targets: ["Decoding"]),
         .library(name: "Chat", targets: ["Chat"]),
@@ -36,9 +38,11 @@ let package = Package(
         .target(name: "GGUF", dependencies: ["Tensor", "Tokenizers"]),
         // A small Swift layer over libhdf5: files, groups, datasets and attributes.
         .target(name: "HDF5", dependencies: ["CHDF5", "HDF5Shim"]),
+        // Hugging Face's safetensors: a JSON header and raw little-endian arrays, memory-mapped.
+        .target(name: "Safetensors"),
         // Lessons whose commands are run and their output compared (`lmlab lectures check`).
         .target(name: "Lectures"),
-        .target(name: "Models", dependencies: ["Tensor", "Tokenizers", "GGUF", "HDF5"]),
+        .target(name: "Models", dependencies: ["Tensor", "Tokenizers", "GGUF", "HDF5", "Safetensors"]),
         // Samplers, logits processors, beam search and the generation loop, written once for every LanguageModel.
         .target(name: "Decoding", dependencies: ["Tensor", "Tokenizers", "Models"]),
         // Chat messages and the Jinja subset that renders a model's chat template.
@@ -57,6 +61,7 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
+        .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"]),
         .testTarget(name: "LecturesTests", dependencies: ["Lectures"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "GGUF"], resources: [.copy("Fixtures")]),

@@ -15,6 +15,8 @@ struct LMLab: ParsableCommand {
             Prepare.self,
             Train.self,
             Info.self,
+            Export.self,
+            Import.self,
             Lectures.self,
             Generate.self,
             Inspect.self,
