@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "ServingTests", dependencies: ["Serving", "Decoding", "Models", "Chat", "Tokenizers"]),
         // Truncated and byte-changed GGUF, HDF5 and tokenizer files through every loader: a typed error naming the
         // file, never a crash or a hang.
-        .testTarget(name: "BadInputTests", dependencies: ["GGUF", "HDF5", "Models", "Serving", "Tensor", "Tokenizers"],
+        .testTarget(name: "BadInputTests", dependencies: ["GGUF", "HDF5", "Models", "Safetensors", "Serving", "Tensor", "Tokenizers"],
                     exclude: ["Fixtures"]),
     ]
 )

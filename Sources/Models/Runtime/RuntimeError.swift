@@ -7,7 +7,7 @@ public enum RuntimeError: Error, CustomStringConvertible {
     case noTokenizer(file: String)
     case unknownFormat(file: String)
     case unsupportedRoPE(file: String, reason: String)
-    /// The `llama.*` hyper-parameters do not make a model (a zero width, heads that do not divide it…).
+    /// The `llama.*` / `gpt2.*` hyper-parameters do not make a model (a zero width, heads that do not divide it…).
     case invalidHyperparameters(file: String, reason: String)
 
     public var description: String {
@@ -28,7 +28,7 @@ public enum RuntimeError: Error, CustomStringConvertible {
         case .unsupportedRoPE(let file, let reason):
             return "\(file): \(reason); lmlab's runtime supports plain RoPE, rope_freqs factors and linear scaling"
         case .invalidHyperparameters(let file, let reason):
-            return "\(file): the llama.* hyper-parameters do not make a model (\(reason)); the file is damaged or was "
+            return "\(file): the hyper-parameters in its metadata do not make a model (\(reason)); the file is damaged or was "
                 + "written wrongly — download or convert it again"
         }
     }
