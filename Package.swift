@@ -99,5 +99,9 @@ let package = Package(
             ],
             // Python clients (the openai package) that the live-server tests run.
             exclude: ["Clients"]),
+        // Truncated and byte-changed GGUF, HDF5 and tokenizer files through every loader: a typed error naming the
+        // file, never a crash or a hang.
+        .testTarget(name: "BadInputTests", dependencies: ["GGUF", "HDF5", "Models", "Safetensors", "Serving", "Tensor", "Tokenizers"],
+                    exclude: ["Fixtures"]),
     ]
 )

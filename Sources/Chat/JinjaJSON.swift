@@ -44,7 +44,8 @@ private func writeJSON(_ value: JinjaValue, indent: Int?, sortKeys: Bool, level:
     }
 }
 
-/// A JSON string literal with json.dumps(ensure_ascii=False)'s escapes.
+/// A JSON string literal with json.dumps(ensure_ascii=False)'s escapes. Not Python's repr (JinjaValue): `tojson`
+/// output is JSON — always double quotes, `\b \f`, `\u00XX` — and must match Hugging Face's byte for byte.
 private func jsonString(_ s: String) -> String {
     var out = "\""
     for c in s.unicodeScalars {

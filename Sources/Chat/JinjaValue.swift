@@ -167,7 +167,8 @@ func pythonFloat(_ d: Double) -> String {
     return d.description  // Swift also prints the shortest round-trip form ("0.1", "2.0", "1e+20")
 }
 
-/// Python's `repr(str)`: single quotes unless the text holds a single quote and no double quote.
+/// Python's `repr(str)`: single quotes unless the text holds a single quote and no double quote. Not JSON's escaper
+/// (JinjaJSON): `{{ [a, b] }}` prints Python reprs in Hugging Face's Jinja — its own quote choice and `\xXX`.
 func pythonStringRepr(_ s: String) -> String {
     let quote: Character = s.contains("'") && !s.contains("\"") ? "\"" : "'"
     var out = String(quote)

@@ -37,7 +37,8 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
 
     /// This value written as compact JSON: strings with only the escapes RFC 8259 requires (`"`, `\`, and
-    /// control bytes as `\u00XX`, or the short forms `\b \f \n \r \t`), numbers as written.
+    /// control bytes as `\u00XX`, or the short forms `\b \f \n \r \t`), numbers as written. (The string escapes
+    /// are those of Chat's `tojson`, JinjaJSON.jsonString; neither module can import the other.)
     public var jsonBytes: [UInt8] {
         var out: [UInt8] = []
         write(to: &out)

@@ -116,12 +116,19 @@ extension BPETokenizer {
         try self.init(json: data, path: path)
     }
 
-    /// Reads lmlab-bpe-1 or lmlab-bpe-2 JSON; `path` names the file in errors.
+    /// Reads lmlab-bpe-1 or lmlab-bpe-2 JSON; every error is `TokenizerError.badFile` naming `path`.
     public init(json data: Data, path: String = "<memory>") throws {
         let f: File
         do { f = try JSONDecoder().decode(File.self, from: data) } catch {
             throw TokenizerError.badFile(path: path, reason: "not an lmlab tokenizer JSON (\(error)); train one with `lmlab tokenizer train`")
         }
+        do { try self.init(file: f, path: path) } catch let error as TokenizerError {
+            if case .badFile = error { throw error }
+            throw TokenizerError.badFile(path: path, reason: error.description)   // say which file the ids came from
+        }
+    }
+
+    init(file f: File, path: String) throws {
         guard f.format == Self.formatTag || f.format == Self.generalFormatTag else {
             throw TokenizerError.badFile(path: path, reason: "format \"\(f.format)\", expected \"\(Self.formatTag)\" or "
                                          + "\"\(Self.generalFormatTag)\" (a newer lmlab wrote it? update lmlab)")

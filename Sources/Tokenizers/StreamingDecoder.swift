@@ -36,8 +36,9 @@ public struct StreamingDecoder {
     /// How many trailing bytes of `b` form a valid but unfinished UTF-8 sequence (0 if none).
     /// Unicode 15, Table 3-7 (well-formed byte sequences) gives the allowed second bytes.
     static func incompleteSuffixLength(_ b: [UInt8]) -> Int {
-        // The lead byte is at most 3 bytes back from the end.
-        for back in 1...min(3, b.count) {
+        // The lead byte is at most 3 bytes back from the end. (A token may have no bytes at all — a control token
+        // that prints nothing — so nothing may be pending.)
+        for back in stride(from: 1, through: min(3, b.count), by: 1) {
             let lead = b[b.count - back]
             if lead & 0xC0 == 0x80 { continue }  // continuation byte: keep looking for the lead
             let need: Int

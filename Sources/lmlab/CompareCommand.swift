@@ -55,7 +55,7 @@ struct Compare: ParsableCommand {
                       + String(format: "  %10.3f  %10.2f  %12d  %6d  %5.2fs", r.meanLogprob, r.distinct2, r.repeated3grams, r.tokens, r.seconds))
             }
             for r in rows {
-                print("\n[\(r.strategy)] " + r.text.replacingOccurrences(of: "\n", with: "⏎"))
+                print("\n[\(r.strategy)] " + oneLine(r.text))
             }
         }
     }

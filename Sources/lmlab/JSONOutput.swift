@@ -1,18 +1,16 @@
 // `--json` support: every command that prints figures can print one JSON object instead.
 import Foundation
 import ArgumentParser
+import Models
 
 struct JSONOption: ParsableArguments {
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 }
 
-/// Prints `value` as one line of JSON (keys sorted, so output is stable for scripts and lectures).
+/// Prints `value` as one line of JSON (SnakeCaseJSON: keys sorted, so output is stable for scripts and lectures).
 func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    print(try SnakeCaseJSON.string(value))
 }
 
 /// Seconds on a monotonic clock.

@@ -1,6 +1,8 @@
-// `lmlab train`: train a tiny GPT on prepared token streams, with a live progress bar, periodic validation and
-// samples, a metrics log, a loss-curve SVG, checkpoints, and a clean stop on Ctrl-C.
+// `lmlab train`: train a tiny GPT on prepared token streams. The run itself — evaluations with greedy samples, the
+// metrics log, checkpoints, the --minutes planner — is Models' TrainingRun; this command turns flags into its options,
+// draws its events as a live progress bar and lines, writes the loss-curve SVG, and stops it cleanly on Ctrl-C.
 import ArgumentParser
+import Decoding
 import Foundation
 import Models
 import Tensor
@@ -65,10 +67,6 @@ struct Train: ParsableCommand {
         return c
     }
 
-    struct Metrics: Encodable {
-        var step: Int, trainLoss: Float, valLoss: Float?, lr: Float, tokensPerS: Double, time: Double, tokensSeen: Int
-    }
-
     struct Report: Encodable {
         var preset: String, style: String, parameters: Int, steps: Int, tokensSeen: Int, seconds: Double
         var tokensPerS: Double, finalTrainLoss: Float, valLoss: Float?, valPerplexity: Float?
@@ -84,124 +82,59 @@ struct Train: ParsableCommand {
         var config = (TransformerConfig.presets[preset] ?? .tiny).with(style: style)
         config.dropout = dropout
         try config.validate()
-        let dataDir = data ?? "corpora/cache/wikitext-2-\(config.vocabSize)"
-        let meta = try DataPreparation.meta(in: dataDir)
-        guard resume != nil || meta.vocabSize == config.vocabSize else {
-            throw ModelError.invalidConfig("\(dataDir) was prepared with vocabulary \(meta.vocabSize), preset \(preset) needs \(config.vocabSize): run `lmlab prepare --vocab-size \(config.vocabSize)`")
+        let corpus = try PreparedCorpus(directory: data ?? "corpora/cache/wikitext-2-\(config.vocabSize)")
+        guard resume != nil || corpus.meta.vocabSize == config.vocabSize else {
+            throw ModelError.invalidConfig("\(corpus.directory) was prepared with vocabulary \(corpus.meta.vocabSize), preset \(preset) needs \(config.vocabSize): run `lmlab prepare --vocab-size \(config.vocabSize)`")
         }
-        let tokenizer = try BPETokenizer(contentsOf: "\(dataDir)/\(meta.tokenizer)")
-        let trainTokens = try TokenFile.read("\(dataDir)/train.bin", dtype: meta.dtype, vocabSize: meta.vocabSize)
-        let valTokens = try TokenFile.read("\(dataDir)/val.bin", dtype: meta.dtype, vocabSize: meta.vocabSize)
-        let testTokens = try TokenFile.read("\(dataDir)/test.bin", dtype: meta.dtype, vocabSize: meta.vocabSize)
         let outPath = out ?? "checkpoints/\(preset)-\(style.rawValue).h5"
-
-        var tc = trainingConfig
-        let trainer: Trainer
-        if let resume {
-            let restored = try TrainingCheckpoint.load(resume)
-            tc = restored.trainingConfig
-            if let steps { tc.steps = steps }
-            guard restored.model.config.vocabSize == meta.vocabSize else {
-                throw ModelError.invalidConfig("\(resume) has a vocabulary of \(restored.model.config.vocabSize) but \(dataDir) was prepared with \(meta.vocabSize)")
-            }
-            trainer = try Trainer(model: restored.model, config: tc, train: trainTokens, validation: valTokens, state: restored.state)
-            try restored.restoreOptimizer(trainer.optimizer)
-        } else {
-            trainer = try Trainer(model: GPT(config: config, seed: seed), config: tc, train: trainTokens, validation: valTokens)
-        }
-        let model = trainer.model
+        let trainer = try resume.map { try TrainingCheckpoint.resume($0, on: corpus, steps: steps) }
+            ?? Trainer(model: GPT(config: config, seed: seed), config: trainingConfig, train: corpus.train,
+                       validation: corpus.validation)
+        let model = trainer.model, tc = trainer.config
         let say = output.json ? { (_: String) in } : { (s: String) in print(s) }
         say("\(preset)/\(model.config.style.rawValue): \(model.parameterCount.formatted()) parameters, batch \(tc.batchSize)×\(model.config.contextLength) tokens"
             + (tc.gradientAccumulation > 1 ? " ×\(tc.gradientAccumulation) accumulated" : "")
-            + ", \(trainTokens.count.formatted()) training tokens, \(Parallel.threads) threads"
+            + ", \(corpus.train.count.formatted()) training tokens, \(Parallel.threads) threads"
             + (resume.map { ", resuming \($0) at step \(trainer.state.step)" } ?? ""))
+
+        var options = TrainingRun.Options(checkpointPath: outPath)
+        options.timeBudget = minutes.map { $0 * 60 }
+        options.keep = keep
+        options.keepBest = keepBest
+        options.compression = compress == 0 ? nil : compress
+        options.appendMetrics = resume != nil
+        let run = TrainingRun(trainer: trainer, tokenizer: corpus.tokenizer, test: corpus.test, options: options,
+                              sample: GreedySample(prompt: samplePrompt, tokenizer: corpus.tokenizer))
 
         let interrupt = InterruptFlag()
         interrupt.install()
         let bar = ProgressBar(enabled: !output.json)
-        let metricsPath = outPath + ".metrics.jsonl", curvePath = outPath + ".loss.svg"
-        let metricsFile = try MetricsLog(path: metricsPath, append: resume != nil)
         var curve = LossCurve(title: "\(preset) \(model.config.style.rawValue) on WikiText-2")
-        let promptIDs = tokenizer.encode(samplePrompt, addSpecial: false)
-        let runStart = Date()
-        var totalSteps = tc.steps
-        var lastLoss: Float = .nan
-        var windowTokens = 0, windowTime = 0.0
-        var evalSeconds = 0.0
-
-        func evaluate() {
-            let evalStart = Date()
-            defer { evalSeconds = Date().timeIntervalSince(evalStart) }
-            let v = trainer.evaluate()
-            curve.validation.append((Double(trainer.state.tokensSeen), Double(v)))
-            bar.line(String(format: "step %5d  val loss %.4f  ppl %8.2f", trainer.state.step, v, Foundation.exp(v)))
-            if !promptIDs.isEmpty {
-                let sample = model.greedy(Array(promptIDs.suffix(model.config.contextLength - 24)), maxNewTokens: 24)
-                bar.line("  sample: \((samplePrompt + tokenizer.decode(sample)).replacingOccurrences(of: "\n", with: "⏎"))")
+        let summary = try run.run(stopRequested: { interrupt.isRaised }) { event in
+            switch event {
+            case .step(let p):
+                bar.update("step", done: p.report.step, total: p.totalSteps, suffix: String(
+                    format: "loss %.4f  lr %.1e  %.0f tok/s  %@ ETA %@", p.report.loss, p.report.learningRate,
+                    p.tokensPerSecond, Self.clock(p.elapsed), Self.clock(p.eta)))
+                curve.train.append((Double(p.tokensSeen), Double(p.report.loss)))
+            case .evaluated(let e):
+                curve.validation.append((Double(e.tokensSeen), Double(e.loss)))
+                bar.line(String(format: "step %5d  val loss %.4f  ppl %8.2f", e.step, e.loss, Foundation.exp(e.loss)))
+                if let sample = e.sample { bar.line("  sample: \(oneLine(sample))") }
             }
         }
-        func save() throws {
-            try TrainingCheckpoint.save(outPath, trainer: trainer, tokenizer: tokenizer, keep: keep, keepBest: keepBest,
-                                        compression: compress == 0 ? nil : compress)
-        }
-
-        if trainer.state.step == 0 { evaluate() }
-        // --minutes: the run length (and so the cosine horizon) comes from measured wall time. A first guess after 10
-        // steps, the plan at the end of warm-up (whose learning rates do not depend on the horizon), then a re-plan
-        // after each evaluation from the wall time per step since warm-up — evaluations and saves included — so the
-        // decay reaches --min-lr when time is up. The clock has the last word: time up stops the run regardless.
-        let firstStep = trainer.state.step
-        let guessStep = firstStep + 10, planStep = max(guessStep, tc.warmupSteps)
-        var mark = (time: runStart, step: firstStep)
-        func plan(secondsPerStep: Double) {
-            guard let minutes else { return }
-            let remaining = minutes * 60 - Date().timeIntervalSince(runStart) - evalSeconds  // the final evaluation
-            totalSteps = trainer.state.step + max(1, Int(remaining / secondsPerStep))
-            trainer.setTotalSteps(totalSteps)
-        }
-        func wallPerStep() -> Double { Date().timeIntervalSince(mark.time) / Double(max(1, trainer.state.step - mark.step)) }
-        while trainer.state.step < totalSteps && !interrupt.isRaised {
-            let r = trainer.step()
-            lastLoss = r.loss
-            windowTokens += r.tokens; windowTime += r.seconds
-            let tokensPerSecond = Double(windowTokens) / max(windowTime, 1e-9)
-            if trainer.state.step == guessStep || (trainer.state.step == planStep && planStep > guessStep) {
-                let evalShare = evalSeconds / Double(tc.evalEvery)
-                plan(secondsPerStep: (trainer.state.step == guessStep ? windowTime / 10 : wallPerStep()) + evalShare)
-                mark = (Date(), trainer.state.step)
-            }
-            if let minutes, Date().timeIntervalSince(runStart) > minutes * 60 { totalSteps = trainer.state.step }
-            let elapsed = Date().timeIntervalSince(runStart)
-            let eta = Double(totalSteps - trainer.state.step) * windowTime / Double(max(1, windowTokens / r.tokens))
-            bar.update("step", done: trainer.state.step, total: totalSteps, suffix: String(
-                format: "loss %.4f  lr %.1e  %.0f tok/s  %@ ETA %@", r.loss, r.learningRate, tokensPerSecond,
-                Self.clock(elapsed), Self.clock(eta)))
-            curve.train.append((Double(trainer.state.tokensSeen), Double(r.loss)))
-            var valLoss: Float? = nil
-            if trainer.state.step % tc.evalEvery == 0 || trainer.state.step == totalSteps {
-                evaluate()
-                valLoss = trainer.state.lastValidationLoss
-            }
-            try metricsFile.append(Metrics(step: trainer.state.step, trainLoss: r.loss, valLoss: valLoss, lr: r.learningRate,
-                                           tokensPerS: tokensPerSecond, time: trainer.state.elapsedSeconds, tokensSeen: trainer.state.tokensSeen))
-            if tc.saveEvery > 0 && trainer.state.step % tc.saveEvery == 0 && trainer.state.step < totalSteps { try save() }
-            if valLoss != nil && trainer.state.step > planStep && trainer.state.step < totalSteps { plan(secondsPerStep: wallPerStep()) }
-        }
-        if interrupt.isRaised { evaluate() }
-        try save()
+        let curvePath = outPath + ".loss.svg"
         try curve.svg().write(toFile: curvePath, atomically: true, encoding: .utf8)
-        let testLoss = model.meanLoss(over: testTokens, batchSize: tc.batchSize)
-        let seconds = Date().timeIntervalSince(runStart)
         let report = Report(
-            preset: preset, style: model.config.style.rawValue, parameters: model.parameterCount, steps: trainer.state.step,
-            tokensSeen: trainer.state.tokensSeen, seconds: seconds, tokensPerS: Double(windowTokens) / max(windowTime, 1e-9),
-            finalTrainLoss: lastLoss, valLoss: trainer.state.lastValidationLoss,
-            valPerplexity: trainer.state.lastValidationLoss.map { Foundation.exp($0) }, testLoss: testLoss,
-            testPerplexity: Foundation.exp(testLoss), interrupted: interrupt.isRaised, checkpoint: outPath,
-            metrics: metricsPath, lossCurve: curvePath)
+            preset: preset, style: model.config.style.rawValue, parameters: model.parameterCount, steps: summary.steps,
+            tokensSeen: summary.tokensSeen, seconds: summary.seconds, tokensPerS: summary.tokensPerSecond,
+            finalTrainLoss: summary.finalTrainLoss, valLoss: summary.validationLoss,
+            valPerplexity: summary.validationLoss.map { Foundation.exp($0) }, testLoss: summary.testLoss,
+            testPerplexity: Foundation.exp(summary.testLoss), interrupted: summary.interrupted, checkpoint: outPath,
+            metrics: options.metricsPath, lossCurve: curvePath)
         if output.json { try printJSON(report); return }
-        print(String(format: "test loss %.4f  perplexity %.2f on test.bin (%d tokens)", testLoss, report.testPerplexity, testTokens.count))
-        print("wrote \(outPath), \(metricsPath), \(curvePath)")
+        print(String(format: "test loss %.4f  perplexity %.2f on test.bin (%d tokens)", summary.testLoss, report.testPerplexity, corpus.test.count))
+        print("wrote \(outPath), \(options.metricsPath), \(curvePath)")
     }
 
     static func clock(_ s: Double) -> String {
@@ -209,78 +142,4 @@ struct Train: ParsableCommand {
         let t = Int(s)
         return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) : String(format: "%02d:%02d", t / 60, t % 60)
     }
-}
-
-/// Appends one JSON object per line.
-final class MetricsLog {
-    let handle: FileHandle
-    let encoder = JSONEncoder()
-
-    init(path: String, append: Bool) throws {
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
-                               withIntermediateDirectories: true)
-        if !append || !fm.fileExists(atPath: path) { fm.createFile(atPath: path, contents: nil) }
-        guard let h = FileHandle(forWritingAtPath: path) else { throw ModelError.invalidConfig("cannot write \(path)") }
-        h.seekToEndOfFile()
-        handle = h
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-    }
-
-    func append<T: Encodable>(_ value: T) throws {
-        handle.write(try encoder.encode(value) + Data("\n".utf8))
-    }
-
-    deinit { try? handle.close() }
-}
-
-/// The one place training talks to checkpoint files (HDF5 checkpoints: `Models/Checkpoint.swift`).
-enum TrainingCheckpoint {
-    struct Restored {
-        var model: GPT, trainingConfig: TrainingConfig, state: TrainingState
-        var restoreOptimizer: (AdamW) throws -> Void
-    }
-
-    /// Writes `path` atomically (Checkpoint.save writes path.tmp and renames it), then the extra copies:
-    /// `<name>.step<N>.h5` (the last `keep` of them are kept) and `<name>.best.h5` when this is the best validation.
-    static func save(_ path: String, trainer: Trainer, tokenizer: BPETokenizer, keep: Int, keepBest: Bool,
-                     compression: Int?) throws {
-        try Checkpoint.save(to: path, model: trainer.model, trainingConfig: trainer.config, state: trainer.state,
-                            optimizer: trainer.optimizer, tokenizer: tokenizer, compression: compression)
-        let base = path.hasSuffix(".h5") ? String(path.dropLast(3)) : path
-        if keep > 0 {
-            try copyAtomically(path, to: base + String(format: ".step%07d.h5", trainer.state.step))
-            let dir = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
-            let prefix = (base as NSString).lastPathComponent + ".step"
-            let stamped = try FileManager.default.contentsOfDirectory(atPath: dir)
-                .filter { $0.hasPrefix(prefix) && $0.hasSuffix(".h5") }.sorted()
-            for old in stamped.dropLast(keep) { try? FileManager.default.removeItem(atPath: dir + "/" + old) }
-        }
-        if keepBest, let last = trainer.state.lastValidationLoss, last == trainer.state.bestValidationLoss {
-            try copyAtomically(path, to: base + ".best.h5")
-        }
-    }
-
-    static func copyAtomically(_ source: String, to destination: String) throws {
-        let tmp = destination + ".tmp"
-        try? FileManager.default.removeItem(atPath: tmp)
-        try FileManager.default.copyItem(atPath: source, toPath: tmp)
-        guard rename(tmp, destination) == 0 else {
-            throw CheckpointCopyError(path: destination, reason: String(cString: strerror(errno)))
-        }
-    }
-
-    static func load(_ path: String) throws -> Restored {
-        let loaded = try Checkpoint.load(path: path)
-        guard let tc = loaded.trainingConfig, let state = loaded.state, loaded.hasOptimizerState else {
-            throw CheckpointCopyError(path: path, reason: "holds a model but no training state (optimizer moments, step, RNG), so training cannot resume from it exactly — start a new run, or sample from it with lmlab generate")
-        }
-        return Restored(model: loaded.model, trainingConfig: tc, state: state, restoreOptimizer: { try loaded.restore(into: $0) })
-    }
-}
-
-struct CheckpointCopyError: Error, CustomStringConvertible {
-    var path: String, reason: String
-    var description: String { "\(path): \(reason)" }
 }

@@ -22,6 +22,16 @@ final class StreamingDecoderTests: XCTestCase {
         XCTAssertEqual(Array(pieces[1...4]), ["", "", "", "😀"])
     }
 
+    /// A token without bytes (a control token that prints nothing) with nothing pending: no text, no trap.
+    func testTokenWithoutBytes() {
+        var decoder = StreamingDecoder(tokenizer: try! tinyTokenizer())
+        XCTAssertEqual(decoder.push(bytes: []), "")
+        XCTAssertEqual(decoder.push(bytes: [0xC3]), "")
+        XCTAssertEqual(decoder.push(bytes: []), "", "still held back")
+        XCTAssertEqual(decoder.push(bytes: [0xA9]), "é")
+        XCTAssertEqual(decoder.finish(), "")
+    }
+
     func testRandomTokenizationsOfValidTextNeverEmitReplacement() throws {
         let tok = try tinyTokenizer()
         let text = "Streaming 😀👍🏽 naïve 中文分词 — done."

@@ -7,14 +7,6 @@ import HDF5
 import Tensor
 import Tokenizers
 
-/// Encodes a config as sorted, snake_case JSON (the same keys as its attributes).
-func snakeCaseJSON<T: Encodable>(_ value: T) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
-}
-
 extension TransformerConfig {
     func write(to group: HDF5Group) throws {
         try group.setAttribute("style", style.rawValue)
@@ -31,7 +23,7 @@ extension TransformerConfig {
         try group.setAttribute("tied_embeddings", tiedEmbeddings)
         // Absent means the exact GELU, so checkpoints of exact-GELU models are what they were before this field.
         if geluApproximation != .none { try group.setAttribute("gelu_approximation", geluApproximation.rawValue) }
-        try group.setAttribute("json", snakeCaseJSON(self))
+        try group.setAttribute("json", SnakeCaseJSON.string(self))
     }
 
     init(checkpointGroup group: HDF5Group) throws {
@@ -75,7 +67,7 @@ extension TrainingConfig {
         try group.setAttribute("eval_every", evalEvery)
         try group.setAttribute("eval_batches", evalBatches)
         try group.setAttribute("save_every", saveEvery)
-        try group.setAttribute("json", snakeCaseJSON(self))
+        try group.setAttribute("json", SnakeCaseJSON.string(self))
     }
 
     init(checkpointGroup group: HDF5Group) throws {

@@ -23,6 +23,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible, Localize
     case invalid(path: String, object: String, reason: String)
     /// `restore(into:)` on a checkpoint saved without optimizer state.
     case noOptimizerState(path: String)
+    /// Resuming training from a checkpoint that holds a model but not the training config, state or optimizer moments.
+    case noTrainingState(path: String)
     /// The AdamW given to save or restore was not built over this model's parameters.
     case optimizerMismatch(path: String, reason: String)
     /// Saving failed (the previous file at `path`, if any, is unchanged).
@@ -55,6 +57,9 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible, Localize
         case .noOptimizerState(let path):
             return "\(path): the checkpoint has no optimizer state (/optimizer); resume from a checkpoint saved during "
                 + "training, or start the optimizer afresh"
+        case .noTrainingState(let path):
+            return "\(path): holds a model but no training state (optimizer moments, step, RNG), so training cannot "
+                + "resume from it exactly — start a new run, or sample from it with lmlab generate"
         case .optimizerMismatch(let path, let reason):
             return "\(path): \(reason); build the AdamW over this model's namedParameters()"
         case .cannotWrite(let path, let reason):
@@ -68,7 +73,7 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible, Localize
     /// The checkpoint file the error is about.
     public var path: String {
         switch self {
-        case .fileNotFound(let p), .notHDF5(let p), .noOptimizerState(let p): return p
+        case .fileNotFound(let p), .notHDF5(let p), .noOptimizerState(let p), .noTrainingState(let p): return p
         case .damaged(let p, _), .notACheckpoint(let p, _), .optimizerMismatch(let p, _), .cannotWrite(let p, _): return p
         case .newerFormat(let p, _, _), .missing(let p, _), .unexpected(let p, _): return p
         case .shapeMismatch(let p, _, _, _), .invalid(let p, _, _): return p

@@ -73,10 +73,7 @@ public struct DataPreparation {
         }
         let meta = PreparedCorpusMeta(corpus: corpusName, vocabSize: tokenizer.vocabSize, dtype: dtype, tokens: counts,
                                       tokenizer: "tokenizer.json", tokenizerSeconds: tokenizerSeconds)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        try encoder.encode(meta).write(to: URL(fileURLWithPath: "\(outputDirectory)/meta.json"))
+        try SnakeCaseJSON.encoder(pretty: true).encode(meta).write(to: URL(fileURLWithPath: "\(outputDirectory)/meta.json"))
         return meta
     }
 
@@ -86,9 +83,7 @@ public struct DataPreparation {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError.missing(path: path, hint: "run `lmlab prepare --corpus wikitext-2` first")
         }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        do { return try decoder.decode(PreparedCorpusMeta.self, from: data) }
+        do { return try SnakeCaseJSON.decoder().decode(PreparedCorpusMeta.self, from: data) }
         catch { throw DataError.corrupt(path: path, reason: "not a meta.json written by lmlab prepare") }
     }
 }

@@ -9,6 +9,8 @@ public enum RuntimeError: Error, CustomStringConvertible {
     case unsupportedRoPE(file: String, reason: String)
     /// A metadata key with a value lmlab cannot use.
     case badMetadata(file: String, key: String, reason: String)
+    /// The `llama.*` / `gpt2.*` hyper-parameters do not make a model (a zero width, heads that do not divide it…).
+    case invalidHyperparameters(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -29,6 +31,9 @@ public enum RuntimeError: Error, CustomStringConvertible {
             return "\(file): \(reason); lmlab's runtime supports plain RoPE, rope_freqs factors and linear scaling"
         case .badMetadata(let file, let key, let reason):
             return "\(file): metadata \(key) \(reason); the file is damaged or was written by a newer lmlab — export it again"
+        case .invalidHyperparameters(let file, let reason):
+            return "\(file): the hyper-parameters in its metadata do not make a model (\(reason)); the file is damaged or was "
+                + "written wrongly — download or convert it again"
         }
     }
 }

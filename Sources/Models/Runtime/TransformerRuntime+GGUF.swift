@@ -28,7 +28,9 @@ extension TransformerRuntime {
             mlpHidden: try int("feed_forward_length"),
             normEps: file.metadata["llama.attention.layer_norm_rms_epsilon"]?.float ?? 1e-5,
             ropeTheta: theta, tiedEmbeddings: (try? file.tensor("output.weight")) == nil)
-        try config.validate()
+        do { try config.validate() } catch ModelError.invalidConfig(let reason) {
+            throw RuntimeError.invalidHyperparameters(file: file.file, reason: reason)
+        }
 
         func matrix(_ name: String, _ rows: Int, _ cols: Int) throws -> WeightMatrix {
             let t = try file.tensor(name)
@@ -45,9 +47,12 @@ extension TransformerRuntime {
             return try t.dequantized()
         }
         let (d, hs, hidden) = (width, config.headSize, config.mlpHidden)
-        let layers = try (0..<config.layers).map { i in
+        // Appended one by one, not mapped over 0..<layers: a damaged block_count then fails on its first missing
+        // tensor instead of reserving room for billions of layers.
+        var layers: [RuntimeLayer] = []
+        for i in 0..<config.layers {
             let p = "blk.\(i)."
-            return RuntimeLayer(
+            layers.append(RuntimeLayer(
                 attentionNorm: NormWeights(weight: try vector(p + "attn_norm.weight", d)),
                 wq: try matrix(p + "attn_q.weight", heads * hs, d),
                 wk: try matrix(p + "attn_k.weight", config.kvHeads * hs, d),
@@ -56,7 +61,7 @@ extension TransformerRuntime {
                 mlpNorm: NormWeights(weight: try vector(p + "ffn_norm.weight", d)),
                 gate: try matrix(p + "ffn_gate.weight", hidden, d),
                 up: try matrix(p + "ffn_up.weight", hidden, d),
-                down: try matrix(p + "ffn_down.weight", d, hidden))
+                down: try matrix(p + "ffn_down.weight", d, hidden)))
         }
         let tokenEmbedding = try matrix("token_embd.weight", config.vocabSize, d)
         let outputHead = config.tiedEmbeddings ? tokenEmbedding : try matrix("output.weight", config.vocabSize, d)

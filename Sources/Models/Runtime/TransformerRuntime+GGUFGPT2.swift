@@ -26,7 +26,9 @@ extension TransformerRuntime {
             mlpHidden: try int("feed_forward_length"),
             normEps: file.metadata["gpt2.attention.layer_norm_epsilon"]?.float ?? 1e-5,
             tiedEmbeddings: (try? file.tensor("output.weight")) == nil, geluApproximation: gelu)
-        try config.validate()
+        do { try config.validate() } catch ModelError.invalidConfig(let reason) {
+            throw RuntimeError.invalidHyperparameters(file: file.file, reason: reason)
+        }
 
         func matrix(_ t: GGUFTensor, _ rows: Int, _ cols: Int) throws -> WeightMatrix {
             guard t.shape == [cols, rows] else {
@@ -47,14 +49,15 @@ extension TransformerRuntime {
         }
         let (d, hs, hidden) = (width, config.headSize, config.mlpHidden)
         let (qRows, kvRows) = (heads * hs, config.kvHeads * hs)
-        let layers = try (0..<config.layers).map { i in
+        var layers: [RuntimeLayer] = []   // appended, not mapped: see TransformerRuntime+GGUF (a damaged block_count)
+        for i in 0..<config.layers {
             let p = "blk.\(i)."
             let qkv = try file.tensor(p + "attn_qkv.weight")
             guard qkv.shape == [d, qRows + 2 * kvRows] else {
                 throw RuntimeError.badShape(file: file.file, tensor: qkv.name, expected: [d, qRows + 2 * kvRows], found: qkv.shape)
             }
             let bias = try vector(p + "attn_qkv.bias", qRows + 2 * kvRows)
-            return RuntimeLayer(
+            layers.append(RuntimeLayer(
                 attentionNorm: try norm(p + "attn_norm"),
                 wq: try matrix(qkv.rows(0..<qRows, name: qkv.name + "[q]"), qRows, d),
                 wk: try matrix(qkv.rows(qRows..<(qRows + kvRows), name: qkv.name + "[k]"), kvRows, d),
@@ -64,7 +67,7 @@ extension TransformerRuntime {
                 bv: Array(bias[(qRows + kvRows)...]), bo: try vector(p + "attn_output.bias", d),
                 mlpNorm: try norm(p + "ffn_norm"),
                 gate: nil, up: try matrix(p + "ffn_up.weight", hidden, d), down: try matrix(p + "ffn_down.weight", d, hidden),
-                upBias: try vector(p + "ffn_up.bias", hidden), downBias: try vector(p + "ffn_down.bias", d))
+                upBias: try vector(p + "ffn_up.bias", hidden), downBias: try vector(p + "ffn_down.bias", d)))
         }
         let tokenEmbedding = try matrix(embedding, config.vocabSize, d)
         let tokenizer = try file.tokenizer()

@@ -94,26 +94,6 @@ public final class Trainer {
 }
 
 extension GPT {
-    /// Greedy continuation of `prompt` by recomputing the whole window each token (no KV cache: the decoders of
-    /// the Decoding module do it properly; this is for the trainer's progress samples).
-    public func greedy(_ prompt: [Int32], maxNewTokens: Int) -> [Int32] {
-        var tokens = prompt
-        var rng = RandomGenerator(seed: 0)
-        Tensor.noGrad {
-            for _ in 0..<maxNewTokens {
-                let window = Array(tokens.suffix(config.contextLength))
-                let logits = self.logits(window, batch: 1, time: window.count, rng: &rng)
-                let last = logits.pointer + (window.count - 1) * config.vocabSize
-                var best = 0
-                for j in 1..<config.vocabSize where last[j] > last[best] { best = j }
-                tokens.append(Int32(best))
-            }
-        }
-        return Array(tokens.dropFirst(prompt.count))
-    }
-}
-
-extension GPT {
     /// Mean next-token loss over a whole stream, cut into non-overlapping windows of the context length
     /// (batched `batchSize` at a time). exp of it is the stream's perplexity.
     public func meanLoss(over tokens: [Int32], batchSize: Int = 16) -> Float {
