@@ -37,7 +37,7 @@ demo: build corpus model
 	$(LMLAB) compare --model checkpoints/demo-tiny.h5 --prompt " The game" --max-tokens 24 --seed 1
 	$(LMLAB) compare --model checkpoints/SmolLM2-135M-Instruct.Q4_1.gguf --prompt "The best thing about Paris is" --max-tokens 24 --seed 1
 
-# Lessons checked in CI: all ten (together about eight minutes, the lessons' tiny GPT trained once by the first
+# Lessons checked in CI: all of them (together about nine and a half minutes, the lessons' tiny GPT trained once by the first
 # lesson that needs it); `make lectures` checks them too, outside the test run.
 CI_LECTURES := $(sort $(wildcard lectures/[0-9]*.md))
 

@@ -34,6 +34,8 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable, Sendable {
     case missingKey(file: String, key: String)
     /// The key exists but holds another type than the caller asked for.
     case wrongKeyType(file: String, key: String, expected: String, found: String)
+    /// Writing a GGUF file failed (any earlier file at that path is unchanged).
+    case cannotWrite(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -72,6 +74,9 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .wrongKeyType(file, key, expected, found):
             return "\(file): metadata key \"\(key)\" holds \(found), expected \(expected); the model was converted "
                 + "by a tool that writes this key differently"
+        case let .cannotWrite(file, reason):
+            return "\(file): cannot write the GGUF file (\(reason)); check that the directory exists, is writable and "
+                + "has space — any earlier file at this path is unchanged"
         }
     }
 }

@@ -31,6 +31,16 @@ public struct GGUFTensor: @unchecked Sendable {
     public var rowBytes: Int { columns / type.blockSize * type.typeSize }
     public var byteCount: Int { data.count }
 
+    /// Rows `range` of a matrix as a tensor of their own, `name`d — a view of the same bytes, nothing copied. GPT-2
+    /// files fuse q, k and v into one `attn_qkv` whose rows are [q | k | v]; this splits them.
+    public func rows(_ range: Range<Int>, name: String) -> GGUFTensor {
+        precondition(shape.count == 2 && range.lowerBound >= 0 && range.upperBound <= rows,
+                     "rows \(range) of \(self.name) (shape \(shape))")
+        let bytes = UnsafeRawBufferPointer(rebasing: data[(range.lowerBound * rowBytes)..<(range.upperBound * rowBytes)])
+        return GGUFTensor(name: name, type: type, shape: [columns, range.count], fileOffset: fileOffset + range.lowerBound * rowBytes,
+                          data: bytes, file: file, storage: storage)
+    }
+
     /// The bytes of row `r`.
     public func row(_ r: Int) -> UnsafeRawBufferPointer {
         precondition(r >= 0 && r < rows, "row \(r) out of 0..<\(rows) in \(name)")

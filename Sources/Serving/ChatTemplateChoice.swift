@@ -13,6 +13,11 @@ public struct ChatTemplateChoice: Sendable {
     /// `format` (a built-in) if given, else the template of `model`; the special-token texts come from the model
     /// when there is one. Throws `ServingError.noChatTemplate` when neither gives a template.
     public init(model: ModelHandle?, format: String? = nil) throws {
+        try self.init(file: model?.file, format: format)
+    }
+
+    /// The same from an opened file alone (no weights loaded).
+    public init(file model: ModelFile?, format: String? = nil) throws {
         if let format {
             let f = try ChatFormat.named(format)
             template = f.template

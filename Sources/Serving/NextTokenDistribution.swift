@@ -97,4 +97,6 @@ public struct NextTokenReport: Sendable, Codable, Equatable {
     public var temperatures: [Double]
     public var entropy: [Double]
     public var rows: [Row]
+    /// With a sampler chain: the candidates after each of its stages (absent otherwise).
+    public var stages: [NextTokenDistribution.Stage]? = nil
 }

@@ -253,3 +253,19 @@ extension BPETokenizer {
                       preTokenizer: preTokenizer, specialIDs: specialIDs, addBOS: addBOS, addEOS: addEOS)
     }
 }
+
+// MARK: - Padding to a model's vocabulary
+
+extension BPETokenizer {
+    /// This tokenizer with placeholder tokens "[PAD<id>]" (type unused) for ids `vocabSize..<size`: a model whose
+    /// embedding has more rows than its tokenizer has tokens (nanoGPT pads GPT-2's 50257 to 50304; llama.cpp's
+    /// converter pads the same way) can then print every id it predicts. Encoding never produces them.
+    public func padded(to size: Int) throws -> BPETokenizer {
+        guard size > vocabSize else { return self }
+        let extra = vocabSize..<size
+        return try BPETokenizer(
+            tokenBytes: tokenBytes + extra.map { Array("[PAD\($0)]".utf8) }, pieces: pieces + extra.map { "[PAD\($0)]" },
+            tokenTypes: tokenTypes + extra.map { _ in .unused }, merges: merges, preTokenizer: preTokenizer,
+            specialIDs: specialIDs, addBOS: addBOS, addEOS: addEOS)
+    }
+}

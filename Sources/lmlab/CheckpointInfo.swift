@@ -37,7 +37,7 @@ func printCheckpointInfo(path: String, json: Bool) throws {
 }
 
 /// 1234567 → "1,234,567".
-private func grouped(_ n: Int) -> String {
+func grouped(_ n: Int) -> String {
     let digits = String(n.magnitude)
     var out = ""
     for (i, d) in digits.enumerated() {
@@ -48,7 +48,7 @@ private func grouped(_ n: Int) -> String {
 }
 
 /// Bytes in KiB/MiB/GiB with one decimal.
-private func byteCount(_ bytes: Int) -> String {
+func byteCount(_ bytes: Int) -> String {
     let units = ["bytes", "KiB", "MiB", "GiB"]
     var value = Double(bytes), unit = 0
     while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }

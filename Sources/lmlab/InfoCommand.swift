@@ -30,8 +30,10 @@ struct Info: ParsableCommand {
             try runOrExit { try printCheckpointInfo(path: file, json: json) }
             return
         }
-        guard format == .gguf else { throw InfoError.unsupportedFormat(file) }
-        let info = try ModelFileSummary(gguf: GGUFFile(path: file))
+        guard format == .gguf || format == .huggingFace else { throw InfoError.unsupportedFormat(file) }
+        let info = format == .gguf
+            ? try ModelFileSummary(gguf: GGUFFile(path: file))
+            : try runOrExit { ModelFileSummary(folder: try HFModelFolder(path: file)) }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -50,7 +52,7 @@ enum InfoError: Error, CustomStringConvertible {
         switch self {
         case let .unsupportedFormat(path):
             return "\(path): unknown checkpoint format (extension \".\(URL(fileURLWithPath: path).pathExtension)\"); "
-                + "lmlab info reads .gguf files and lmlab's .h5 checkpoints"
+                + "lmlab info reads .gguf files, lmlab's .h5 checkpoints and Hugging Face model folders"
         }
     }
 }

@@ -19,6 +19,7 @@ struct Inspect: ParsableCommand {
     @Option(help: "Rows shown (the most likely tokens at the first temperature).") var top = 10
     @Option(help: "Temperatures, comma-separated (each > 0).") var temperature = "1"
     @Option(help: "Write the bar chart as an SVG image to this file.") var svg: String?
+    @Option(help: "Also show what each stage of a preset's sampler chain keeps: hf, llama.cpp (or greedy).") var chain: String?
     @Flag(help: "Parse special tokens written in the prompt.") var special = false
     @Option(help: "Threads for lmlab's kernels.") var threads = Parallel.threads
     @Flag(help: "Print one JSON object instead of text.") var json = false
@@ -36,6 +37,9 @@ struct Inspect: ParsableCommand {
         guard top >= 1 else { throw ValidationError("--top \(top) is invalid: expected an integer ≥ 1") }
         guard threads >= 1 else { throw ValidationError("--threads \(threads) is invalid: expected an integer ≥ 1") }
         _ = try temperatures()
+        if let chain {
+            do { _ = try SamplingParameters.preset(named: chain) } catch { throw ValidationError(error.described(naming: "--chain")) }
+        }
     }
 
     func run() throws {
@@ -44,11 +48,15 @@ struct Inspect: ParsableCommand {
             let handle = try ModelHandle(path: model)
             let ids = try handle.encodePrompt(prompt, parseSpecial: special, newTokens: 0)
             // The piece as text, control characters escaped (the table quotes it: a leading space matters in BPE).
-            let report = try handle.nextToken(after: ids).report(model: model, prompt: prompt, top: top,
-                                                                 temperatures: try temperatures()) { escapingControls(handle.piece($0)) }
+            let next = try handle.nextToken(after: ids)
+            var report = next.report(model: model, prompt: prompt, top: top, temperatures: try temperatures()) {
+                escapingControls(handle.piece($0))
+            }
+            if let chain { report.stages = next.stages(try SamplingParameters.preset(named: chain), top: top) }
             if let svg { try BarChartSVG.write(report, to: svg) }
             if json { try printJSON(report); return }
             print(table(report))
+            if let chain, let stages = report.stages { print(stageTable(stages, preset: chain, handle)) }
             if let svg { print("bar chart written to \(svg)") }
         }
     }
@@ -66,6 +74,19 @@ struct Inspect: ParsableCommand {
             lines.append(line)
         }
         lines.append("entropy (nats): " + zip(r.temperatures, r.entropy).map { String(format: "T=%g %.3f", $0, $1) }.joined(separator: ", "))
+        return lines.joined(separator: "\n")
+    }
+
+    /// `--chain`: per stage, how many candidates are left, their entropy and the best few with their probability
+    /// among them (renormalized: what the draw would see if the chain ended there).
+    func stageTable(_ stages: [NextTokenDistribution.Stage], preset: String, _ handle: ModelHandle) -> String {
+        var lines = ["sampler chain of preset \(preset): " + (try! SamplingParameters.preset(named: preset)).chainDescription,
+                     "stage         left   entropy  most likely (probability among those left)"]
+        for s in stages {
+            let best = zip(s.ids, s.probabilities).prefix(5).map { quotedPiece(handle.piece($0)) + String(format: " %.3f", $1) }
+            lines.append(s.step.padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: " %6d  %7.3f  ", s.count, s.entropy)
+                         + best.joined(separator: ", "))
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -15,6 +15,8 @@ struct LMLab: ParsableCommand {
             Prepare.self,
             Train.self,
             Info.self,
+            Export.self,
+            Import.self,
             Lectures.self,
             Generate.self,
             Inspect.self,
@@ -23,6 +25,7 @@ struct LMLab: ParsableCommand {
             Score.self,
             TemplateCommand.self,
             ChatCommand.self,
+            Serve.self,
         ])
 
     /// Like ArgumentParser's default, except that a wrong flag or value prints one line ("lmlab: …", naming the flag
@@ -54,5 +57,6 @@ struct Bench: ParsableCommand {
             BenchTokenize.self,
             BenchDecode.self,
             BenchJSONMode.self,
+            BenchServe.self,
         ])
 }

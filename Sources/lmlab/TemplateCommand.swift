@@ -58,7 +58,7 @@ struct TemplateCommand: ParsableCommand {
             for (i, text) in messages.enumerated() {
                 conversation.append(i % 2 == 0 ? .user(text) : .assistant(text))
             }
-            let choice = try ChatTemplateChoice(model: try model.map { try ModelHandle(path: $0) }, format: chatFormat)
+            let choice = try ChatTemplateChoice(file: try model.map { try ModelFile(path: $0) }, format: chatFormat)
             let prompt = try choice.render(conversation, addGenerationPrompt: !noGenerationPrompt)
             if json {
                 try printJSON(Output(prompt: prompt, template: choice.name, model: model, bosToken: choice.bosToken,

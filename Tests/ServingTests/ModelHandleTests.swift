@@ -228,3 +228,24 @@ final class ModelHandleTests: XCTestCase {
         XCTAssert(body["code"] is NSNull)
     }
 }
+
+extension ModelHandleTests {
+    /// The stages of llama.cpp's chain by hand: top-k 40 keeps 40, then top-p 0.95 the shortest prefix reaching
+    /// 0.95 of what is left, min-p 0.05 what is within a factor 20 of the best; temperature changes no count.
+    func testStagesFollowTheChainByHand() throws {
+        let tiny = try open(Self.tiny)
+        let next = try tiny.nextToken(after: try tiny.encodePrompt(" The game was released in", newTokens: 0))
+        let stages = next.stages(.llamaCpp, top: 50)
+        XCTAssertEqual(stages.map(\.step), ["processors", "penalties", "top-k", "typical-p", "top-p", "min-p", "temperature"])
+        XCTAssertEqual(stages[2].count, 40)
+        // top-p by hand over the 40 left, renormalized.
+        let p40 = stages[2].probabilities
+        var mass = 0.0, keep = 0
+        for q in p40 { mass += q; keep += 1; if mass >= 0.95 { break } }
+        XCTAssertEqual(stages[4].count, keep)
+        let best = stages[4].probabilities[0]
+        XCTAssertEqual(stages[5].count, stages[4].probabilities.filter { $0 >= 0.05 * best }.count)
+        XCTAssertEqual(stages[6].count, stages[5].count)
+        XCTAssertEqual(stages[6].ids, stages[5].ids)
+    }
+}

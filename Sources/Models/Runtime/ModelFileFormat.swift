@@ -1,5 +1,6 @@
 // ModelFileFormat: which kind of file a path holds — the one rule every loader in lmlab follows (the runtime, the
-// tokenizer loader, `info`, the serving layer). The first bytes decide: GGUF files start with "GGUF"
+// tokenizer loader, `info`, the serving layer). A directory with a config.json is a Hugging Face model folder;
+// for a file, the first bytes decide: GGUF files start with "GGUF"
 // (ggml docs/gguf.md), HDF5 files with the signature \x89HDF\r\n\x1a\n (HDF5 File Format Specification, "Format
 // Signature"), a tokenizer JSON with "{". A file that cannot be read (or is too short to tell) falls back to its
 // extension, lowercased, so the format's own loader reports what is wrong with it.
@@ -12,9 +13,13 @@ public enum ModelFileFormat: String, Sendable, CaseIterable {
     case hdf5
     /// A tokenizer alone: `*.tokenizer.json` from `lmlab tokenizer train` / `lmlab prepare`.
     case tokenizerJSON = "json"
+    /// A Hugging Face model folder (config.json, model.safetensors, tokenizer.json), as `save_pretrained` and
+    /// `lmlab export --format hf` write it: a directory with a config.json.
+    case huggingFace = "hf"
 
     /// The format of the file at `path`, or `RuntimeError.unknownFormat` naming it.
     public static func of(path: String) throws -> ModelFileFormat {
+        if HFModelFolder.isModelFolder(path) { return .huggingFace }
         if let format = sniff(path) { return format }
         switch URL(fileURLWithPath: path).pathExtension.lowercased() {
         case "gguf": return .gguf

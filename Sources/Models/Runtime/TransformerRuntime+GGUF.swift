@@ -9,9 +9,11 @@ import GGUF
 import Tokenizers
 
 extension TransformerRuntime {
-    /// Loads the llama-architecture model of `file`, with the tokenizer its metadata describes.
+    /// Loads the llama- (or gpt2-, see +GGUFGPT2) architecture model of `file`, with the tokenizer its metadata
+    /// describes.
     public convenience init(gguf file: GGUFFile) throws {
         let arch = file.metadata.architecture ?? "(none)"
+        if arch == "gpt2" { try self.init(gpt2: file); return }
         guard arch == "llama" else { throw RuntimeError.unsupportedArchitecture(file: file.file, architecture: arch) }
         func int(_ key: String, default value: Int? = nil) throws -> Int {
             if let value, file.metadata["llama." + key] == nil { return value }
@@ -79,11 +81,16 @@ extension TransformerRuntime {
                   rope: rope, specialTokens: tokenizer.specialIDs, tokenizer: tokenizer)
     }
 
-    /// Loads `path`: a GGUF file or an lmlab HDF5 checkpoint (ModelFileFormat decides which).
+    /// Loads `path`: a GGUF file, an lmlab HDF5 checkpoint or a Hugging Face model folder (ModelFileFormat decides
+    /// which; what a folder's config makes lmlab compute differently goes to stderr).
     public static func load(path: String) throws -> TransformerRuntime {
         switch try ModelFileFormat.of(path: path) {
         case .gguf:
             return try TransformerRuntime(gguf: GGUFFile(path: path))
+        case .huggingFace:
+            let folder = try HFModelFolder(path: path)
+            folder.warnings.forEach { printToStandardError("warning: " + $0) }
+            return try TransformerRuntime(folder: folder)
         case .hdf5:
             let checkpoint = try Checkpoint.load(path: path)
             return TransformerRuntime(gpt: checkpoint.model, tokenizer: checkpoint.tokenizer)

@@ -1,0 +1,98 @@
+// The continuous-batching driver on the lessons' tiny GPT (fast): requests submitted at once are decoded together
+// and each gets exactly what it gets alone (ModelHandle.complete); the queue is bounded; a cancelled request leaves
+// (waiting: at once; running: at the next step) and frees its slot; exclusive jobs run between steps.
+import Decoding
+import Foundation
+import Models
+import XCTest
+@testable import Serving
+
+final class BatchSchedulerTests: XCTestCase {
+    func model() throws -> ModelHandle {
+        let path = ModelHandleTests.tiny
+        guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("\(path) absent: lesson 1 trains it") }
+        return try ModelHandle(path: path)
+    }
+
+    func request(_ prompt: String, seed: UInt64, maxTokens: Int = 12, n: Int = 1) -> CompletionRequest {
+        var r = CompletionRequest(prompt: .text(prompt))
+        r.maxTokens = maxTokens
+        r.seed = seed
+        r.n = n
+        r.sampling.temperature = 0.9
+        r.logprobs = 2
+        return r
+    }
+
+    /// Submits `prepared` and waits for its generations.
+    func run(_ scheduler: BatchScheduler<TransformerRuntime>, _ handle: ModelHandle, _ prepared: PreparedCompletion,
+             events: @escaping (GenerationEvent) -> Void = { _ in }) throws -> (BatchScheduler<TransformerRuntime>.Ticket, () -> BatchScheduler<TransformerRuntime>.Outcome) {
+        let done = DispatchSemaphore(value: 0)
+        let box = OutcomeBox()
+        let ticket = try scheduler.submit(model: handle.name, generator: handle.generator, slots: prepared.request.n,
+                                          start: { try handle.start(prepared) }, onEvent: events,
+                                          onEnd: { box.outcome = $0; done.signal() })
+        return (ticket, { done.wait(); return box.outcome! })
+    }
+
+    final class OutcomeBox: @unchecked Sendable { var outcome: BatchScheduler<TransformerRuntime>.Outcome? }
+
+    func testRequestsDecodedTogetherGetWhatTheyGetAlone() throws {
+        let handle = try model()
+        let prompts = [" The game", " In 1990", " The city of", " He was born", " The album", " It is"]
+        let prepared = try prompts.enumerated().map { i, p in try handle.prepare(request(p, seed: UInt64(i), n: i % 2 + 1)) }
+        let alone = try prepared.map { try handle.complete($0) }
+        let scheduler = BatchScheduler<TransformerRuntime>(limits: .init(maxBatch: 16, maxQueue: 16))
+        let waits = try prepared.map { try run(scheduler, handle, $0).1 }
+        for (i, wait) in waits.enumerated() {
+            guard case .finished(let generations) = wait() else { return XCTFail("request \(i) did not finish") }
+            let together = prepared[i].result(generations)
+            XCTAssertEqual(together.choices.map(\.tokens), alone[i].choices.map(\.tokens), "request \(i)")
+            XCTAssertEqual(together.choices.map(\.text), alone[i].choices.map(\.text), "request \(i)")
+            XCTAssertEqual(together.choices.map { $0.logprobs ?? [] }, alone[i].choices.map { $0.logprobs ?? [] }, "request \(i)")
+        }
+        XCTAssertGreaterThan(scheduler.peakActive, 2, "the requests were not decoded together")
+    }
+
+    func testTheQueueIsBoundedAndCancellingFreesTheSlot() throws {
+        let handle = try model()
+        let scheduler = BatchScheduler<TransformerRuntime>(limits: .init(maxBatch: 1, maxQueue: 1))
+        var long = request(" The game", seed: 1, maxTokens: 100_000)
+        long.ignoreEOS = true
+        // The tiny GPT's context is 128 tokens: a "long" request ends at the context. Hold its events back so it
+        // is still running when the others arrive.
+        let gate = DispatchSemaphore(value: 0), started = DispatchSemaphore(value: 0)
+        let first = try run(scheduler, handle, try handle.prepare(long)) { _ in started.signal(); gate.wait() }
+        started.wait()   // it holds the one slot now
+        let waiting = try run(scheduler, handle, try handle.prepare(request(" It is", seed: 2)))
+        XCTAssertEqual(scheduler.waiting, 1)
+        XCTAssertThrowsError(try run(scheduler, handle, try handle.prepare(request(" He", seed: 3)))) {
+            XCTAssertEqual($0 as? BatchScheduler<TransformerRuntime>.Failure, .queueFull(waiting: 1))
+        }
+        // Cancel the waiting one: it leaves the queue at once.
+        waiting.0.cancel()
+        guard case .cancelled = waiting.1() else { return XCTFail("the waiting request was not cancelled") }
+        XCTAssertEqual(scheduler.waiting, 0)
+        // Cancel the running one: it leaves at the next step, and a new request gets its slot.
+        first.0.cancel()
+        for _ in 0..<200 { gate.signal() }
+        guard case .cancelled = first.1() else { return XCTFail("the running request was not cancelled") }
+        let next = try run(scheduler, handle, try handle.prepare(request(" The album", seed: 4)))
+        guard case .finished = next.1() else { return XCTFail("the next request did not run") }
+        XCTAssertEqual(scheduler.cancelledCount, 2)
+    }
+
+    func testExclusiveJobsRunOnTheWorker() async throws {
+        let handle = try model()
+        let scheduler = BatchScheduler<TransformerRuntime>()
+        let ids = handle.tokenizer.encode(" The game", addSpecial: true)
+        let distribution = try await scheduler.exclusive { try handle.nextToken(after: ids) }
+        XCTAssertEqual(distribution.logits, try handle.nextToken(after: ids).logits)
+        // The OS thread's name (Linux: /proc/thread-self/comm), which the worker's Thread sets.
+        let thread = try await scheduler.exclusive { () -> String in
+            ((try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "")
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        XCTAssertEqual(thread, "lmlab-scheduler")
+    }
+}
