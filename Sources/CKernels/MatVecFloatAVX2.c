@@ -163,6 +163,55 @@ INLINE void rows4_32(enum kind k, int NB, const uint8_t *w, long stride, const f
         for (int r = 0; r < 4; r++) y[v * ldy + r] = lane_sum(acc[r][v]) + off[r][v];
 }
 
+/// IQ4_XS (136-byte super-blocks of 256): per sub-block j of 32, IQ4_NL's arithmetic with the scale d·(ls_j − 32)
+/// (MatVecKernels.iq4_xsBlock).
+INLINE void rows4_iq4_xs(int NB, const uint8_t *w, long stride, const float *x, long n, float *y, long ldy) {
+    const long nb = n / 256;
+    f16x acc[4][4];
+    for (int r = 0; r < 4; r++)
+        for (int v = 0; v < NB; v++) acc[r][v].a = acc[r][v].b = _mm256_setzero_ps();
+    for (long b = 0; b < nb; b++) {
+        prefetch(w + 4 * stride + 4 * 136 * b, 4 * 136);
+        for (int r = 0; r < 4; r++) {
+            const uint8_t *p = w + r * stride + 136 * b;
+            const float d = half(p);
+            uint16_t high;
+            memcpy(&high, p + 2, 2);
+            for (int j = 0; j < 8; j++) {
+                const int ls = ((p[4 + j / 2] >> (4 * (j % 2))) & 0x0F) | (((high >> (2 * j)) & 3) << 4);
+                const __m256 sv = _mm256_set1_ps(d * (float)(ls - 32));
+                const block32 wt = weights(IQ4_NL, p + 8 + 16 * j - 2);  // IQ4_NL reads its codes at +2
+                for (int v = 0; v < NB; v++) {
+                    const float *xv = x + v * n + 256 * b + 32 * j;
+                    __m256 t0 = _mm256_mul_ps(wt.lo.a, _mm256_loadu_ps(xv));
+                    __m256 t1 = _mm256_mul_ps(wt.lo.b, _mm256_loadu_ps(xv + 8));
+                    t0 = _mm256_fmadd_ps(wt.hi.a, _mm256_loadu_ps(xv + 16), t0);
+                    t1 = _mm256_fmadd_ps(wt.hi.b, _mm256_loadu_ps(xv + 24), t1);
+                    acc[r][v].a = _mm256_fmadd_ps(t0, sv, acc[r][v].a);
+                    acc[r][v].b = _mm256_fmadd_ps(t1, sv, acc[r][v].b);
+                }
+            }
+        }
+    }
+    for (int v = 0; v < NB; v++)
+        for (int r = 0; r < 4; r++) y[v * ldy + r] = lane_sum(acc[r][v]) + 0.0f;
+}
+
+AVX2 void lmlab_avx2_f_iq4_xs_rows4(const void *w, long stride, const float *x, const float *s32, long n, long batch,
+                                   float *y, long ldy) {
+    (void)s32;
+    for (long v = 0; v < batch; v += 4) {
+        const float *xv = x + v * n;
+        float *yv = y + v * ldy;
+        switch (batch - v) {
+        case 1: rows4_iq4_xs(1, w, stride, xv, n, yv, ldy); break;
+        case 2: rows4_iq4_xs(2, w, stride, xv, n, yv, ldy); break;
+        case 3: rows4_iq4_xs(3, w, stride, xv, n, yv, ldy); break;
+        default: rows4_iq4_xs(4, w, stride, xv, n, yv, ldy); break;
+        }
+    }
+}
+
 INLINE void rows4_32_batch(enum kind k, const uint8_t *w, long stride, const float *x, const float *s32, long n,
                            long batch, float *y, long ldy) {
     for (long v = 0; v < batch; v += 4) {
@@ -201,4 +250,5 @@ UNAVAILABLE(lmlab_avx2_f_q5_0_rows4)
 UNAVAILABLE(lmlab_avx2_f_q5_1_rows4)
 UNAVAILABLE(lmlab_avx2_f_q8_0_rows4)
 UNAVAILABLE(lmlab_avx2_f_iq4_nl_rows4)
+UNAVAILABLE(lmlab_avx2_f_iq4_xs_rows4)
 #endif

@@ -26,6 +26,8 @@ struct BenchDecode: ParsableCommand {
     @Option(help: ArgumentHelp("Also time batched decoding: for each B, B sequences of the same prompt generated together (one forward pass per step for all); aggregate generated tokens/s. Comma-separated, e.g. 1,4,8,16.", valueName: "B,…"))
     var batch: String?
     @OptionGroup var runtime: RuntimeOptionGroup
+    @Option(help: ArgumentHelp("Kernels of the products: best (AVX2 where the CPU has it) or portable (the Swift ones), to compare them on this machine.", valueName: "best|portable"))
+    var kernels = "best"
     @OptionGroup var output: JSONOption
 
     func validate() throws {
@@ -33,6 +35,9 @@ struct BenchDecode: ParsableCommand {
             throw ValidationError("--prompt-tokens, --generate-tokens, --repeats and --threads must be at least 1")
         }
         _ = try batchSizes()
+        guard ["best", "portable"].contains(kernels) else {
+            throw ValidationError("--kernels \(kernels) is invalid: expected best or portable")
+        }
     }
 
     /// The sizes of `--batch`, or [] without it.
@@ -61,6 +66,7 @@ struct BenchDecode: ParsableCommand {
             let loadStart = now()
             let lm = try TransformerRuntime.load(path: model)
             lm.options = runtime.options
+            if kernels == "portable" { lm.options.kernels = .portable }
             let loadSeconds = now() - loadStart
             if kvCache { try runKVCache(lm); return }
             guard promptTokens + generateTokens <= lm.contextLength else {
@@ -81,13 +87,13 @@ struct BenchDecode: ParsableCommand {
                 let seconds = try (0..<repeats).map { _ in try time(generator, prompt: prompt, batch: b).generation }
                 batches = (batches ?? []) + [BatchRow(batch: b, generateTokensPerS: Double(b * generateTokens) / median(seconds))]
             }
-            let report = Report(model: model, activations: runtime.activations.rawValue, kernels: KernelSet.best.rawValue,
+            let report = Report(model: model, activations: runtime.activations.rawValue, kernels: lm.options.kernels.rawValue,
                                 threads: threads, promptTokens: promptTokens, generateTokens: generateTokens,
                                 repeats: repeats, promptTokensPerS: Double(promptTokens) / median(ppTimes),
                                 generateTokensPerS: Double(generateTokens) / median(tgTimes), loadSeconds: loadSeconds,
                                 peakRssMib: peakResidentMiB(), batches: batches)
             if output.json { try printJSON(report); return }
-            print("lmlab bench decode — \(model), \(threads) thread(s), \(runtime.activations) activations, median of \(repeats)")
+            print("lmlab bench decode — \(model), \(threads) thread(s), \(runtime.activations) activations, \(lm.options.kernels) kernels, median of \(repeats)")
             print(String(format: "prompt processing (pp%d): %.1f tokens/s", promptTokens, report.promptTokensPerS))
             print(String(format: "generation (tg%d):        %.1f tokens/s", generateTokens, report.generateTokensPerS))
             for row in batches ?? [] {

@@ -143,9 +143,9 @@ final class MatVecTests: XCTestCase {
     func testAVX2FloatKernelsEqualSwiftBitForBit() throws {
         guard KernelSet.avx2.isAvailable else { throw XCTSkip("no AVX2 on this CPU") }
         let types = matVecTypes.filter { MatVecKernelTable.kernels(for: $0, set: .avx2)?.floatRows4Batch != nil }
-        XCTAssertEqual(Set(types.map(\.name)), ["Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "IQ4_NL"])
+        XCTAssertEqual(Set(types.map(\.name)), ["Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "IQ4_NL", "IQ4_XS"])
         for type in types {
-            for (rows, cols, batch) in [(7, 256, 1), (203, 576, 1), (64, 1536, 3), (9, 512, 6)] {
+            for (rows, cols, batch) in [(7, 256, 1), (203, 768, 1), (64, 1536, 3), (9, 512, 6)] {
                 var rng = TestRNG(seed: UInt64(rows * cols * batch) ^ UInt64(type.id))
                 let w = randomBlocks(type, rows: rows, cols: cols, rng: &rng)
                 let x = (0..<(batch * cols)).map { _ in rng.float() * 4 }

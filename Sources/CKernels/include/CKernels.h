@@ -66,6 +66,8 @@ void lmlab_avx2_f_q8_0_rows4(const void *w, long stride, const float *x, const f
                              float *y, long ldy);
 void lmlab_avx2_f_iq4_nl_rows4(const void *w, long stride, const float *x, const float *s32, long n, long batch,
                                float *y, long ldy);
+void lmlab_avx2_f_iq4_xs_rows4(const void *w, long stride, const float *x, const float *s32, long n, long batch,
+                               float *y, long ldy);
 
 #ifdef __cplusplus
 }

@@ -129,7 +129,7 @@ public final class TransformerRuntime: LanguageModel {
         let t = tokens.count
         let c = config, d = c.width, qDim = c.heads * c.headSize, kvDim = c.kvHeads * c.headSize
         let a = Activations(tokens: t, width: d, qDim: qDim, kvDim: kvDim, hidden: c.mlpHidden)
-        let products = Products(activations: options.activations, vectors: vectorProducts)
+        let products = Products(activations: options.activations, kernels: options.kernels, vectors: vectorProducts)
         return try withExtendedLifetime(a) {
             // x (T, d) = embedding rows (+ learned positions)
             for (i, id) in tokens.enumerated() {
@@ -183,6 +183,7 @@ public final class TransformerRuntime: LanguageModel {
     /// How a pass computes y (rows, out) = x (rows, in) · Wᵀ (+ bias).
     struct Products {
         let activations: ActivationPrecision
+        let kernels: KernelSet
         /// Matrix–vector on the blocks (one token, or a batch of sequences), else matrix–matrix (a prompt).
         let vectors: Bool
 
@@ -191,7 +192,8 @@ public final class TransformerRuntime: LanguageModel {
         func project(_ parts: [(w: WeightMatrix, y: UnsafeMutablePointer<Float>, bias: [Float]?)],
                      _ x: UnsafePointer<Float>, _ rows: Int) throws {
             if vectors {
-                try WeightMatrix.matVec(parts.map(\.w), x, parts.map(\.y), batch: rows, activations: activations)
+                try WeightMatrix.matVec(parts.map(\.w), x, parts.map(\.y), batch: rows, activations: activations,
+                                        kernels: kernels)
             } else {
                 for p in parts { try p.w.matMul(x, p.y, tokens: rows) }
             }

@@ -53,25 +53,26 @@ public enum WeightMatrix: @unchecked Sendable {
     /// (batch, rows), each vector's result exactly what it gets alone. `activations` picks float or 8-bit
     /// activations for quantized weights (RuntimeOptions.activations).
     public func matVec(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int = 1,
-                       activations: ActivationPrecision = .float) throws {
-        try WeightMatrix.matVec([self], x, [y], batch: batch, activations: activations)
+                       activations: ActivationPrecision = .float, kernels: KernelSet = .best) throws {
+        try WeightMatrix.matVec([self], x, [y], batch: batch, activations: activations, kernels: kernels)
     }
 
     /// y_i = W_i · x for matrices that multiply the same x (a layer's q, k, v; gate and up), for each of `batch`
     /// vectors. Quantized ones run as one parallel loop over all their rows (Tensor's batched matVec: each row
     /// read once for the whole batch); anything else, one matrix and one vector after the other.
     public static func matVec(_ ws: [WeightMatrix], _ x: UnsafePointer<Float>, _ ys: [UnsafeMutablePointer<Float>],
-                              batch: Int = 1, activations: ActivationPrecision = .float) throws {
+                              batch: Int = 1, activations: ActivationPrecision = .float,
+                              kernels: KernelSet = .best) throws {
         let tensors = ws.compactMap { w -> GGUFTensor? in if case .quantized(let t) = w { return t } else { return nil } }
         if tensors.count == ws.count, let cols = tensors.first?.columns {
             let outputs = zip(tensors, ys).map { UnsafeMutableBufferPointer(start: $1, count: batch * $0.rows) }
             // The block kernels spread rows over all cores; `--threads 1` keeps them on one. (`Tensor::` names
             // the module's function: plain `matVec` is the method above, `Tensor.` the type Tensor.)
             if Tensor::matVec(tensors.map(\.matrix), batch: UnsafeBufferPointer(start: x, count: batch * cols), outputs,
-                              parallel: Parallel.threads > 1, activations: activations) { return }
+                              parallel: Parallel.threads > 1, activations: activations, kernels: kernels) { return }
         }
         guard ws.count == 1 else {  // one matrix at a time: those with a kernel still use it
-            for (w, y) in zip(ws, ys) { try matVec([w], x, [y], batch: batch, activations: activations) }
+            for (w, y) in zip(ws, ys) { try matVec([w], x, [y], batch: batch, activations: activations, kernels: kernels) }
             return
         }
         for b in 0..<batch { try ws[0].vectorProduct(x + b * ws[0].cols, ys[0] + b * ws[0].rows) }

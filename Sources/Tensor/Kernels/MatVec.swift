@@ -70,15 +70,10 @@ public func matVec(_ ws: [BlockMatrix], _ x: UnsafeBufferPointer<Float>, _ ys: [
 /// step. Each weight row is read from memory once for all B vectors (a group of rows stays in cache while every
 /// vector passes over it), and vector b's results are bit-identical to `matVec` on that vector alone: every row
 /// runs the same kernel on the same inputs, whatever B is. With B = 1 this is the product above.
+/// `kernels` picks the kernel set (default: the fastest this CPU runs).
 @discardableResult
 public func matVec(_ ws: [BlockMatrix], batch x: UnsafeBufferPointer<Float>, _ ys: [UnsafeMutableBufferPointer<Float>],
-                   parallel: Bool = true, activations: ActivationPrecision = .float) -> Bool {
-    matVec(ws, batch: x, ys, parallel: parallel, activations: activations, kernels: .best)
-}
-
-/// The batched product with the kernel set named (tests compare the sets).
-func matVec(_ ws: [BlockMatrix], batch x: UnsafeBufferPointer<Float>, _ ys: [UnsafeMutableBufferPointer<Float>],
-            parallel: Bool, activations: ActivationPrecision, kernels set: KernelSet) -> Bool {
+                   parallel: Bool = true, activations: ActivationPrecision = .float, kernels set: KernelSet = .best) -> Bool {
     precondition(ws.count == ys.count, "matVec: \(ws.count) matrices, \(ys.count) outputs")
     guard let cols = ws.first?.cols, cols > 0, let xp = x.baseAddress else { return true }
     let batch = x.count / cols

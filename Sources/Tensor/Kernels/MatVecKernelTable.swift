@@ -6,7 +6,7 @@
 import CKernels
 
 /// The instruction set a product's kernels are written for.
-public enum KernelSet: String, Sendable, CaseIterable {
+public enum KernelSet: String, Sendable, Codable, CaseIterable {
     /// Swift SIMD kernels, for every CPU.
     case portable
     /// The AVX2 C kernels (CKernels): the 8-bit-activation ones, and for the 32-element types float-activation ones
@@ -100,6 +100,7 @@ struct MatVecKernelTable {
         case GGMLType.q5_1.id: return lmlab_avx2_f_q5_1_rows4
         case GGMLType.q8_0.id: return lmlab_avx2_f_q8_0_rows4
         case GGMLType.iq4_nl.id: return lmlab_avx2_f_iq4_nl_rows4
+        case GGMLType.iq4_xs.id: return lmlab_avx2_f_iq4_xs_rows4
         default: return nil
         }
     }

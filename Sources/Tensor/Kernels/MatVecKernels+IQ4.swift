@@ -6,22 +6,28 @@
 // Layouts: DequantizeIQuants.swift.
 
 extension MatVecKernels {
-    /// The grid as floats, one lane per code.
-    static let gridValues: V = {
-        var v = V()
-        for (i, g) in DequantizeIQuants.grid.enumerated() { v[i] = Float(g) }
-        return v
+    /// The grid as 16 floats in memory that lives as long as the process (read-only after it is made): a lookup
+    /// is one load, where indexing a SIMD vector by a variable spills it first.
+    nonisolated(unsafe) static let gridValues: UnsafePointer<Float> = {
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: 16)
+        for (i, g) in DequantizeIQuants.grid.enumerated() { p[i] = Float(g) }
+        return UnsafePointer(p)
     }()
 
     /// The 16 bytes at `offset` as the grid values of 32 codes: low nibbles (elements 0…15), high (16…31).
-    @inline(__always) static func gridPair(_ p: UnsafeRawPointer, _ offset: Int, _ grid: V) -> (low: V, high: V) {
-        let bytes = load16(p, offset)
-        var low = V(), high = V()
-        for i in 0..<16 {
-            low[i] = grid[Int(bytes[i] & 0x0F)]
-            high[i] = grid[Int(bytes[i] >> 4)]
+    @inline(__always)
+    static func gridPair(_ p: UnsafeRawPointer, _ offset: Int, _ grid: UnsafePointer<Float>) -> (low: V, high: V) {
+        // Scalar lookups into a small buffer, then two vector loads: assigning the lanes of a SIMD value one by one
+        // compiles to a spill and reload of the whole vector per lane.
+        let bytes = p.advanced(by: offset).assumingMemoryBound(to: UInt8.self)
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { buffer in
+            let values = buffer.baseAddress!
+            for i in 0..<16 {
+                values[i] = grid[Int(bytes[i] & 0x0F)]
+                values[i + 16] = grid[Int(bytes[i] >> 4)]
+            }
+            return (UnsafeRawPointer(values).loadUnaligned(as: V.self), UnsafeRawPointer(values + 16).loadUnaligned(as: V.self))
         }
-        return (low, high)
     }
 
     static func iq4_nl(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, _: UnsafePointer<Float>, _ n: Int) -> Float {
