@@ -52,7 +52,7 @@ extension LMLabServer {
             let model = try models.resolve(body.model)
             let wanted = try body.completionRequest()
             guard wanted.usesBeamSearch else {
-                throw APIError.badField("num_beams", "num_beams \(body.sampling.numBeams ?? 1) is invalid here: /v1/beam_search needs num_beams ≥ 2")
+                throw APIError.badField("num_beams", "num_beams \(body.sampling.knobs.numBeams ?? 1) is invalid here: /v1/beam_search needs num_beams ≥ 2")
             }
             let prepared: PreparedCompletion
             do { prepared = try model.handle.prepare(wanted) } catch { throw APIError(library: error) }

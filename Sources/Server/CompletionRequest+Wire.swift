@@ -8,38 +8,21 @@ import Serving
 extension SamplingFields {
     /// Writes these fields into `r` (over lmlab's defaults, or the `preset`'s).
     func apply(to r: inout CompletionRequest) throws(APIError) {
-        var p = SamplingParameters()
-        if let preset { p = try mapped { () throws(DecodingError) in try SamplingParameters.preset(named: preset) } }
-        if let temperature { p.temperature = temperature }
-        if let topP { p.topP = topP }
-        if let topK { p.topK = topK }
-        if let minP { p.minP = minP }
-        if let typicalP { p.typicalP = typicalP }
-        if let repeatPenalty { p.repetitionPenalty = repeatPenalty }
-        if let repeatLastN { p.penaltyLastN = repeatLastN }
-        if let frequencyPenalty { p.frequencyPenalty = frequencyPenalty }
-        if let presencePenalty { p.presencePenalty = presencePenalty }
-        if let penaltyMode {
-            guard let mode = PenaltyMode(rawValue: penaltyMode) else {
-                throw APIError.badField("penalty_mode", "penalty_mode \"\(penaltyMode)\" is invalid: expected "
-                                        + PenaltyMode.allCases.map(\.rawValue).joined(separator: ", "))
-            }
-            p.penaltyMode = mode
-        }
-        if let samplers {
-            p.samplers = try mapped { () throws(DecodingError) in try SamplerStep.list(samplers.joined(separator: ",")) }
-        }
-        if let noRepeatNgramSize { p.noRepeatNgramSize = noRepeatNgramSize }
+        var knobs = knobs
         for (key, bias) in logitBias ?? [:] {
             guard let id = Int32(key), id >= 0 else {
                 throw APIError.badField("logit_bias", "logit_bias key \"\(key)\" is invalid: expected a token id (an integer ≥ 0, as a string)")
             }
+            // OpenAI's documented range (the CLI's --logit-bias takes any number).
             guard (-100...100).contains(bias) else {
                 throw APIError.badField("logit_bias", "logit_bias[\"\(key)\"] \(bias) is invalid: expected a value in [-100, 100]")
             }
-            p.logitBias[id] = bias
+            knobs.logitBias[id] = bias
         }
-        r.sampling = p
+        (r.sampling, r.beams) = try mapped { () throws(DecodingError) in
+            let p = try knobs.parameters()
+            return (p, try knobs.beamSearch(sampling: p))
+        }
         if let n { r.n = n }
         r.seed = seed
         if let stop {
@@ -48,20 +31,6 @@ extension SamplingFields {
         }
         if let ignoreEOS { r.ignoreEOS = ignoreEOS }
         r.stream = stream ?? false
-        if let numBeams, numBeams != 1 {
-            var b = BeamSearchParameters()
-            b.numBeams = numBeams
-            if let lengthPenalty { b.lengthPenalty = lengthPenalty }
-            if let earlyStopping {
-                guard let e = EarlyStopping(rawValue: earlyStopping) else {
-                    throw APIError.badField("early_stopping", "early_stopping \"\(earlyStopping)\" is invalid: expected true, false, \"never\" (or heuristic, always)")
-                }
-                b.earlyStopping = e
-            }
-            if let noRepeatNgramSize { b.noRepeatNgramSize = noRepeatNgramSize }
-            b.repetitionPenalty = p.repetitionPenalty
-            r.beams = b
-        }
     }
 
     /// Whether the last stream chunk should carry the usage (`stream_options.include_usage`).

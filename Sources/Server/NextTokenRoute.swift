@@ -74,8 +74,7 @@ extension LMLabServer {
                 throw APIError.badField("temperatures", "temperatures contains \(bad): expected numbers > 0")
             }
             var chain = CompletionRequest(prompt: .tokens(ids))
-            try body.sampling.apply(to: &chain)
-            do { try chain.sampling.validate() } catch { throw APIError(library: error) }
+            try body.sampling.apply(to: &chain)   // checks the sampling fields, naming the bad one
             let distribution: NextTokenDistribution
             do { distribution = try await nextTokenDistribution(model, after: ids) } catch {
                 throw APIError(library: error, promptField: body.messages != nil ? "messages" : "prompt")

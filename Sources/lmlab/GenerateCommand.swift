@@ -60,11 +60,10 @@ struct Generate: ParsableCommand {
     func request() throws -> CompletionRequest {
         var r = CompletionRequest(prompt: .text(prompt))
         r.maxTokens = maxTokens
-        r.sampling = try sampling.parameters()
-        r.sampling.noRepeatNgramSize = beam.noRepeatNgramSize
+        let knobs = beam.adding(to: try sampling.overrides())
+        (r.sampling, r.beams) = try CLIFlag.validating { let p = try knobs.parameters(); return (p, try knobs.beamSearch(sampling: p)) }
         r.seed = sampling.seed
         r.n = numReturnSequences
-        if beam.beams > 1 { r.beams = beam.parameters(repetitionPenalty: r.sampling.repetitionPenalty, returnSequences: numReturnSequences) }
         r.stop = stop
         r.logprobs = logprobs ?? (highlight ? 0 : nil)
         r.echo = echo
@@ -83,8 +82,11 @@ struct Generate: ParsableCommand {
         r.n = numReturnSequences
         r.logprobs = logprobs
         r.stream = stream
-        if beam.beams > 1 { r.beams = beam.parameters(repetitionPenalty: 1, returnSequences: min(numReturnSequences, beam.beams)) }
-        try CLIFlag.validating { try r.validate() }
+        try CLIFlag.validating {
+            let o = beam.adding(to: SamplingOverrides())
+            r.beams = try o.beamSearch(sampling: try o.parameters())
+            try r.validate()
+        }
         // Beam search returns whole hypotheses at the end: there is no token stream, and its scores are the
         // beams' (printed with each sequence), not per-token log-probabilities of one sampled path.
         if beam.beams > 1, highlight {

@@ -38,37 +38,35 @@ struct SamplingOptions: ParsableArguments {
 
     func validate() throws { _ = try parameters() }
 
+    /// The knobs these flags set, by their request names (`--logit-bias ID=BIAS` read here: its syntax is the flag's).
+    func overrides() throws -> SamplingOverrides {
+        var o = SamplingOverrides()
+        o.preset = preset
+        o.temperature = temperature
+        o.topK = topK
+        o.topP = topP
+        o.minP = minP
+        o.typicalP = typicalP
+        o.repeatPenalty = repeatPenalty
+        o.repeatLastN = repeatLastN
+        o.frequencyPenalty = frequencyPenalty
+        o.presencePenalty = presencePenalty
+        o.penaltyMode = penaltyMode
+        o.samplers = samplers
+        for entry in logitBias {
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let id = Int32(parts[0]), id >= 0, let bias = Float(parts[1]) else {
+                throw ValidationError("--logit-bias \(entry) is invalid: expected ID=BIAS, e.g. 198=-100")
+            }
+            o.logitBias[id] = bias
+        }
+        return o
+    }
+
     /// The parameters these flags describe, or a ValidationError naming the flag and its valid range.
     func parameters() throws -> SamplingParameters {
-        try CLIFlag.validating {
-            var p = try preset.map { try SamplingParameters.preset(named: $0) } ?? SamplingParameters()
-            if let temperature { p.temperature = temperature }
-            if let topK { p.topK = topK }
-            if let topP { p.topP = topP }
-            if let minP { p.minP = minP }
-            if let typicalP { p.typicalP = typicalP }
-            if let repeatPenalty { p.repetitionPenalty = repeatPenalty }
-            if let repeatLastN { p.penaltyLastN = repeatLastN }
-            if let frequencyPenalty { p.frequencyPenalty = frequencyPenalty }
-            if let presencePenalty { p.presencePenalty = presencePenalty }
-            try p.validate()
-            if let penaltyMode {
-                guard let mode = PenaltyMode(rawValue: penaltyMode) else {
-                    throw ValidationError("--penalty-mode \(penaltyMode) is invalid: expected \(PenaltyMode.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                p.penaltyMode = mode
-            }
-            for entry in logitBias {
-                let parts = entry.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2, let id = Int32(parts[0]), id >= 0, let bias = Float(parts[1]) else {
-                    throw ValidationError("--logit-bias \(entry) is invalid: expected ID=BIAS, e.g. 198=-100")
-                }
-                p.logitBias[id] = bias
-            }
-            if let samplers { p.samplers = try SamplerStep.list(samplers) }
-            try p.validate()
-            return p
-        }
+        let o = try overrides()
+        return try CLIFlag.validating { try o.parameters() }
     }
 
     /// `--seed`, or a fresh random one (reported by the caller).
@@ -107,21 +105,18 @@ struct BeamOptions: ParsableArguments {
     @Option(name: .customLong("no-repeat-ngram-size"), help: "Never repeat an n-gram of this size (prompt included), in beam search, greedy and sampling; 0 = off.")
     var noRepeatNgramSize = 0
 
-    func validate() throws {
-        guard EarlyStopping(rawValue: earlyStopping) != nil else {
-            throw ValidationError("--early-stopping \(earlyStopping) is invalid: expected heuristic, always or never")
-        }
-        try CLIFlag.validating { try parameters(repetitionPenalty: 1, returnSequences: 1).validate() }
+    /// `o` with these flags' knobs added.
+    func adding(to o: SamplingOverrides) -> SamplingOverrides {
+        var o = o
+        o.numBeams = beams
+        o.lengthPenalty = lengthPenalty
+        o.earlyStopping = earlyStopping
+        o.noRepeatNgramSize = noRepeatNgramSize
+        return o
     }
 
-    func parameters(repetitionPenalty: Float, returnSequences: Int) -> BeamSearchParameters {
-        var p = BeamSearchParameters()
-        p.numBeams = beams
-        p.lengthPenalty = lengthPenalty
-        p.earlyStopping = EarlyStopping(rawValue: earlyStopping) ?? .heuristic
-        p.noRepeatNgramSize = noRepeatNgramSize
-        p.repetitionPenalty = repetitionPenalty
-        p.numReturnSequences = returnSequences
-        return p
+    func validate() throws {
+        let o = adding(to: SamplingOverrides())
+        try CLIFlag.validating { _ = try o.beamSearch(sampling: try o.parameters()) }
     }
 }
