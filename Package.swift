@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // lmlab — a from-scratch language-model lab. Modules depend one way:
 //   Tensor ← Tokenizers ← Models ← Decoding ← Serving ← CLI/Server, with the file formats (GGUF, HDF5, Safetensors)
-//   beside Models. Only the Server target (and the `lmlab` executable, for `lmlab serve`) depends on Hummingbird, so
+//   beside Models (over Files: memory-mapped reading, atomic writing). Only the Server target (and the `lmlab` executable, for `lmlab serve`) depends on Hummingbird, so
 //   the rest builds without it.
 import PackageDescription
 
@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "lmlab", targets: ["lmlab"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
+        .library(name: "Files", targets: ["Files"]),
         .library(name: "GGUF", targets: ["GGUF"]),
         .library(name: "HDF5", targets: ["HDF5"]),
         .library(name: "Safetensors", targets: ["Safetensors"]),
@@ -47,14 +48,17 @@ let package = Package(
         .target(name: "CKernels"),
         .target(name: "Tensor", dependencies: ["COpenBLAS", "CAllocator", "CKernels"]),
         .target(name: "Tokenizers"),
-        .target(name: "GGUF", dependencies: ["Tensor", "Tokenizers"]),
+        // The bytes of model files: read through a memory mapping, written atomically (temporary file, fsync,
+        // rename). The file formats and the checkpoints share them.
+        .target(name: "Files"),
+        .target(name: "GGUF", dependencies: ["Files", "Tensor", "Tokenizers"]),
         // A small Swift layer over libhdf5: files, groups, datasets and attributes.
         .target(name: "HDF5", dependencies: ["CHDF5", "HDF5Shim"]),
         // Hugging Face's safetensors: a JSON header and raw little-endian arrays, memory-mapped.
-        .target(name: "Safetensors"),
+        .target(name: "Safetensors", dependencies: ["Files"]),
         // Lessons whose commands are run and their output compared (`lmlab lectures check`).
         .target(name: "Lectures"),
-        .target(name: "Models", dependencies: ["Tensor", "Tokenizers", "GGUF", "HDF5", "Safetensors"]),
+        .target(name: "Models", dependencies: ["Files", "Tensor", "Tokenizers", "GGUF", "HDF5", "Safetensors"]),
         // Samplers, logits processors, beam search and the generation loop, written once for every LanguageModel.
         .target(name: "Decoding", dependencies: ["Tensor", "Tokenizers", "Models"]),
         // Chat messages and the Jinja subset that renders a model's chat template.

@@ -1,4 +1,4 @@
-// MappedBytes: the bytes of a GGUF file, owned for as long as any tensor view needs them.
+// MappedBytes: the bytes of a model file (GGUF, safetensors), owned for as long as any tensor view needs them.
 //
 // A model file is read with mmap(2): the kernel pages weights in on first touch and shares them with the page
 // cache, so "loading" a 100 MB model costs no copy and no time. Tensors are views (UnsafeRawBufferPointer) into this
@@ -19,14 +19,14 @@ public final class MappedBytes: @unchecked Sendable {
     public let bytes: UnsafeRawBufferPointer
     private let isMapping: Bool
 
-    /// Maps `path` read-only.
-    public init(path: String) throws(GGUFError) {
+    /// Maps `path` read-only; a FileError says why not (the caller names the file).
+    public init(path: String) throws(FileError) {
         let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw .cannotOpen(file: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw FileError(String(cString: strerror(errno))) }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw .cannotOpen(file: path, reason: String(cString: strerror(errno))) }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw .cannotOpen(file: path, reason: "not a regular file") }
+        guard fstat(fd, &st) == 0 else { throw FileError(String(cString: strerror(errno))) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw FileError("not a regular file") }
         let size = Int(st.st_size)
         isMapping = size > 0  // mmap of 0 bytes fails; an empty file is simply an empty buffer (and truncated)
         guard size > 0 else {
@@ -35,7 +35,7 @@ public final class MappedBytes: @unchecked Sendable {
         }
         let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
         guard let p, p != MAP_FAILED else {
-            throw .cannotOpen(file: path, reason: "mmap: " + String(cString: strerror(errno)))
+            throw FileError("mmap: " + String(cString: strerror(errno)))
         }
         bytes = UnsafeRawBufferPointer(start: p, count: size)
     }

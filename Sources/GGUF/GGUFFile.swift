@@ -2,6 +2,7 @@
 //
 // Loading parses only the header, metadata and tensor infos (a few MB at most for a 50k-token vocabulary); tensor
 // data stays in the mapping until a kernel reads it. See GGUFReader.swift for the byte layout.
+import Files
 
 /// A GGUF file (ggml docs/gguf.md, versions 2 and 3).
 public struct GGUFFile: Sendable {
@@ -22,7 +23,9 @@ public struct GGUFFile: Sendable {
 
     /// Maps and parses the file at `path`.
     public init(path: String) throws(GGUFError) {
-        try self.init(storage: MappedBytes(path: path), file: path)
+        let storage: MappedBytes
+        do { storage = try MappedBytes(path: path) } catch { throw .cannotOpen(file: path, reason: error.reason) }
+        try self.init(storage: storage, file: path)
     }
 
     /// Parses bytes already in memory; `file` names them in errors.

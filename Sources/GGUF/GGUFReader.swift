@@ -10,6 +10,7 @@
 // Every count is checked against the bytes that remain before anything is allocated, every size is computed with
 // overflow-checked arithmetic, and nesting is bounded, so a corrupt or hostile file gives a GGUFError, never a trap.
 
+import Files
 import Tensor
 
 struct GGUFReader {

@@ -1,5 +1,6 @@
 // GGUFTensor: one tensor of a GGUF file — its name, type, shape, and a view of its bytes in the mapping.
 
+import Files
 import Tensor
 
 /// A tensor stored in a GGUF file.

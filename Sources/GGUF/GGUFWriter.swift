@@ -9,6 +9,7 @@
 // The writer only lays bytes out; what the keys and tensors mean (an architecture's names, the quantization of each
 // tensor) is decided by its callers (Models/Interop/GGUFExport.swift). The file is written to `path.tmp` and renamed
 // over `path`, so a crash or a full disk never leaves a half-written model under the final name.
+import Files
 import Foundation
 import Tensor
 
@@ -86,23 +87,9 @@ public struct GGUFWriter {
         return out.data
     }
 
-    /// Writes the file atomically: `path.tmp`, flushed, then renamed over `path`.
+    /// Writes the file atomically (AtomicFile: `path.tmp`, flushed, then renamed over `path`).
     public func write(to path: String) throws(GGUFError) {
-        let temporary = path + ".tmp"
-        do {
-            try Data(encoded()).write(to: URL(fileURLWithPath: temporary))
-            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: temporary))
-            try handle.synchronize()
-            try handle.close()
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw .cannotWrite(file: path, reason: error.localizedDescription)
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw .cannotWrite(file: path, reason: "cannot rename \(temporary): \(reason)")
-        }
+        do { try AtomicFile.write(encoded(), to: path) } catch { throw .cannotWrite(file: path, reason: error.reason) }
     }
 
     static func padded(_ n: Int, to alignment: Int) -> Int { (n + alignment - 1) / alignment * alignment }

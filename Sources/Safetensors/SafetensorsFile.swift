@@ -5,17 +5,12 @@
 //                                     …, "__metadata__": {"format": "pt"} }   (may end in padding spaces)
 //   data     the tensors' bytes, row-major, little-endian; [begin, end) is relative to the start of the data
 //
-// The file is memory-mapped (mmap(2)): opening it reads only the header, and a tensor's bytes are paged in when
+// The file is memory-mapped (MappedBytes, as GGUF's are): opening it reads only the header, and a tensor's bytes are paged in when
 // `floats(into:)` converts them, straight into the caller's buffer — a 500 MB GPT-2 is never read into a second
 // buffer first. Every offset is checked before it is used (inside the file, matching shape × dtype, no overlap,
 // no hole), so a truncated or damaged file is one SafetensorsError, never a crash.
+import Files
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// One tensor of a safetensors file: a view into the mapping, valid while its file is alive (it keeps it alive).
 public struct SafetensorsTensor: @unchecked Sendable {
@@ -28,7 +23,7 @@ public struct SafetensorsTensor: @unchecked Sendable {
     public let dataOffset: Int
     public let data: UnsafeRawBufferPointer
     let file: String
-    let mapping: FileMapping
+    let mapping: MappedBytes
 
     public var elementCount: Int { shape.reduce(1, *) }
 
@@ -77,10 +72,12 @@ public struct SafetensorsFile: Sendable {
 
     /// Maps and parses the file at `path`.
     public init(path: String) throws(SafetensorsError) {
-        try self.init(mapping: FileMapping(path: path), file: path)
+        let mapping: MappedBytes
+        do { mapping = try MappedBytes(path: path) } catch { throw .cannotOpen(file: path, reason: error.reason) }
+        try self.init(mapping: mapping, file: path)
     }
 
-    init(mapping: FileMapping, file: String) throws(SafetensorsError) {
+    init(mapping: MappedBytes, file: String) throws(SafetensorsError) {
         let bytes = mapping.bytes
         guard bytes.count >= 8 else { throw .truncated(file: file, needed: 8, found: bytes.count, reading: "the header length") }
         let n = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
@@ -180,33 +177,5 @@ public struct SafetensorsFile: Sendable {
             out.append(i)
         }
         return out
-    }
-}
-
-/// A read-only mapping of a whole file (the same technique as GGUF's MappedBytes), unmapped when the last tensor
-/// view of it goes away.
-final class FileMapping: @unchecked Sendable {
-    // @unchecked: the bytes are never written after init.
-    let bytes: UnsafeRawBufferPointer
-
-    init(path: String) throws(SafetensorsError) {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw .cannotOpen(file: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw .cannotOpen(file: path, reason: String(cString: strerror(errno))) }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw .cannotOpen(file: path, reason: "not a regular file") }
-        let size = Int(st.st_size)
-        guard size > 0 else {
-            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
-            return
-        }
-        let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
-        guard let p, p != MAP_FAILED else { throw .cannotOpen(file: path, reason: "mmap: " + String(cString: strerror(errno))) }
-        bytes = UnsafeRawBufferPointer(start: p, count: size)
-    }
-
-    deinit {
-        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
     }
 }

@@ -2,6 +2,7 @@
 // The header lists the tensors in the order they were added, with `__metadata__` first ({"format": "pt"} tells
 // transformers the tensors are PyTorch-shaped), and is padded with spaces so the data starts at a multiple of 8
 // bytes, as the safetensors library does. Written to `path.tmp` and renamed over `path`.
+import Files
 import Foundation
 
 public struct SafetensorsWriter {
@@ -62,22 +63,8 @@ public struct SafetensorsWriter {
         return out
     }
 
-    /// Writes the file atomically: `path.tmp`, flushed, then renamed over `path`.
+    /// Writes the file atomically (AtomicFile: `path.tmp`, flushed, then renamed over `path`).
     public func write(to path: String) throws(SafetensorsError) {
-        let temporary = path + ".tmp"
-        do {
-            try Data(encoded()).write(to: URL(fileURLWithPath: temporary))
-            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: temporary))
-            try handle.synchronize()
-            try handle.close()
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw .cannotWrite(file: path, reason: error.localizedDescription)
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw .cannotWrite(file: path, reason: "cannot rename \(temporary): \(reason)")
-        }
+        do { try AtomicFile.write(encoded(), to: path) } catch { throw .cannotWrite(file: path, reason: error.reason) }
     }
 }

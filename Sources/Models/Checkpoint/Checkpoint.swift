@@ -12,8 +12,9 @@
 //                          model's chat_template when it has one (optional)
 //
 // The file opens with a 512-byte integrity record (its length and CRC-32, see CheckpointIntegrity.swift) that
-// loading checks first. Saving writes `path.tmp`, seals it, flushes it to disk and renames it over `path`: rename
-// is atomic, so a crash leaves either the old checkpoint or the new one, never half of one.
+// loading checks first. Saving writes `path.tmp`, seals it, flushes it to disk and renames it over `path`
+// (AtomicFile): rename is atomic, so a crash leaves either the old checkpoint or the new one, never half of one.
+import Files
 import Foundation
 import HDF5
 import Tensor
@@ -46,22 +47,18 @@ public enum Checkpoint {
             throw CheckpointError.cannotWrite(path: path, reason: "a chat template is stored with the tokenizer, and none was given")
         }
 
-        let temporary = path + ".tmp"
         do {
-            try write(to: temporary, model: model, parameters: parameters, trainingConfig: trainingConfig,
-                      state: state, optimizer: adam, tokenizer: tokenizer, chatTemplate: chatTemplate,
-                      compression: compression)
-            try CheckpointIntegrity.seal(temporary)
-            try synchronize(temporary)
-            guard rename(temporary, path) == 0 else {
-                throw CheckpointError.cannotWrite(path: path, reason: "cannot rename \(temporary): \(String(cString: strerror(errno)))")
+            try AtomicFile.replace(path) { temporary in
+                try write(to: temporary, model: model, parameters: parameters, trainingConfig: trainingConfig,
+                          state: state, optimizer: adam, tokenizer: tokenizer, chatTemplate: chatTemplate,
+                          compression: compression)
+                try CheckpointIntegrity.seal(temporary)
             }
-            synchronizeDirectory(of: path)
         } catch {
-            removeTemporary(temporary)
             switch error {
             case let error as CheckpointError: throw error
             case let error as HDF5Error: throw CheckpointError.cannotWrite(path: path, reason: error.description)
+            case let error as FileError: throw CheckpointError.cannotWrite(path: path, reason: error.reason)
             default: throw CheckpointError.cannotWrite(path: path, reason: error.localizedDescription)
             }
         }
@@ -130,30 +127,6 @@ public enum Checkpoint {
                 throw CheckpointError.optimizerMismatch(path: path, reason: "the optimizer does not hold the model's parameter \(name)")
             }
             return slot
-        }
-    }
-
-    /// Flushes the file's data to the disk, so the rename never publishes a file whose blocks are still in memory.
-    static func synchronize(_ path: String) throws {
-        guard let handle = FileHandle(forUpdatingAtPath: path) else {
-            throw CheckpointError.cannotWrite(path: path, reason: "cannot reopen \(path) to flush it")
-        }
-        defer { try? handle.close() }
-        try handle.synchronize()
-    }
-
-    /// Makes the rename itself durable (best effort: some file systems refuse to sync a directory).
-    static func synchronizeDirectory(of path: String) {
-        let directory = (path as NSString).deletingLastPathComponent
-        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY)
-        if fd >= 0 { _ = fsync(fd); _ = close(fd) }
-    }
-
-    /// Removes a half-written temporary file (never a directory someone put there).
-    static func removeTemporary(_ path: String) {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
-            try? FileManager.default.removeItem(atPath: path)
         }
     }
 }

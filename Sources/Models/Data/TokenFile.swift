@@ -1,5 +1,6 @@
 // Prepared token streams in nanoGPT's format: a flat array of little-endian uint16 ids (uint32 when the vocabulary
 // has more than 65,536 tokens), no header. Any tool that reads nanoGPT's train.bin can train on exactly our tokens.
+import Files
 import Foundation
 
 public enum TokenFile {
@@ -8,20 +9,16 @@ public enum TokenFile {
     /// The narrowest type that holds every id of a vocabulary.
     public static func dtype(forVocabSize n: Int) -> DType { n <= 65536 ? .uint16 : .uint32 }
 
-    /// Writes `ids` to `path` (through a temporary file renamed into place).
+    /// Writes `ids` to `path` atomically (AtomicFile: readers see the old stream or the new one, never half).
     public static func write(_ ids: [Int32], to path: String, dtype: DType) throws {
-        var data = Data(capacity: ids.count * (dtype == .uint16 ? 2 : 4))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(ids.count * (dtype == .uint16 ? 2 : 4))
         switch dtype {
-        case .uint16: for id in ids { withUnsafeBytes(of: UInt16(id).littleEndian) { data.append(contentsOf: $0) } }
-        case .uint32: for id in ids { withUnsafeBytes(of: UInt32(id).littleEndian) { data.append(contentsOf: $0) } }
+        case .uint16: for id in ids { withUnsafeBytes(of: UInt16(id).littleEndian) { bytes.append(contentsOf: $0) } }
+        case .uint32: for id in ids { withUnsafeBytes(of: UInt32(id).littleEndian) { bytes.append(contentsOf: $0) } }
         }
-        let tmp = path + ".tmp"
-        do { try data.write(to: URL(fileURLWithPath: tmp)) } catch {
-            throw DataError.io(path: path, reason: "cannot write \(tmp): \(error.localizedDescription)")
-        }
-        // rename(2) replaces the old file atomically: readers see the old stream or the new one, never half.
-        guard rename(tmp, path) == 0 else {
-            throw DataError.io(path: path, reason: "cannot rename \(tmp) into place: \(String(cString: strerror(errno)))")
+        do { try AtomicFile.write(bytes, to: path) } catch {
+            throw DataError.io(path: path, reason: "cannot write it: \(error.reason)")
         }
     }
 

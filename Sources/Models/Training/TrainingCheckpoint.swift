@@ -1,6 +1,7 @@
 // TrainingCheckpoint: the one place a training run talks to checkpoint files (their HDF5 layout: Checkpoint.swift).
 // It saves the run's checkpoint with its extra copies — the last N step-stamped ones and the best-validation one —
 // and reopens a checkpoint as a Trainer that continues the run exactly.
+import Files
 import Foundation
 import Tokenizers
 
@@ -25,15 +26,15 @@ public enum TrainingCheckpoint {
         }
     }
 
-    /// Copies through `destination.tmp` and a rename, so a crash never leaves half a copy under the real name.
+    /// Copies through `destination.tmp` and a rename (AtomicFile), so a crash never leaves half a copy under the
+    /// real name.
     static func copyAtomically(_ source: String, to destination: String) throws {
-        let tmp = destination + ".tmp"
-        try? FileManager.default.removeItem(atPath: tmp)
-        do { try FileManager.default.copyItem(atPath: source, toPath: tmp) } catch {
+        do {
+            try AtomicFile.replace(destination) { tmp in try FileManager.default.copyItem(atPath: source, toPath: tmp) }
+        } catch let error as FileError {
+            throw CheckpointError.cannotWrite(path: destination, reason: error.reason)
+        } catch {
             throw CheckpointError.cannotWrite(path: destination, reason: error.localizedDescription)
-        }
-        guard rename(tmp, destination) == 0 else {
-            throw CheckpointError.cannotWrite(path: destination, reason: String(cString: strerror(errno)))
         }
     }
 
