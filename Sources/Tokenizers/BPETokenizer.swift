@@ -6,7 +6,7 @@
 // One type serves both our own trained tokenizers (ids: 256 bytes, then merges, then special tokens) and GGUF
 // vocabularies with `tokenizer.ggml.model = "gpt2"` (tokens in GPT-2's byte↔unicode text form, merges as "a b").
 
-public struct BPETokenizer: Tokenizer {
+public struct BPETokenizer: VocabularyTables {
     /// One merge rule: `left` followed by `right` becomes `result`. Its rank is its index in `merges`.
     public struct Merge: Sendable, Equatable {
         public var left: Int32
@@ -79,9 +79,7 @@ public struct BPETokenizer: Tokenizer {
             if table[key] == nil { table[key] = UInt64(rank) << 32 | UInt64(UInt32(m.result)) }
         }
         self.mergeTable = table
-        let allPieces = self.pieces
-        self.specials = SpecialTokenMatcher(
-            (0..<n).filter { tokenTypes[$0].isSpecial }.map { (text: allPieces[$0], id: Int32($0)) })
+        self.specials = SpecialTokenMatcher(pieces: self.pieces, types: tokenTypes)
     }
 
     @inline(__always) static func pairKey(_ a: Int32, _ b: Int32) -> UInt64 {
@@ -207,15 +205,6 @@ public struct BPETokenizer: Tokenizer {
         return tokenBytes[Int(id)]
     }
 
-    public func piece(for id: Int32) -> String {
-        precondition((0..<vocabSize).contains(Int(id)), "token id \(id) outside 0..<\(vocabSize)")
-        return pieces[Int(id)]
-    }
-
-    public func tokenType(of id: Int32) -> TokenType {
-        precondition((0..<vocabSize).contains(Int(id)), "token id \(id) outside 0..<\(vocabSize)")
-        return tokenTypes[Int(id)]
-    }
 }
 
 // MARK: - From a GGUF-style vocabulary

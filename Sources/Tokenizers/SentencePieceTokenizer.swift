@@ -9,7 +9,7 @@
 //   3. Each final symbol is its piece's id; a symbol that is not a piece (a character the vocabulary lacks) becomes
 //      its UTF-8 bytes as `<0xNN>` tokens (byte fallback), or `unk` without them.
 
-public struct SentencePieceTokenizer: Tokenizer {
+public struct SentencePieceTokenizer: VocabularyTables {
     public let pieces: [String]
     /// Merge priority of each piece, (vocabSize); higher merges first.
     public let scores: [Float]
@@ -53,8 +53,7 @@ public struct SentencePieceTokenizer: Tokenizer {
         }
         self.mergeable = mergeable
         self.byteIDs = byteIDs
-        self.specials = SpecialTokenMatcher(
-            (0..<n).filter { tokenTypes[$0].isSpecial }.map { (text: pieces[$0], id: Int32($0)) })
+        self.specials = SpecialTokenMatcher(pieces: pieces, types: tokenTypes)
     }
 
     /// "<0x41>" → 0x41.
@@ -147,15 +146,6 @@ public struct SentencePieceTokenizer: Tokenizer {
         return Array(pieces[Int(id)].replacingOccurrences(of: "\u{2581}", with: " ").utf8)
     }
 
-    public func piece(for id: Int32) -> String {
-        precondition((0..<vocabSize).contains(Int(id)), "token id \(id) outside 0..<\(vocabSize)")
-        return pieces[Int(id)]
-    }
-
-    public func tokenType(of id: Int32) -> TokenType {
-        precondition((0..<vocabSize).contains(Int(id)), "token id \(id) outside 0..<\(vocabSize)")
-        return tokenTypes[Int(id)]
-    }
 
     /// ids → text, dropping the space that `addSpacePrefix` put in front (SentencePiece's `decode` does the same).
     public func decodeText(_ ids: [Int32]) -> String {

@@ -16,9 +16,10 @@ struct SpecialTokenMatcher: Sendable {
     /// For each first byte, the indices into `tokens` that start with it.
     let byFirstByte: [[Int]]
 
-    init(_ specials: [(text: String, id: Int32)]) {
-        let sorted = specials.filter { !$0.text.isEmpty }
-            .map { (bytes: Array($0.text.utf8), id: $0.id) }
+    /// The vocabulary's special tokens (control and user-defined), matched by their text.
+    init(pieces: [String], types: [TokenType]) {
+        let sorted = pieces.indices.filter { types[$0].isSpecial && !pieces[$0].isEmpty }
+            .map { (bytes: Array(pieces[$0].utf8), id: Int32($0)) }
             .sorted { $0.bytes.count != $1.bytes.count ? $0.bytes.count > $1.bytes.count : $0.id < $1.id }
         tokens = sorted
         var index = [[Int]](repeating: [], count: 256)

@@ -60,6 +60,26 @@ public protocol Tokenizer: Sendable {
     func tokenType(of id: Int32) -> TokenType
 }
 
+/// A tokenizer whose vocabulary is stored as tables by id — both of lmlab's (BPETokenizer, SentencePieceTokenizer).
+public protocol VocabularyTables: Tokenizer {
+    /// The vocabulary entries as stored, by id.
+    var pieces: [String] { get }
+    /// Each id's type (normal, control, byte…), by id.
+    var tokenTypes: [TokenType] { get }
+}
+
+extension VocabularyTables {
+    public func piece(for id: Int32) -> String {
+        precondition((0..<vocabSize).contains(Int(id)), "token id \(id) outside 0..<\(vocabSize)")
+        return pieces[Int(id)]
+    }
+
+    public func tokenType(of id: Int32) -> TokenType {
+        precondition((0..<vocabSize).contains(Int(id)), "token id \(id) outside 0..<\(vocabSize)")
+        return tokenTypes[Int(id)]
+    }
+}
+
 extension Tokenizer {
     /// Text → ids as a model sees them: BOS/EOS added per `addBOS`/`addEOS` when `addSpecial`
     /// (llama.cpp's `llama_tokenize(…, add_special, parse_special)`).
