@@ -24,16 +24,18 @@ final class BadRequestTests: XCTestCase {
         ]
     }
 
-    /// `body` cut after every byte, and with every byte replaced in turn (by a quote, a brace, a digit, a NUL, a byte
-    /// that is never UTF-8, or the same letter in the other case, in rotation).
+    /// `body` cut after every byte, and with every byte replaced, twice, by two of: a quote, a brace, a 9, a 0, a
+    /// minus sign (a count becomes 0 or negative), a NUL, a byte that is never UTF-8, the letter in the other case.
     static func variants(of body: String) -> [[UInt8]] {
         let bytes = Array(body.utf8)
         var out = (0..<bytes.count).map { Array(bytes[..<$0]) }
         for i in bytes.indices {
-            let replacements: [UInt8] = [0x22, 0x7D, 0x39, 0x00, 0xFF, bytes[i] ^ 0x20]
-            var changed = bytes
-            changed[i] = replacements[i % replacements.count]
-            if changed != bytes { out.append(changed) }
+            let replacements: [UInt8] = [0x22, 0x7D, 0x39, 0x30, 0x2D, 0x00, 0xFF, bytes[i] ^ 0x20]
+            for k in [i, i + 3] {
+                var changed = bytes
+                changed[i] = replacements[k % replacements.count]
+                if changed != bytes { out.append(changed) }
+            }
         }
         return out
     }
