@@ -4,6 +4,7 @@
 // is bit-identical for float32; float16 / bfloat16 folders and nanoGPT state dicts import; the folder runs
 // directly as `--model`; a GPT-2-sized layout imports memory-mapped without a second copy; bad folders are one
 // clear error each.
+import CAllocator
 import Foundation
 import Safetensors
 import Tensor
@@ -267,6 +268,9 @@ final class HFExportTests: XCTestCase {
         try HFExport.writeText(try S.tokenizer().huggingFaceJSON(), to: "\(folder)/tokenizer.json")
 
         let floatBytes = 4 * 124_439_808  // GPT-2 small's parameter count (tied head)
+        // lmlab keeps freed large blocks on the heap (CAllocator's mallopt), so the buffers writeRandomF16 just freed
+        // would be reused by the load and hide its growth: give them back to the system before the baseline.
+        Self.returnFreedMemory()
         let before = Self.memory()
         Self.resetPeakMemory()
         let runtime = try TransformerRuntime.load(path: folder)
@@ -320,6 +324,9 @@ final class HFExportTests: XCTestCase {
         }
         return (kib("VmRSS"), kib("VmHWM"))
     }
+
+    /// Returns the heap's free pages to the system (glibc's malloc_trim), so the resident size counts live memory.
+    static func returnFreedMemory() { lm_return_free_memory() }
 
     /// Resets VmHWM to the current resident size (writing 5 to /proc/self/clear_refs, Linux ≥ 4.0).
     static func resetPeakMemory() {

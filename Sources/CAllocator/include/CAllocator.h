@@ -6,3 +6,7 @@
 
 /// Keeps allocations up to 1 GiB on the heap and never trims it back below that (a no-op outside glibc).
 void lm_keep_large_allocations_on_heap(void);
+
+/// Gives the heap's free pages back to the system (malloc_trim; a no-op outside glibc), so a process's resident size
+/// counts live memory again — for measurements of memory growth.
+void lm_return_free_memory(void);
