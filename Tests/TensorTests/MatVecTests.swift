@@ -168,8 +168,9 @@ final class MatVecTests: XCTestCase {
     /// precisions, both kernel sets, on one thread and spread over several, with several matrices in one loop.
     func testBatchedRowsAreBitIdenticalToSingleVectors() throws {
         let cols = 512
-        // 7 vectors: a group of four and one of three; 2: a group of two (the AVX2 kernels take up to four at once).
-        let runs = [2, 7].flatMap { b in KernelSet.allCases.filter(\.isAvailable).map { (b, $0) } }
+        // The AVX2 kernels take up to eight vectors at once: 2, one group of two; 7, one of seven; 11, a group of
+        // eight and one of three.
+        let runs = [2, 7, 11].flatMap { b in KernelSet.allCases.filter(\.isAvailable).map { (b, $0) } }
         for (batch, kernels) in runs {
             for activations in ActivationPrecision.allCases {
                 for type in matVecTypes {
