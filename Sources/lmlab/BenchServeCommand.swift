@@ -152,6 +152,9 @@ struct BenchServe: ParsableCommand {
         var request = HTTPClientRequest(url: base + "/v1/completions")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
+        // A fresh connection per request, as separate clients have: a pooled keep-alive connection that the server
+        // closes while idle (llama-server does) would fail the next request with remoteConnectionClosed.
+        request.headers.add(name: "Connection", value: "close")
         let body: [String: Any] = ["model": model, "prompt": prompt, "max_tokens": tokens, "temperature": 0, "stream": true,
                                    "ignore_eos": true, "stream_options": ["include_usage": true]]
         request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
