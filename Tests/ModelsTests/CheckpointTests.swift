@@ -390,7 +390,7 @@ final class CheckpointTests: XCTestCase {
 
     /// h5py, an HDF5 reader lmlab did not write, reads the checkpoint and finds the documented layout and values.
     func testH5pyReadsTheCheckpoint() throws {
-        guard run(["python3", "-c", "import h5py"]).status == 0 else {
+        guard InteropSupport.run(["python3", "-c", "import h5py"]).status == 0 else {
             throw XCTSkip("h5py is not installed (python3 -c 'import h5py' failed): run scripts/setup.sh or "
                           + "`python3 -m pip install h5py` to enable the interoperability test")
         }
@@ -413,23 +413,9 @@ final class CheckpointTests: XCTestCase {
             ]
             let expectPath = path + ".expect.json"
             try JSONSerialization.data(withJSONObject: expectations).write(to: URL(fileURLWithPath: expectPath))
-            let result = run(["python3", script, path, expectPath])
+            let result = InteropSupport.run(["python3", script, path, expectPath])
             XCTAssertEqual(result.status, 0, "check_checkpoint_h5py.py said:\n\(result.output)")
             XCTAssertTrue(result.output.hasPrefix("ok: "), result.output)
         }
-    }
-
-    /// Runs a command; returns its exit status and combined output.
-    func run(_ arguments: [String]) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        do { try process.run() } catch { return (-1, "cannot run \(arguments): \(error)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
