@@ -32,46 +32,30 @@ public struct Generator<Model: LanguageModel> {
 
     // MARK: The driver
 
+    /// A request waiting for its prompt pass: what `prefill` takes (and `step(_:prefilling:onEvents:)`).
+    public struct PrefillRequest {
+        public var prompt: [Int32]
+        public var samplers: [Sampler]
+        public var options: GenerationOptions
+        /// Id of the first sequence; the others follow.
+        public var firstID: Int
+        public init(prompt: [Int32], samplers: [Sampler], options: GenerationOptions, firstID: Int = 0) {
+            self.prompt = prompt; self.samplers = samplers; self.options = options; self.firstID = firstID
+        }
+    }
+
     /// Feeds `prompt` once and starts one sequence per sampler, with ids firstID, firstID + 1, …; the sequences
     /// after the first start from a copy of the first one's cache. Throws `DecodingError.promptTooLong` when the
     /// prompt is longer than the context, `.emptyPrompt` for no tokens.
     public func prefill(prompt: [Int32], samplers: [Sampler], options: GenerationOptions,
                         firstID: Int = 0) throws -> [GenerationSequence<Model>] {
-        guard !prompt.isEmpty else { throw DecodingError.emptyPrompt }
-        guard prompt.count <= model.contextLength else {
-            throw DecodingError.promptTooLong(tokens: prompt.count, context: model.contextLength)
-        }
-        precondition(options.maxTokens >= 1, "Generator.prefill: maxTokens \(options.maxTokens)")
+        let request = PrefillRequest(prompt: prompt, samplers: samplers, options: options, firstID: firstID)
+        try check(request)
         guard !samplers.isEmpty else { return [] }
-        let capacity = min(model.contextLength, prompt.count + options.maxTokens)
-        let first = model.makeCache(capacity: capacity)
+        let feed = promptFeed(request)
         let start = Date()
-        var logits: [Float], promptLogprobs: [TokenLogprob] = []
-        if options.echo, let n = options.logprobs {
-            let all = try model.feed(prompt, cache: first, allPositions: true)
-            promptLogprobs = self.promptLogprobs(prompt, all, top: n)
-            logits = Array(all[((prompt.count - 1) * model.vocabSize)...])
-        } else {
-            logits = try model.feed(prompt, cache: first)
-        }
-        let seconds = Date().timeIntervalSince(start)
-        let offset = tokenizer.decode(prompt).count   // text_offset of the first new token
-        return samplers.enumerated().map { i, s in
-            var sampler = s
-            sampler.prompt(prompt)
-            // The loop draws at most this many tokens: a JSON constraint closes its document inside them.
-            sampler.setTokenBudget(min(options.maxTokens, max(1, model.contextLength - prompt.count)))
-            var cache = first
-            if i > 0 {
-                cache = model.makeCache(capacity: capacity)
-                cache.copy(from: first)
-            }
-            let output = GenerationOutput(tokenizer: tokenizer, options: options, stopTokens: model.stopTokens,
-                                          promptCount: prompt.count, contextLength: model.contextLength)
-            return GenerationSequence(id: firstID + i, prompt: prompt, options: options, sampler: sampler,
-                                      output: output, promptLogprobs: promptLogprobs, promptSeconds: seconds,
-                                      cache: cache, logits: logits, textOffset: offset)
-        }
+        let logits = try model.feed(prompt, cache: feed.cache, allPositions: feed.allPositions)
+        return sequences(request, cache: feed.cache, logits: logits, seconds: Date().timeIntervalSince(start))
     }
 
     /// One sequence: `prefill` with one sampler.
@@ -85,6 +69,18 @@ public struct Generator<Model: LanguageModel> {
     /// sequences without the KV cache, which recompute their prefix alone. Events come in the order of
     /// `sequences`. The sequences must be distinct objects.
     public func step(_ sequences: [GenerationSequence<Model>]) throws -> [GenerationEvent] {
+        var events: [GenerationEvent] = []
+        _ = try step(sequences, prefilling: []) { events = $0 }
+        return events
+    }
+
+    /// A step of `sequences` and the prompt passes of `requests` together, in one `feed(prompts:batch:caches:)` (a
+    /// server's step that admits requests: the new prompts do not stall the running sequences for passes of their
+    /// own). `onEvents` hears the step's events as soon as the tokens are drawn, before the pass. Returns each
+    /// request's new sequences — exactly what `prefill` gives it — or its error (an empty or too long prompt fails
+    /// only its own request; an error of the pass is thrown).
+    public func step(_ sequences: [GenerationSequence<Model>], prefilling requests: [PrefillRequest],
+                     onEvents: ([GenerationEvent]) -> Void) throws -> [Result<[GenerationSequence<Model>], any Error>] {
         let start = Date()
         var events: [GenerationEvent] = []
         var advanced: [GenerationSequence<Model>] = [], running: [GenerationSequence<Model>] = []
@@ -93,11 +89,25 @@ public struct Generator<Model: LanguageModel> {
             advanced.append(s)
             if !s.isFinished { running.append(s) }
         }
+        onEvents(events)
+        var results = [Result<[GenerationSequence<Model>], any Error>](repeating: .success([]), count: requests.count)
+        var fed: [Int] = [], feeds: [PromptFeed<Model.Cache>] = []
+        for (i, request) in requests.enumerated() {
+            do { try check(request) } catch { results[i] = .failure(error); continue }
+            guard !request.samplers.isEmpty else { continue }
+            fed.append(i)
+            feeds.append(promptFeed(request))
+        }
         let batched = running.filter { $0.options.useKVCache }
-        if !batched.isEmpty {
-            let rows = try model.feed(batch: batched.map { $0.tokens.last! }, caches: batched.map(\.cache))
+        if !batched.isEmpty || !feeds.isEmpty {
+            let (prompts, rows) = try model.feed(prompts: feeds, batch: batched.map { $0.tokens.last! },
+                                                 caches: batched.map(\.cache))
             let v = model.vocabSize
             for (i, s) in batched.enumerated() { s.logits = Array(rows[(i * v)..<((i + 1) * v)]) }
+            let seconds = Date().timeIntervalSince(start)
+            for (k, i) in fed.enumerated() {
+                results[i] = .success(self.sequences(requests[i], cache: feeds[k].cache, logits: prompts[k], seconds: seconds))
+            }
         }
         for s in running where !s.options.useKVCache {
             s.cache.truncate(to: 0)
@@ -105,7 +115,52 @@ public struct Generator<Model: LanguageModel> {
         }
         let seconds = Date().timeIntervalSince(start)
         for s in advanced { s.generationSeconds += seconds }
-        return events
+        return results
+    }
+
+    /// What `prefill` refuses: no tokens, more than the context.
+    func check(_ request: PrefillRequest) throws {
+        guard !request.prompt.isEmpty else { throw DecodingError.emptyPrompt }
+        guard request.prompt.count <= model.contextLength else {
+            throw DecodingError.promptTooLong(tokens: request.prompt.count, context: model.contextLength)
+        }
+        precondition(request.options.maxTokens >= 1, "Generator.prefill: maxTokens \(request.options.maxTokens)")
+    }
+
+    /// The prompt pass a request needs: its tokens into a new cache sized for the prompt and the new tokens (every
+    /// position's logits when the prompt's log-probs are echoed).
+    func promptFeed(_ request: PrefillRequest) -> PromptFeed<Model.Cache> {
+        let capacity = min(model.contextLength, request.prompt.count + request.options.maxTokens)
+        return PromptFeed(tokens: request.prompt, cache: model.makeCache(capacity: capacity),
+                          allPositions: request.options.echo && request.options.logprobs != nil)
+    }
+
+    /// The request's sequences after its prompt pass (`logits`: its last position's, or every position's).
+    func sequences(_ request: PrefillRequest, cache first: Model.Cache, logits all: [Float],
+                   seconds: Double) -> [GenerationSequence<Model>] {
+        let (prompt, options) = (request.prompt, request.options)
+        var logits = all, promptLogprobs: [TokenLogprob] = []
+        if options.echo, let n = options.logprobs {
+            promptLogprobs = self.promptLogprobs(prompt, all, top: n)
+            logits = Array(all[((prompt.count - 1) * model.vocabSize)...])
+        }
+        let offset = tokenizer.decode(prompt).count   // text_offset of the first new token
+        return request.samplers.enumerated().map { i, s in
+            var sampler = s
+            sampler.prompt(prompt)
+            // The loop draws at most this many tokens: a JSON constraint closes its document inside them.
+            sampler.setTokenBudget(min(options.maxTokens, max(1, model.contextLength - prompt.count)))
+            var cache = first
+            if i > 0 {
+                cache = model.makeCache(capacity: first.capacity)
+                cache.copy(from: first)
+            }
+            let output = GenerationOutput(tokenizer: tokenizer, options: options, stopTokens: model.stopTokens,
+                                          promptCount: prompt.count, contextLength: model.contextLength)
+            return GenerationSequence(id: request.firstID + i, prompt: prompt, options: options, sampler: sampler,
+                                      output: output, promptLogprobs: promptLogprobs, promptSeconds: seconds,
+                                      cache: cache, logits: logits, textOffset: offset)
+        }
     }
 
     // MARK: Whole generations

@@ -28,7 +28,7 @@ extension LMLabServer {
         do {
             ticket = try scheduler.submit(
                 model: model.name, generator: handle.generator, slots: prepared.request.n,
-                start: { try handle.start(prepared) },
+                prefill: { handle.prefillRequest(prepared) },
                 onEvent: { continuation.yield(.event($0)) },
                 onEnd: { outcome in
                     switch outcome {
@@ -40,7 +40,7 @@ extension LMLabServer {
                 })
         } catch {
             switch error {
-            case .queueFull(let waiting): throw APIError.queueFull(waiting: waiting, retryAfter: retryAfterSeconds)
+            case .queueFull(let waiting): throw APIError.queueFull(waiting: waiting, retryAfter: scheduler.retryAfterSeconds)
             case .stopped: throw APIError.unavailable("the server is shutting down")
             }
         }
@@ -67,7 +67,4 @@ extension LMLabServer {
         }
         throw CancellationError()
     }
-
-    /// A rough wait before retrying when the queue is full: the time a full batch takes to drain, at least 1 s.
-    var retryAfterSeconds: Int { 2 }
 }

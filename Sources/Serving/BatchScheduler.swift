@@ -1,12 +1,15 @@
 // BatchScheduler: continuous batching for a server — one long-lived driver, on lmlab's own worker thread, that
 // decodes every active request together: each step is one Generator.step over all running sequences of a model,
 // i.e. one feed(batch:caches:) (a batched model reads each weight once for all of them). A request joins at the next
-// step (after its prompt is fed) and leaves when it finishes or is cancelled (its client went away); each sequence
-// keeps its own KV cache, sampler and seed, so it gets exactly the tokens it gets alone. Requests beyond the
-// batch's slots wait in a bounded queue; beyond that, submit throws `queueFull` (the server's 429).
+// step — its prompt fed in that step's pass, together with the running sequences' tokens
+// (Generator.step(_:prefilling:onEvents:): nobody waits for a pass of its own) — and leaves when it finishes or is
+// cancelled (its client went away); each sequence keeps its own KV cache, sampler and seed, so it gets exactly the
+// tokens it gets alone. Requests beyond the batch's slots wait in a bounded queue; beyond that, submit throws
+// `queueFull` (the server's 429, with a wait estimated from the queue: `retryAfterSeconds`).
 //
-//   worker loop:  take new work → run exclusive jobs (beam search, inspection) → prefill the admitted requests →
-//                 drop cancelled ones → one step per model → end the finished ones → repeat (sleeps when idle)
+//   worker loop:  take new work → run exclusive jobs (beam search, inspection) → drop cancelled ones → one step per
+//                 model (draw, hand out the events, then one pass: the admitted prompts + the running tokens) →
+//                 end the finished ones → repeat (sleeps when idle)
 import Decoding
 import Foundation
 import Models
@@ -91,15 +94,25 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
     /// Requests that ended cancelled (their clients went away).
     public var cancelledCount: Int { state.lock.withLock { state.cancelled } }
 
-    /// Queues a generation. On the worker thread, `start` feeds the prompt and returns the request's sequences
-    /// (Generator.prefill); `onEvent` then hears each step's events and `onEnd` the end, once. `slots` is the
-    /// number of sequences `start` will return (n). Throws `queueFull` when `maxQueue` requests already wait.
+    /// Seconds a refused request should wait before trying again (a 429's Retry-After): the requests waiting, plus
+    /// one, times the recent seconds per request from admission to end, over the batch's slots — at least 1 s.
+    public var retryAfterSeconds: Int {
+        state.lock.withLock {
+            let perRequest = state.recentRequestSeconds ?? 1
+            return max(1, Int((Double(state.pending.count + 1) * perRequest / Double(state.limits.maxBatch)).rounded(.up)))
+        }
+    }
+
+    /// Queues a generation. On the worker thread, `prefill` says what to feed (the request's prompt, samplers,
+    /// options: Generator.PrefillRequest); its prompt goes through the next step's pass and its sequences join the
+    /// batch. `onEvent` then hears each step's events and `onEnd` the end, once. `slots` is the number of
+    /// sequences it starts (n). Throws `queueFull` when `maxQueue` requests already wait.
     public func submit(model: String, generator: Generator<Model>, slots: Int,
-                       start: @escaping () throws -> [GenerationSequence<Model>],
+                       prefill: @escaping () throws -> Generator<Model>.PrefillRequest,
                        onEvent: @escaping (GenerationEvent) -> Void,
                        onEnd: @escaping (Outcome) -> Void) throws(Failure) -> Ticket {
         try state.submit { id in
-            Job(id: id, model: model, generator: generator, slots: max(1, slots), start: start, onEvent: onEvent, onEnd: onEnd)
+            Job(id: id, model: model, generator: generator, slots: max(1, slots), prefill: prefill, onEvent: onEvent, onEnd: onEnd)
         }
     }
 
@@ -122,18 +135,20 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
         let model: String
         let generator: Generator<Model>
         let slots: Int
-        let start: () throws -> [GenerationSequence<Model>]
+        let prefill: () throws -> Generator<Model>.PrefillRequest
         let onEvent: (GenerationEvent) -> Void
         let onEnd: (Outcome) -> Void
         var ticket: Ticket!
         weak var state: State?
         var sequences: [GenerationSequence<Model>] = []
         var ended = false
+        /// When its prompt pass started (for the recent seconds per request).
+        var admitted: Date?
 
         init(id: Int, model: String, generator: Generator<Model>, slots: Int,
-             start: @escaping () throws -> [GenerationSequence<Model>], onEvent: @escaping (GenerationEvent) -> Void,
+             prefill: @escaping () throws -> Generator<Model>.PrefillRequest, onEvent: @escaping (GenerationEvent) -> Void,
              onEnd: @escaping (Outcome) -> Void) {
-            self.id = id; self.model = model; self.generator = generator; self.slots = slots; self.start = start
+            self.id = id; self.model = model; self.generator = generator; self.slots = slots; self.prefill = prefill
             self.onEvent = onEvent; self.onEnd = onEnd
         }
 
@@ -141,7 +156,16 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
             guard !ended else { return }
             ended = true
             sequences = []   // free the KV caches now
-            if case .cancelled = outcome, let state { state.lock.withLock { state.cancelled += 1 } }
+            if let state {
+                state.lock.withLock {
+                    if case .cancelled = outcome { state.cancelled += 1 }
+                    if case .finished = outcome, let admitted {
+                        // A moving average over about the last 8 requests.
+                        let seconds = Date().timeIntervalSince(admitted)
+                        state.recentRequestSeconds = state.recentRequestSeconds.map { 0.875 * $0 + 0.125 * seconds } ?? seconds
+                    }
+                }
+            }
             onEnd(outcome)
         }
 
@@ -163,6 +187,8 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
         /// Most sequences in one step, and requests ended cancelled (for tests and metrics).
         var peak = 0
         var cancelled = 0
+        /// Seconds from admission to end of the recently finished requests (a moving average), for Retry-After.
+        var recentRequestSeconds: Double?
         // Worker thread only:
         var active: [Job] = []
 
@@ -222,10 +248,12 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
             while true {
                 guard let (exclusive, admitted) = takeWork() else { return }
                 for e in exclusive { e.run() }
-                for job in admitted { admit(job) }
                 for job in active where job.ticket.isCancelled { job.end(.cancelled) }
                 active.removeAll { $0.ended }
-                stepAll()
+                stepAll(admitting: admitted.filter { job in
+                    if job.ticket.isCancelled { job.end(.cancelled); return false }
+                    return true
+                })
             }
         }
 
@@ -262,36 +290,39 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
             }
         }
 
-        /// Feeds the request's prompt and adds its sequences to the batch (or ends it, cancelled or failed).
-        func admit(_ job: Job) {
-            if job.ticket.isCancelled { job.end(.cancelled); return }
-            do {
-                job.sequences = try job.start()
-                active.append(job)
-            } catch {
-                job.end(.failed(error))
-            }
-        }
-
-        /// One step of every model's running sequences; then the finished requests end.
-        func stepAll() {
+        /// One step of every model's running sequences, with the prompts of the requests admitted for it fed in the
+        /// same pass (they join the batch); then the finished requests end.
+        func stepAll(admitting admitted: [Job]) {
             var models: [ObjectIdentifier] = []
-            for job in active where !models.contains(ObjectIdentifier(job.generator.model)) {
+            for job in active + admitted where !models.contains(ObjectIdentifier(job.generator.model)) {
                 models.append(ObjectIdentifier(job.generator.model))
             }
             for model in models {
                 let jobs = active.filter { ObjectIdentifier($0.generator.model) == model }
+                var joining: [Job] = [], requests: [Generator<Model>.PrefillRequest] = []
+                for job in admitted where ObjectIdentifier(job.generator.model) == model {
+                    do { requests.append(try job.prefill()); joining.append(job) } catch { job.end(.failed(error)) }
+                }
                 var owners: [Job] = [], sequences: [GenerationSequence<Model>] = []
                 for job in jobs {
                     for s in job.sequences where !s.isFinished { owners.append(job); sequences.append(s) }
                 }
-                guard !sequences.isEmpty else { continue }
+                guard !sequences.isEmpty || !joining.isEmpty else { continue }
+                let generator = (jobs.first ?? joining[0]).generator
                 let start = Date()
+                for job in joining { job.admitted = start }
                 do {
-                    let events = try jobs[0].generator.step(sequences)
-                    for (job, event) in zip(owners, events) { job.onEvent(event) }
+                    let started = try generator.step(sequences, prefilling: requests) { events in
+                        for (job, event) in zip(owners, events) { job.onEvent(event) }
+                    }
+                    for (job, result) in zip(joining, started) {
+                        switch result {
+                        case .success(let s): job.sequences = s; active.append(job)
+                        case .failure(let error): job.end(.failed(error))
+                        }
+                    }
                 } catch {
-                    for job in jobs { job.end(.failed(error)) }
+                    for job in jobs + joining { job.end(.failed(error)) }
                 }
                 for job in jobs where !job.ended && job.isFinished {
                     job.end(.finished(job.sequences.map(\.generation)))
@@ -302,7 +333,7 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
                     runningSlots = running
                     peak = max(peak, sequences.count)
                 }
-                onStep(StepReport(model: jobs[0].model, tokens: sequences.count,
+                onStep(StepReport(model: (jobs.first ?? joining[0]).model, tokens: sequences.count,
                                   active: running,
                                   waiting: lock.withLock { pending.count }, seconds: Date().timeIntervalSince(start)))
             }

@@ -60,6 +60,13 @@ extension ModelHandle {
                                                       onStep: onStep))
     }
 
+    /// What the prompt pass of a prepared (sampling) request feeds — for `Generator.step(_:prefilling:onEvents:)`,
+    /// which feeds it together with other sequences' steps (a server's continuous batch).
+    public func prefillRequest(_ prepared: PreparedCompletion, firstID: Int = 0) -> Generator<TransformerRuntime>.PrefillRequest {
+        precondition(!prepared.request.usesBeamSearch, "ModelHandle.prefillRequest: beam search runs whole, through complete")
+        return .init(prompt: prepared.promptTokens, samplers: prepared.samplers(), options: prepared.options, firstID: firstID)
+    }
+
     /// The prompt pass of a prepared (sampling) request: its n sequences, ids firstID…, ready for
     /// `generator.step`. Beam search is not stepped this way (run it with `complete`).
     public func start(_ prepared: PreparedCompletion, firstID: Int = 0) throws -> [GenerationSequence<TransformerRuntime>] {

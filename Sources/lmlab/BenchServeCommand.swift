@@ -3,10 +3,13 @@
 // each C of --clients. Reports aggregate generated tokens/s (all tokens / wall time), time to first token p50/p95
 // and per-client tokens/s (a request's tokens / its wall time, averaged). Without --url it serves --model itself
 // (lmlab serve in this process); with --url it measures another server (e.g. llama.cpp's llama-server) with the
-// very same load.
+// very same load. The in-process server runs with the given runtime options (--activations: float, the exact
+// default, or q8 — llama.cpp's numerics and the fast AVX2 path, the fair setting against llama-server); they are
+// printed and in --json.
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import Models
 import NIOCore
 import Server
 import Tensor
@@ -28,6 +31,7 @@ struct BenchServe: ParsableCommand {
     @Option(help: "Tokens generated per request (max_tokens, with ignore_eos).") var tokens = 128
     @Option(help: "Requests each client sends, one after the other.") var requests = 1
     @Option(help: "Threads for lmlab's kernels (in-process server).") var threads = Parallel.threads
+    @OptionGroup(title: "Runtime (in-process server)") var runtime: RuntimeOptionGroup
     @OptionGroup var output: JSONOption
 
     /// The prompts of ../shared/peers/serve_load.py, client i starting at prompts[i % 8].
@@ -53,13 +57,18 @@ struct BenchServe: ParsableCommand {
     struct Run: Encodable {
         var clients: Int, requests: Int, tokens: Int, seconds: Double
         var aggregateTokensPerS: Double, perClientTokensPerS: Double, ttftP50S: Double, ttftP95S: Double
+        /// Prompt tokens of a request, as the server's usage reports them (mean over the run's requests).
+        var promptTokensPerRequest: Double?
     }
     struct Report: Encodable {
-        var url: String, model: String, tokensPerRequest: Int, requestsPerClient: Int, threads: Int?, runs: [Run]
+        var url: String, model: String, tokensPerRequest: Int, requestsPerClient: Int, threads: Int?
+        /// The in-process server's runtime options (nil with --url: the other server decides).
+        var activations: String?, maxBatch: Int?
+        var runs: [Run]
     }
 
-    /// One streamed request: seconds to the first token, tokens, seconds in all.
-    struct Sample { var ttft: Double, tokens: Int, seconds: Double }
+    /// One streamed request: seconds to the first token, tokens, prompt tokens (from usage), seconds in all.
+    struct Sample { var ttft: Double, tokens: Int, promptTokens: Int?, seconds: Double }
 
     func run() throws {
         Parallel.setThreads(threads)
@@ -75,6 +84,9 @@ struct BenchServe: ParsableCommand {
         if output.json { try printJSON(report); return }
         print("server \(report.url), model \(report.model): \(report.tokensPerRequest) tokens per request, "
               + "\(report.requestsPerClient) request(s) per client, greedy, streamed")
+        if let activations = report.activations, let threads = report.threads, let maxBatch = report.maxBatch {
+            print("lmlab serve in this process: --activations \(activations), --threads \(threads), --max-batch \(maxBatch)")
+        }
         print("clients  aggregate tok/s  per-client tok/s  TTFT p50 (s)  TTFT p95 (s)")
         for r in report.runs {
             print(String(format: "%7d  %15.1f  %16.1f  %12.3f  %12.3f", r.clients, r.aggregateTokensPerS,
@@ -86,12 +98,14 @@ struct BenchServe: ParsableCommand {
         var base = url ?? ""
         var name = modelName ?? ""
         var serverTask: Task<Void, any Error>? = nil
+        var maxBatch: Int? = nil
         if let model {
             var config = ServerConfiguration(models: [model])
             config.port = 0
             config.maxBatch = max(counts.max() ?? 1, 1)
             config.maxQueue = 1024
-            let server = try LMLabServer(configuration: config)
+            maxBatch = config.maxBatch
+            let server = try LMLabServer(configuration: config, options: runtime.options)
             let bound = AsyncStream<Int>.makeStream()
             // Quiet: the server task is cancelled at the end, which its logger would report as errors.
             let app = server.application(logLevel: .critical) { port in bound.continuation.yield(port) }
@@ -111,7 +125,8 @@ struct BenchServe: ParsableCommand {
             let runs = try await runs(http, base, name, counts)
             try await http.shutdown()
             return Report(url: base, model: name, tokensPerRequest: tokens, requestsPerClient: requests,
-                          threads: model == nil ? nil : threads, runs: runs)
+                          threads: model == nil ? nil : threads,
+                          activations: model == nil ? nil : runtime.activations.rawValue, maxBatch: maxBatch, runs: runs)
         } catch {
             try? await http.shutdown()
             throw error
@@ -141,7 +156,9 @@ struct BenchServe: ParsableCommand {
             runs.append(Run(clients: c, requests: samples.count, tokens: total, seconds: wall,
                             aggregateTokensPerS: Double(total) / wall,
                             perClientTokensPerS: samples.map { Double($0.tokens) / $0.seconds }.reduce(0, +) / Double(samples.count),
-                            ttftP50S: percentile(ttft, 0.5), ttftP95S: percentile(ttft, 0.95)))
+                            ttftP50S: percentile(ttft, 0.5), ttftP95S: percentile(ttft, 0.95),
+                            promptTokensPerRequest: samples.allSatisfy { $0.promptTokens != nil }
+                                ? Double(samples.compactMap(\.promptTokens).reduce(0, +)) / Double(samples.count) : nil))
             if !output.json { FileHandle.standardError.write(Data("lmlab: \(c) clients done\n".utf8)) }
         }
         return runs
@@ -164,7 +181,7 @@ struct BenchServe: ParsableCommand {
             let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
             throw ValidationError("\(base)/v1/completions answered \(response.status.code): \(text)")
         }
-        var first: Double? = nil, chunks = 0, usage: Int? = nil, pending = ""
+        var first: Double? = nil, chunks = 0, usage: Int? = nil, promptTokens: Int? = nil, pending = ""
         for try await buffer in response.body {
             pending += String(buffer: buffer)
             while let newline = pending.firstIndex(of: "\n") {
@@ -173,6 +190,7 @@ struct BenchServe: ParsableCommand {
                 guard line.hasPrefix("data:"), line != "data: [DONE]",
                       let json = try? JSONSerialization.jsonObject(with: Data(line.dropFirst(5).utf8)) as? [String: Any] else { continue }
                 if let u = (json["usage"] as? [String: Any])?["completion_tokens"] as? Int { usage = u }
+                if let p = (json["usage"] as? [String: Any])?["prompt_tokens"] as? Int { promptTokens = p }
                 if let text = (json["choices"] as? [[String: Any]])?.first?["text"] as? String, !text.isEmpty {
                     chunks += 1
                     if first == nil { first = now() - start }
@@ -180,7 +198,7 @@ struct BenchServe: ParsableCommand {
             }
         }
         let seconds = now() - start
-        return Sample(ttft: first ?? seconds, tokens: usage ?? chunks, seconds: seconds)
+        return Sample(ttft: first ?? seconds, tokens: usage ?? chunks, promptTokens: promptTokens, seconds: seconds)
     }
 
     func percentile(_ sorted: [Double], _ q: Double) -> Double {

@@ -112,6 +112,58 @@ final class GenerationBatchTests: XCTestCase {
         XCTAssertEqual(cancelled.tokens.count, 2, "stepped twice, then dropped")
     }
 
+    /// Requests join through the step's own pass (`step(_:prefilling:onEvents:)`: their prompts fed with the running
+    /// tokens) and get exactly what they get alone — tokens, log-probs, echoed prompt log-probs, n choices —; the
+    /// events are handed out before the pass; an empty prompt fails only its own request.
+    func testJoiningThroughTheStepsPassEqualsPrefillAlone() throws {
+        let (lm, tokenizer) = tinyGPT()
+        let generator = Generator(model: lm, tokenizer: tokenizer)
+        var options = GenerationOptions()
+        options.maxTokens = 10
+        options.logprobs = 2
+        var echo = options
+        echo.echo = true
+        let requests: [Generator<TransformerRuntime>.PrefillRequest] = [
+            .init(prompt: [1, 2, 3], samplers: samplers(1, seed: 100), options: options, firstID: 0),
+            .init(prompt: [40], samplers: samplers(2, seed: 200), options: options, firstID: 1),
+            .init(prompt: [7, 7, 7, 7, 8], samplers: samplers(1, seed: 300), options: echo, firstID: 3),
+            .init(prompt: [9, 10], samplers: samplers(1, seed: 400), options: options, firstID: 4),
+        ]
+        let alone = try requests.map { try generator.run(prompt: $0.prompt, samplers: $0.samplers, options: $0.options) }
+        var running = try generator.prefill(prompt: [5, 6], samplers: samplers(1, seed: 1), options: options, firstID: 99)
+        var started: [[GenerationSequence<TransformerRuntime>]] = []
+        for step in 0..<40 {
+            // Two requests join at step 1 (with the empty one), two at step 3.
+            let joining = step == 1 ? [requests[0], requests[1], .init(prompt: [], samplers: samplers(1), options: options)]
+                : step == 3 ? [requests[2], requests[3]] : []
+            var heard: [GenerationEvent]? = nil
+            let before = running.map(\.tokens.count)
+            let results = try generator.step(running, prefilling: joining) { heard = $0 }
+            // One event per running sequence, each for the token it drew in this step.
+            XCTAssertEqual(heard?.map(\.id), running.map(\.id), "step \(step)")
+            XCTAssertEqual(running.map(\.tokens.count), before.map { $0 + 1 }, "step \(step)")
+            for (k, result) in results.enumerated() {
+                if step == 1 && k == 2 {
+                    guard case .failure(DecodingError.emptyPrompt) = result else { return XCTFail("the empty prompt: \(result)") }
+                    continue
+                }
+                let sequences = try result.get()
+                started.append(sequences)
+                running += sequences
+            }
+            running.removeAll { $0.isFinished }
+            if running.isEmpty && step > 3 { break }
+        }
+        XCTAssertEqual(started.count, 4)
+        for (i, sequences) in started.enumerated() {
+            XCTAssertEqual(sequences.map(\.id), (0..<requests[i].samplers.count).map { requests[i].firstID + $0 })
+            let generations = sequences.map(\.generation)
+            XCTAssertEqual(generations.map(\.tokens), alone[i].map(\.tokens), "request \(i)")
+            XCTAssertEqual(generations.map(\.logprobs), alone[i].map(\.logprobs), "request \(i)")
+        }
+        XCTAssertEqual(started[2][0].promptLogprobs.count, 5, "the echoed prompt's log-probs")
+    }
+
     /// Stop strings across token boundaries in every sequence of a batch; what is streamed equals the text.
     func testStopStringsAcrossTokensInABatch() throws {
         let hot: (Int) -> [Float] = { i in (0..<4).map { $0 == i ? 0 : -20 } }

@@ -103,6 +103,9 @@ final class ServerConcurrencyTests: XCTestCase {
             }.value
             XCTAssertEqual(busy.0, .tooManyRequests)
             XCTAssertNotNil(busy.1, "429 without Retry-After")
+            // Derived from the queue (nothing waits here, nothing has finished yet: 1 request × 1 s / 1 slot).
+            XCTAssertEqual(busy.1, "\(server.scheduler.retryAfterSeconds)")
+            XCTAssertEqual(busy.1, "1")
             XCTAssertEqual(busy.2, "queue_full")
             // The reader's connection closes with its task's end; the server notices at its next write and the
             // sequence leaves the batch within a step.

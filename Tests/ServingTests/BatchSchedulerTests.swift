@@ -30,7 +30,7 @@ final class BatchSchedulerTests: XCTestCase {
         let done = DispatchSemaphore(value: 0)
         let box = OutcomeBox()
         let ticket = try scheduler.submit(model: handle.name, generator: handle.generator, slots: prepared.request.n,
-                                          start: { try handle.start(prepared) }, onEvent: events,
+                                          prefill: { handle.prefillRequest(prepared) }, onEvent: events,
                                           onEnd: { box.outcome = $0; done.signal() })
         return (ticket, { done.wait(); return box.outcome! })
     }
@@ -80,6 +80,35 @@ final class BatchSchedulerTests: XCTestCase {
         let next = try run(scheduler, handle, try handle.prepare(request(" The album", seed: 4)))
         guard case .finished = next.1() else { return XCTFail("the next request did not run") }
         XCTAssertEqual(scheduler.cancelledCount, 2)
+    }
+
+    /// A refused request's Retry-After is the queue's expected wait: (waiting + 1) × the recent seconds per request
+    /// (a moving average of finished requests) over the batch's slots, rounded up, at least 1 s.
+    func testRetryAfterFollowsTheQueue() throws {
+        let handle = try model()
+        let scheduler = BatchScheduler<TransformerRuntime>(limits: .init(maxBatch: 2, maxQueue: 8))
+        XCTAssertEqual(scheduler.retryAfterSeconds, 1, "nothing measured yet, nothing waiting")
+        guard case .finished = try run(scheduler, handle, try handle.prepare(request(" It is", seed: 2))).1() else {
+            return XCTFail("the first request did not finish")
+        }
+        let measured = try XCTUnwrap(scheduler.state.lock.withLock { scheduler.state.recentRequestSeconds })
+        XCTAssertGreaterThan(measured, 0)
+        XCTAssertEqual(scheduler.retryAfterSeconds, max(1, Int((measured / 2).rounded(.up))))
+        // Say requests took 10 s lately; hold both slots, then let three wait.
+        scheduler.state.lock.withLock { scheduler.state.recentRequestSeconds = 10 }
+        XCTAssertEqual(scheduler.retryAfterSeconds, 5)
+        var long = request(" The game", seed: 1, maxTokens: 100_000)
+        long.ignoreEOS = true
+        let gate = DispatchSemaphore(value: 0), started = DispatchSemaphore(value: 0)
+        let holders = try (0..<2).map { _ in try run(scheduler, handle, try handle.prepare(long)) { _ in started.signal(); gate.wait() } }
+        started.wait()
+        let waiting = try (0..<3).map { _ in try run(scheduler, handle, try handle.prepare(request(" It is", seed: 3))) }
+        XCTAssertEqual(scheduler.waiting, 3)
+        XCTAssertEqual(scheduler.retryAfterSeconds, 20, "(3 waiting + 1) × 10 s / 2 slots")
+        for w in waiting { w.0.cancel() }
+        for h in holders { h.0.cancel() }
+        for _ in 0..<400 { gate.signal() }
+        for h in holders { _ = h.1() }
     }
 
     func testExclusiveJobsRunOnTheWorker() async throws {

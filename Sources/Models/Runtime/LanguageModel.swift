@@ -5,6 +5,8 @@
 //   var logits = try model.feed(promptIDs, cache: cache)          // the prompt, in one batched pass
 //   while … { logits = try model.feed([next], cache: cache) }     // then one token at a time
 //   let rows = try model.feed(batch: [a, b], caches: [cacheA, cacheB])  // one token for each of several sequences
+//   let (p, rows) = try model.feed(prompts: [PromptFeed(tokens: ids, cache: c)], batch: [a], caches: [cacheA])
+//                                                                     // new prompts and running sequences, one pass
 import Tokenizers
 
 /// What a model remembers of the positions it was fed (keys and values), as decoding needs to handle it.
@@ -44,6 +46,23 @@ public protocol LanguageModel: AnyObject {
     /// weight matrix once for all of them; the logits equal feeding each sequence alone (within rounding).
     /// The caches must be distinct objects. Throws like `feed`.
     func feed(batch tokens: [Int32], caches: [Cache]) throws -> [Float]
+
+    /// Feeds each prompt to its cache (as `feed(_:cache:allPositions:)`) and one token to each running sequence
+    /// (as `feed(batch:caches:)`), in one pass when the model can: a server's step that admits new requests.
+    /// Returns each prompt's logits and the batch's rows — exactly what the separate calls return.
+    func feed(prompts: [PromptFeed<Cache>], batch tokens: [Int32], caches: [Cache]) throws
+        -> (prompts: [[Float]], batch: [Float])
+}
+
+/// A prompt to feed in `feed(prompts:batch:caches:)`: its tokens, the cache they go to, and whether the logits of
+/// every position are wanted (prompt log-probs) or only the last.
+public struct PromptFeed<Cache: ModelCache> {
+    public var tokens: [Int32]
+    public var cache: Cache
+    public var allPositions: Bool
+    public init(tokens: [Int32], cache: Cache, allPositions: Bool = false) {
+        self.tokens = tokens; self.cache = cache; self.allPositions = allPositions
+    }
 }
 
 extension LanguageModel {
@@ -62,5 +81,12 @@ extension LanguageModel {
         logits.reserveCapacity(tokens.count * vocabSize)
         for (token, cache) in zip(tokens, caches) { logits += try feed([token], cache: cache) }
         return logits
+    }
+
+    /// The separate passes `feed(prompts:batch:caches:)` stands for: each prompt alone, then the batch.
+    public func feed(prompts: [PromptFeed<Cache>], batch tokens: [Int32], caches: [Cache]) throws
+        -> (prompts: [[Float]], batch: [Float]) {
+        let logits = try prompts.map { try feed($0.tokens, cache: $0.cache, allPositions: $0.allPositions) }
+        return (logits, tokens.isEmpty ? [] : try feed(batch: tokens, caches: caches))
     }
 }

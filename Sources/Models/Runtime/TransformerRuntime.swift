@@ -87,9 +87,60 @@ public final class TransformerRuntime: LanguageModel {
         try checkRange(tokens)
         let rows = (0..<t).map { RowPlace(cache: cache, position: p0 + $0) }
         // A prompt's products are matrix–matrix (sgemm); a single token's are matrix–vector on the blocks.
-        let logits = try forward(tokens, rows, logitsFrom: allPositions ? 0 : t - 1, vectorProducts: t == 1)
+        let plan = t == 1 ? PassPlan(vectorRows: 1, runs: [], logitsOfRuns: [])
+            : PassPlan(vectorRows: 0, runs: [0..<t], logitsOfRuns: [allPositions ? 0..<t : (t - 1)..<t])
+        let logits = try forward(tokens, rows, plan)
         cache.advance(by: t)
         return logits
+    }
+
+    /// Prompts of new sequences and one token of each running sequence, all in one pass (a server's step that
+    /// admits requests): every weight matrix is read once for the running rows (batched matVec) and dequantized once
+    /// for all the prompts, each prompt's products being exactly the sgemm calls it gets alone — so every row's
+    /// logits are bit-identical to feeding its prompt (or token) alone. Returns each prompt's logits (its last
+    /// position, or every position with `allPositions`) and the running rows' (tokens.count, vocab).
+    public func feed(prompts: [PromptFeed<KVCache>], batch tokens: [Int32], caches: [KVCache]) throws
+        -> (prompts: [[Float]], batch: [Float]) {
+        precondition(tokens.count == caches.count, "feed(prompts:batch:): \(tokens.count) tokens for \(caches.count) caches")
+        let all = caches + prompts.map(\.cache)
+        precondition(Set(all.map(ObjectIdentifier.init)).count == all.count, "feed(prompts:batch:): a cache appears twice")
+        for cache in caches where cache.count + 1 > cache.capacity {
+            throw ModelError.contextOverflow(tokens: cache.count + 1, context: cache.capacity)
+        }
+        for p in prompts where p.cache.count + p.tokens.count > p.cache.capacity {
+            throw ModelError.contextOverflow(tokens: p.cache.count + p.tokens.count, context: p.cache.capacity)
+        }
+        precondition(!prompts.contains { $0.tokens.isEmpty }, "feed(prompts:batch:): a prompt without tokens")
+        // Rows: the single tokens first (running rows, and one-token prompts, which feed alone as a vector too),
+        // then each longer prompt's run of rows.
+        let single = prompts.indices.filter { prompts[$0].tokens.count == 1 }
+        let long = prompts.indices.filter { prompts[$0].tokens.count > 1 }
+        var ids = tokens, rows = caches.map { RowPlace(cache: $0, position: $0.count) }
+        for i in single { ids.append(prompts[i].tokens[0]); rows.append(RowPlace(cache: prompts[i].cache, position: prompts[i].cache.count)) }
+        var runs: [Range<Int>] = [], wanted: [Range<Int>] = []
+        for i in long {
+            let p = prompts[i], start = ids.count, t = p.tokens.count
+            ids += p.tokens
+            rows += (0..<t).map { RowPlace(cache: p.cache, position: p.cache.count + $0) }
+            runs.append(start..<(start + t))
+            wanted.append(p.allPositions ? start..<(start + t) : (start + t - 1)..<(start + t))
+        }
+        guard !ids.isEmpty else { return (prompts.map { _ in [] }, []) }
+        try checkRange(ids)
+        let logits = try forward(ids, rows, PassPlan(vectorRows: tokens.count + single.count, runs: runs, logitsOfRuns: wanted))
+        for cache in caches { cache.advance(by: 1) }
+        for p in prompts { p.cache.advance(by: p.tokens.count) }
+        // Logits come in row order: the single rows, then each long prompt's wanted rows.
+        let v = vocabSize
+        var out = [[Float]](repeating: [], count: prompts.count)
+        for (k, i) in single.enumerated() { out[i] = Array(logits[((tokens.count + k) * v)..<((tokens.count + k + 1) * v)]) }
+        var offset = (tokens.count + single.count) * v
+        for (k, i) in long.enumerated() {
+            let n = wanted[k].count * v
+            out[i] = Array(logits[offset..<(offset + n)])
+            offset += n
+        }
+        return (out, Array(logits[0..<(tokens.count * v)]))
     }
 
     /// One token for each of several sequences, in one pass: every weight matrix is read once for all of them
@@ -103,8 +154,8 @@ public final class TransformerRuntime: LanguageModel {
             throw ModelError.contextOverflow(tokens: cache.count + 1, context: cache.capacity)
         }
         try checkRange(tokens)
-        let logits = try forward(tokens, caches.map { RowPlace(cache: $0, position: $0.count) }, logitsFrom: 0,
-                                 vectorProducts: true)
+        let logits = try forward(tokens, caches.map { RowPlace(cache: $0, position: $0.count) },
+                                 PassPlan(vectorRows: tokens.count, runs: [], logitsOfRuns: []))
         for cache in caches { cache.advance(by: 1) }
         return logits
     }
@@ -122,15 +173,24 @@ public final class TransformerRuntime: LanguageModel {
         let position: Int
     }
 
+    /// How a pass computes its rows' products: rows 0..<vectorRows are single tokens (matrix–vector on the blocks,
+    /// batched: a generated token, or one per running sequence), then each run (a prompt of several tokens)
+    /// matrix–matrix on its own. Logits are computed for every vector row and, of each run, the rows in
+    /// `logitsOfRuns` (its last, or all).
+    struct PassPlan {
+        var vectorRows: Int
+        var runs: [Range<Int>]
+        var logitsOfRuns: [Range<Int>]
+    }
+
     /// The forward pass over `tokens`, row i at `rows[i]`: writes each row's keys and values into its cache (the
-    /// caller advances the caches) and returns the logits of rows logitsFrom… (n, vocab). `vectorProducts`: every
-    /// product as matrix–vector on the blocks, row by row (a single token, or a batch of sequences), else
-    /// matrix–matrix.
-    func forward(_ tokens: [Int32], _ rows: [RowPlace], logitsFrom first: Int, vectorProducts: Bool) throws -> [Float] {
+    /// caller advances the caches) and returns the logits the plan asks for, in row order (n, vocab).
+    func forward(_ tokens: [Int32], _ rows: [RowPlace], _ plan: PassPlan) throws -> [Float] {
         let t = tokens.count
         let c = config, d = c.width, qDim = c.heads * c.headSize, kvDim = c.kvHeads * c.headSize
         let a = Activations(tokens: t, width: d, qDim: qDim, kvDim: kvDim, hidden: c.mlpHidden)
-        let products = Products(activations: options.activations, kernels: options.kernels, vectors: vectorProducts)
+        let products = Products(activations: options.activations, kernels: options.kernels, vectorRows: plan.vectorRows,
+                                runs: plan.runs)
         return try withExtendedLifetime(a) {
             // x (T, d) = embedding rows (+ learned positions)
             for (i, id) in tokens.enumerated() {
@@ -170,11 +230,19 @@ public final class TransformerRuntime: LanguageModel {
                 try products.project([(layer.down, a.out, layer.downBias)], a.hidden, t)
                 add(a.x, a.out, t * d)
             }
-            // Only the rows whose logits are wanted go through the final norm and the (large) output head.
-            let n = t - first
-            normalize(a.x + first * d, into: a.xn, rows: n, finalNorm)
+            // Only the rows whose logits are wanted go through the final norm and the (large) output head, packed:
+            // the vector rows, then each run's wanted rows.
+            let nv = plan.vectorRows
+            normalize(a.x, into: a.xn, rows: nv, finalNorm)
+            var n = nv, headRuns: [Range<Int>] = []
+            for wanted in plan.logitsOfRuns {
+                normalize(a.x + wanted.lowerBound * d, into: a.xn + n * d, rows: wanted.count, finalNorm)
+                headRuns.append(n..<(n + wanted.count))
+                n += wanted.count
+            }
+            let head = Products(activations: options.activations, kernels: options.kernels, vectorRows: nv, runs: headRuns)
             var logits = [Float](repeating: 0, count: n * vocabSize)
-            try logits.withUnsafeMutableBufferPointer { try products.project([(outputHead, $0.baseAddress!, nil)], a.xn, n) }
+            try logits.withUnsafeMutableBufferPointer { try head.project([(outputHead, $0.baseAddress!, nil)], a.xn, n) }
             return logits
         }
     }
@@ -185,18 +253,24 @@ public final class TransformerRuntime: LanguageModel {
     struct Products {
         let activations: ActivationPrecision
         let kernels: KernelSet
-        /// Matrix–vector on the blocks (one token, or a batch of sequences), else matrix–matrix (a prompt).
-        let vectors: Bool
+        /// Rows 0..<vectorRows: matrix–vector on the blocks (one token, or a batch of sequences).
+        let vectorRows: Int
+        /// Then runs of rows, each matrix–matrix on its own (a prompt), sharing the dequantized tiles.
+        let runs: [Range<Int>]
 
         /// Several projections of the same x (a layer's q, k, v; gate and up), as one parallel loop over all their
         /// rows when matrix–vector.
         func project(_ parts: [(w: WeightMatrix, y: UnsafeMutablePointer<Float>, bias: [Float]?)],
                      _ x: UnsafePointer<Float>, _ rows: Int) throws {
-            if vectors {
-                try WeightMatrix.matVec(parts.map(\.w), x, parts.map(\.y), batch: rows, activations: activations,
+            if vectorRows > 0 {
+                try WeightMatrix.matVec(parts.map(\.w), x, parts.map(\.y), batch: vectorRows, activations: activations,
                                         kernels: kernels)
-            } else {
-                for p in parts { try p.w.matMul(x, p.y, tokens: rows) }
+            }
+            if !runs.isEmpty {
+                for p in parts {
+                    try p.w.matMul(runs.map { .init(x: x + $0.lowerBound * p.w.cols, y: p.y + $0.lowerBound * p.w.rows,
+                                                    tokens: $0.count) })
+                }
             }
             for p in parts {
                 guard let bias = p.bias else { continue }

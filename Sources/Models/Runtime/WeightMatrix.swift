@@ -98,14 +98,33 @@ public enum WeightMatrix: @unchecked Sendable {
     /// Y (tokens, rows) = X (tokens, cols) · Wᵀ. The rows of W are split over the threads; each thread multiplies
     /// X by one tile of rows at a time (dequantized into its own buffer for quantized weights).
     public func matMul(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, tokens: Int) throws {
+        try matMul([MatMulPart(x: x, y: y, tokens: tokens)])
+    }
+
+    /// One X of `matMul(_ parts:)`: (tokens, cols), its Y (tokens, rows).
+    public struct MatMulPart {
+        public var x: UnsafePointer<Float>
+        public var y: UnsafeMutablePointer<Float>
+        public var tokens: Int
+        public init(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, tokens: Int) {
+            self.x = x; self.y = y; self.tokens = tokens
+        }
+    }
+
+    /// Y = X · Wᵀ for several X (several prompts in one forward pass): each tile of W is dequantized once and
+    /// multiplied with every X in turn — each part gets exactly the sgemm calls, on the same tiles, that
+    /// `matMul` gives it alone, so exactly its numbers.
+    public func matMul(_ parts: [MatMulPart]) throws {
         let (rows, cols) = (self.rows, self.cols)
         switch self {
         case .float32(let values, _, _):
             values.withUnsafeBufferPointer { w in
                 let wp = w.baseAddress!
                 Parallel.chunks(rows, grain: Self.minimumRowsPerThread) { range in
-                    Self.sgemmTile(x, wp + range.lowerBound * cols, y + range.lowerBound,
-                                   tokens: tokens, tileRows: range.count, cols: cols, ldy: rows)
+                    for p in parts {
+                        Self.sgemmTile(p.x, wp + range.lowerBound * cols, p.y + range.lowerBound,
+                                       tokens: p.tokens, tileRows: range.count, cols: cols, ldy: rows)
+                    }
                 }
             }
         case .quantized(let t):
@@ -121,7 +140,9 @@ public enum WeightMatrix: @unchecked Sendable {
                         let bytes = UnsafeRawBufferPointer(rebasing: t.data[(start * t.rowBytes)..<((start + n) * t.rowBytes)])
                         // The type was checked above, so this cannot throw.
                         try? dequantize(t.type, bytes, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<(n * cols)]))
-                        Self.sgemmTile(x, buffer.baseAddress!, y + start, tokens: tokens, tileRows: n, cols: cols, ldy: rows)
+                        for p in parts {
+                            Self.sgemmTile(p.x, buffer.baseAddress!, p.y + start, tokens: p.tokens, tileRows: n, cols: cols, ldy: rows)
+                        }
                     }
                 }
             }
