@@ -2,7 +2,8 @@
 // that admits requests) — against the separate passes it stands for (each prompt alone, then feed(batch:)): every
 // prompt's logits (last position, or all) and every running row are bit-identical, and the caches hold the same, so
 // the steps after agree too. Both block styles with float32 weights, and SmolLM2's quantized weights (the prompts'
-// products share the dequantized tiles) with float and 8-bit activations.
+// products share the dequantized tiles) with float and 8-bit activations; with 8-bit activations a short prompt's
+// rows are vector rows, bit-identical to feeding its tokens one at a time.
 import Foundation
 import XCTest
 @testable import Models
@@ -71,6 +72,35 @@ final class RuntimeMixedPassTests: XCTestCase {
                         steps: 2, label: "SmolLM2 \(activations)")
         }
         lm.options = RuntimeOptions()
+    }
+
+    /// With 8-bit activations a prompt of up to `vectorPromptTokens` tokens goes through the matrix–vector kernels as
+    /// a batch of rows: every position's logits are the bits of feeding its tokens one at a time (the kernels give a
+    /// row the same result whatever the batch). A longer prompt still goes through sgemm, and a mixed pass with both
+    /// kinds equals the separate passes.
+    func testShortPromptsWith8BitActivationsEqualFeedingOneTokenAtATime() throws {
+        let path = RuntimeSmolLM2Tests.here.appendingPathComponent("../../checkpoints/SmolLM2-135M-Instruct.Q4_1.gguf").standardized.path
+        guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("\(path) absent; run scripts/get-model.sh") }
+        let lm = try TransformerRuntime.load(path: path)
+        defer { lm.options = RuntimeOptions() }
+        XCTAssertEqual(RuntimeOptions.exact.vectorPromptTokens, 0, "the exact mode's prompts stay matrix–matrix")
+        for options in [RuntimeOptions(activations: .q8), .llamaCpp] {
+            lm.options = options
+            XCTAssertGreaterThanOrEqual(options.vectorPromptTokens, 9)
+            let prompt: [Int32] = [1, 9690, 198, 2683, 314, 253, 5356, 30, 2]
+            let (whole, stepwise) = (lm.makeCache(capacity: 16), lm.makeCache(capacity: 16))
+            let all = try lm.feed(prompt, cache: whole, allPositions: true)
+            let last = try lm.feed(prompt, cache: lm.makeCache(capacity: 16))
+            var steps: [Float] = []
+            for t in prompt { steps += try lm.feed([t], cache: stepwise) }
+            same(all[...], steps[...], "\(options.kvCache) prompt at once, every position")
+            same(last[...], steps[((prompt.count - 1) * lm.vocabSize)...], "\(options.kvCache) prompt at once, last position")
+            same(try lm.feed([42], cache: whole)[...], try lm.feed([42], cache: stepwise)[...], "\(options.kvCache) the step after")
+            // A prompt longer than the limit (matrix–matrix) beside short ones and running rows: still the separate passes.
+            let long = (0..<(options.vectorPromptTokens + 3)).map { Int32(($0 * 37 + 11) % 4000) }
+            try compare(lm, running: [[504, 3458, 282]], prompts: [(long, false), ([7859, 28, 2023, 22], true)], steps: 1,
+                        label: "SmolLM2 \(options.kvCache) long and short prompts")
+        }
     }
 
     func testAPromptThatDoesNotFitIsRefusedBeforeAnythingIsFed() throws {

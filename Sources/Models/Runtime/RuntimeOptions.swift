@@ -8,8 +8,8 @@ public struct RuntimeOptions: Sendable, Codable, Equatable {
     /// (exact up to rounding), or activations rounded to 8-bit blocks of 32 first (integer kernels; log-probs move by
     /// up to ~0.4 nats on SmolLM2, llama.cpp's numerics). On AVX2 CPUs `.q8` is the fast path: its kernels
     /// (CKernels, vpmaddubsw) take about half the instructions of the float ones, and generation runs about 1.3×
-    /// faster; the float kernels stay the exact reference. Prompt processing (matrix–matrix, sgemm) and float32
-    /// weights are not affected. Default `.float`.
+    /// faster; the float kernels stay the exact reference. Prompts longer than `vectorPromptTokens` (matrix–matrix,
+    /// sgemm) and float32 weights are not affected. Default `.float`.
     public var activations: ActivationPrecision = .float
     /// Which kernels compute the products: the fastest this CPU runs (`.best`: AVX2 where available), or the
     /// portable Swift ones (same float results to the bit; q8 results equal up to float rounding) — for comparing
@@ -27,6 +27,16 @@ public struct RuntimeOptions: Sendable, Codable, Equatable {
         self.kernels = kernels
         self.kvCache = kvCache
     }
+
+    /// The longest prompt fed as a batch of single rows through the matrix–vector kernels (like generated tokens)
+    /// rather than matrix–matrix (sgemm over dequantized weight tiles): with 8-bit activations, reading each
+    /// quantized weight once for all rows into the integer kernels costs less than dequantizing it to floats for
+    /// sgemm (measured on SmolLM2 Q4_1, 2 threads, AMD EPYC: pp8 3.9×, pp32 2.0×, pp64 1.6×, pp128 1.1× the tokens/s)
+    /// — a chat turn or a server request gets its first token sooner. Such a prompt's logits equal feeding its
+    /// tokens one at a time, bit for bit. 128 with `.q8` activations (whose numbers already are the kernels', as in
+    /// llama.cpp, which feeds prompts through them too), 0 with `.float`: the exact mode's prompts always go through
+    /// sgemm, the numbers the tests and lessons record.
+    public var vectorPromptTokens: Int { activations == .q8 ? 128 : 0 }
 
     /// Exact: float activations, float32 KV cache.
     public static let exact = RuntimeOptions()

@@ -8,7 +8,8 @@
 //                                                 exact or tanh-approximated per config.geluApproximation)
 //   logits = Wout · n_f(x)
 // A prompt goes through in one pass (every product is matrix–matrix); a generated token is a single row (every
-// product is matrix–vector on the quantized blocks). Loading lives in TransformerRuntime+GGUF / +GPT.
+// product is matrix–vector on the quantized blocks), and so is each token of a short prompt with 8-bit activations
+// (RuntimeOptions.vectorPromptTokens). Loading lives in TransformerRuntime+GGUF / +GPT.
 import Foundation
 import Tensor
 import Tokenizers
@@ -86,9 +87,11 @@ public final class TransformerRuntime: LanguageModel {
         guard p0 + t <= cache.capacity else { throw ModelError.contextOverflow(tokens: p0 + t, context: cache.capacity) }
         try checkRange(tokens)
         let rows = (0..<t).map { RowPlace(cache: cache, position: p0 + $0) }
-        // A prompt's products are matrix–matrix (sgemm); a single token's are matrix–vector on the blocks.
-        let plan = t == 1 ? PassPlan(vectorRows: 1, runs: [], logitsOfRuns: [])
-            : PassPlan(vectorRows: 0, runs: [0..<t], logitsOfRuns: [allPositions ? 0..<t : (t - 1)..<t])
+        // A prompt's products are matrix–matrix (sgemm); a single token's, or a short prompt's with 8-bit
+        // activations, matrix–vector on the blocks.
+        let wanted = allPositions ? 0..<t : (t - 1)..<t
+        let plan = feedsAsVectors(t) ? PassPlan(vectorRows: t, vectorLogits: Array(wanted), runs: [], logitsOfRuns: [])
+            : PassPlan(vectorRows: 0, vectorLogits: [], runs: [0..<t], logitsOfRuns: [wanted])
         let logits = try forward(tokens, rows, plan)
         cache.advance(by: t)
         return logits
@@ -111,12 +114,21 @@ public final class TransformerRuntime: LanguageModel {
             throw ModelError.contextOverflow(tokens: p.cache.count + p.tokens.count, context: p.cache.capacity)
         }
         precondition(!prompts.contains { $0.tokens.isEmpty }, "feed(prompts:batch:): a prompt without tokens")
-        // Rows: the single tokens first (running rows, and one-token prompts, which feed alone as a vector too),
-        // then each longer prompt's run of rows.
-        let single = prompts.indices.filter { prompts[$0].tokens.count == 1 }
-        let long = prompts.indices.filter { prompts[$0].tokens.count > 1 }
+        // Rows: the single tokens first (running rows, then the prompts that feed alone as vector rows too: one
+        // token, or short with 8-bit activations), then each longer prompt's run of rows.
+        let single = prompts.indices.filter { feedsAsVectors(prompts[$0].tokens.count) }
+        let long = prompts.indices.filter { !feedsAsVectors(prompts[$0].tokens.count) }
         var ids = tokens, rows = caches.map { RowPlace(cache: $0, position: $0.count) }
-        for i in single { ids.append(prompts[i].tokens[0]); rows.append(RowPlace(cache: prompts[i].cache, position: prompts[i].cache.count)) }
+        var vectorLogits = Array(tokens.indices), singleLogits: [Range<Int>] = []
+        for i in single {
+            let p = prompts[i], start = ids.count, t = p.tokens.count
+            ids += p.tokens
+            rows += (0..<t).map { RowPlace(cache: p.cache, position: p.cache.count + $0) }
+            let first = vectorLogits.count
+            vectorLogits += p.allPositions ? Array(start..<(start + t)) : [start + t - 1]
+            singleLogits.append(first..<vectorLogits.count)
+        }
+        let vectorRows = ids.count
         var runs: [Range<Int>] = [], wanted: [Range<Int>] = []
         for i in long {
             let p = prompts[i], start = ids.count, t = p.tokens.count
@@ -127,14 +139,15 @@ public final class TransformerRuntime: LanguageModel {
         }
         guard !ids.isEmpty else { return (prompts.map { _ in [] }, []) }
         try checkRange(ids)
-        let logits = try forward(ids, rows, PassPlan(vectorRows: tokens.count + single.count, runs: runs, logitsOfRuns: wanted))
+        let logits = try forward(ids, rows, PassPlan(vectorRows: vectorRows, vectorLogits: vectorLogits, runs: runs,
+                                                     logitsOfRuns: wanted))
         for cache in caches { cache.advance(by: 1) }
         for p in prompts { p.cache.advance(by: p.tokens.count) }
-        // Logits come in row order: the single rows, then each long prompt's wanted rows.
+        // Logits come in order: the running rows', each vector prompt's wanted rows, then each long prompt's.
         let v = vocabSize
         var out = [[Float]](repeating: [], count: prompts.count)
-        for (k, i) in single.enumerated() { out[i] = Array(logits[((tokens.count + k) * v)..<((tokens.count + k + 1) * v)]) }
-        var offset = (tokens.count + single.count) * v
+        for (k, i) in single.enumerated() { out[i] = Array(logits[(singleLogits[k].lowerBound * v)..<(singleLogits[k].upperBound * v)]) }
+        var offset = vectorLogits.count * v
         for (k, i) in long.enumerated() {
             let n = wanted[k].count * v
             out[i] = Array(logits[offset..<(offset + n)])
@@ -155,10 +168,14 @@ public final class TransformerRuntime: LanguageModel {
         }
         try checkRange(tokens)
         let logits = try forward(tokens, caches.map { RowPlace(cache: $0, position: $0.count) },
-                                 PassPlan(vectorRows: tokens.count, runs: [], logitsOfRuns: []))
+                                 PassPlan(vectorRows: tokens.count, vectorLogits: Array(tokens.indices), runs: [],
+                                          logitsOfRuns: []))
         for cache in caches { cache.advance(by: 1) }
         return logits
     }
+
+    /// Whether a prompt of `t` tokens feeds as vector rows (matrix–vector) rather than as a run (matrix–matrix).
+    func feedsAsVectors(_ t: Int) -> Bool { t == 1 || t <= options.vectorPromptTokens }
 
     func checkRange(_ tokens: [Int32]) throws {
         if let bad = tokens.first(where: { $0 < 0 || Int($0) >= vocabSize }) {
@@ -173,12 +190,13 @@ public final class TransformerRuntime: LanguageModel {
         let position: Int
     }
 
-    /// How a pass computes its rows' products: rows 0..<vectorRows are single tokens (matrix–vector on the blocks,
-    /// batched: a generated token, or one per running sequence), then each run (a prompt of several tokens)
-    /// matrix–matrix on its own. Logits are computed for every vector row and, of each run, the rows in
-    /// `logitsOfRuns` (its last, or all).
+    /// How a pass computes its rows' products: rows 0..<vectorRows are single rows (matrix–vector on the blocks,
+    /// batched: a generated token, one per running sequence, or a short prompt's tokens), then each run (a prompt of
+    /// several tokens) matrix–matrix on its own. Logits are computed for the vector rows in `vectorLogits` and, of
+    /// each run, the rows in `logitsOfRuns` (its last, or all), in that order.
     struct PassPlan {
         var vectorRows: Int
+        var vectorLogits: [Int]
         var runs: [Range<Int>]
         var logitsOfRuns: [Range<Int>]
     }
@@ -231,9 +249,9 @@ public final class TransformerRuntime: LanguageModel {
                 add(a.x, a.out, t * d)
             }
             // Only the rows whose logits are wanted go through the final norm and the (large) output head, packed:
-            // the vector rows, then each run's wanted rows.
-            let nv = plan.vectorRows
-            normalize(a.x, into: a.xn, rows: nv, finalNorm)
+            // the wanted vector rows, then each run's wanted rows.
+            let nv = plan.vectorLogits.count
+            for (k, i) in plan.vectorLogits.enumerated() { normalize(a.x + i * d, into: a.xn + k * d, rows: 1, finalNorm) }
             var n = nv, headRuns: [Range<Int>] = []
             for wanted in plan.logitsOfRuns {
                 normalize(a.x + wanted.lowerBound * d, into: a.xn + n * d, rows: wanted.count, finalNorm)
