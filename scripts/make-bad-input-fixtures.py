@@ -17,6 +17,8 @@ Usage: python3 scripts/make-bad-input-fixtures.py   (writes Tests/BadInputTests/
 import os
 
 import numpy as np
+
+from byte_level import byte_tokens  # GPT-2's byte alphabet (scripts/byte_level.py)
 from gguf import GGUFWriter, GGMLQuantizationType as T
 from gguf.quants import quantize
 
@@ -28,18 +30,6 @@ MERGES = [("t", "h"), ("h", "e"), ("i", "n"), ("e", "r"), ("a", "n"), ("o", "u")
           ("Ġ", "m"), ("Ġ", "d"), ("Ġ", "p"), ("Ġ", "h"), ("Ġ", "in"), ("Ġ", "an"), ("Ġa", "nd"),
           ("Ġ", "of"), ("Ġ", "to"), ("Ġ", "is"), ("Ġ", "it"), ("e", "l")]
 
-
-def byte_tokens():
-    """GPT-2's bytes_to_unicode: printable bytes map to themselves, the rest to U+0100 onwards."""
-    keep = list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
-    table, extra = {}, 0
-    for b in range(256):
-        if b in keep:
-            table[b] = chr(b)
-        else:
-            table[b] = chr(256 + extra)
-            extra += 1
-    return [table[b] for b in range(256)]
 
 
 def main():

@@ -26,6 +26,8 @@ import json
 import os
 
 import numpy as np
+
+from byte_level import byte_tokens  # GPT-2's byte alphabet (scripts/byte_level.py)
 import gguf
 from gguf import GGUFReader, GGUFWriter, GGMLQuantizationType as T
 from gguf.quants import dequantize
@@ -116,18 +118,6 @@ def quantize(w, kind):
 
 
 # MARK: the synthetic model
-
-def byte_tokens():
-    """GPT-2's bytes_to_unicode: printable bytes map to themselves, the rest to U+0100 onwards."""
-    keep = list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
-    table, extra = {}, 0
-    for b in range(256):
-        if b in keep:
-            table[b] = chr(b)
-        else:
-            table[b] = chr(256 + extra)
-            extra += 1
-    return [table[b] for b in range(256)]
 
 
 def write_model(path, layers, embedding_type, rope_freqs, scaling, seed):

@@ -9,6 +9,7 @@
 // is loaded, to find the one that crashed), and a watchdog turns a hang into a failure that names the input, instead
 // of a stuck CI.
 import Foundation
+import Tensor
 import XCTest
 
 struct Corruption: CustomStringConvertible {
@@ -36,7 +37,7 @@ struct Corruption: CustomStringConvertible {
     /// offsets of the rest of each kind, drawn with a fixed seed; each header byte is also set to each of `values`.
     static func all(_ bytes: [UInt8], header: Int, sample: Int = 200, values: [UInt8] = [], seed: UInt64 = 19) -> [Corruption] {
         let count = bytes.count
-        var rng = SplitMix(seed: seed)
+        var rng = RandomGenerator(seed: seed)  // Tensor's seeded xoshiro256**: the sampled offsets repeat exactly
         let header = min(header, count)
         let rest = header < count ? (0..<sample).map { _ in header + Int(rng.next() % UInt64(count - header)) } : []
         var out: [Corruption] = []
@@ -47,19 +48,6 @@ struct Corruption: CustomStringConvertible {
         }
         for at in rest { out.append(Corruption(offset: at, kind: .flip)) }
         return out
-    }
-}
-
-/// SplitMix64: the seeded offsets.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -6,6 +6,7 @@ import Foundation
 import GGUF
 import Models
 import Serving
+import Tensor
 import Tokenizers
 import XCTest
 
@@ -36,7 +37,7 @@ final class GGUFBadInputTests: XCTestCase {
     func testSeededMultiByteChangesInTinyGGUF() throws {
         let good = try bytes("GGUFTests/Fixtures/tiny.gguf")
         let header = try GGUFFile(bytes: good).dataOffset
-        var rng = SplitMix(seed: 6)
+        var rng = RandomGenerator(seed: 6)  // Tensor's seeded generator: the same 4000 trials every run
         var tally = Tally()
         let watchdog = Watchdog()
         defer { watchdog.stop() }
