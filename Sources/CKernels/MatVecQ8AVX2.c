@@ -195,18 +195,16 @@ KERNEL32(lmlab_avx2_iq4_nl_rows4, IQ4_NL)
 
 // MARK: the 256-element types: one row at a time, the 8 sub-blocks of 32 of a super-block folded into one vector.
 
-/// Q4_K/Q5_K scales and minimums of the 8 sub-blocks (6 bits each, packed in 12 bytes; ggml get_scale_min_k4).
-INLINE void scales_k4(const uint8_t *s, uint8_t sc[8], uint8_t mn[8]) {
-    for (int j = 0; j < 4; j++) {
-        sc[j] = s[j] & 63;
-        mn[j] = s[j + 4] & 63;
-        sc[j + 4] = (s[j + 8] & 0x0F) | ((s[j] >> 6) << 4);
-        mn[j + 4] = (s[j + 8] >> 4) | ((s[j + 4] >> 6) << 4);
-    }
-}
-
-INLINE __m256 bytes8_to_floats(const uint8_t v[8]) {
-    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)v)));
+/// Q4_K/Q5_K scales and minimums of the 8 sub-blocks (6 bits each, packed in 12 bytes; ggml get_scale_min_k4), as
+/// floats, four bytes at a time in 32-bit words: sc_0…3 = s[0…3] & 63, m_0…3 = s[4…7] & 63,
+/// sc_4…7 = (s[8…11] & 15) | (s[0…3] >> 6) << 4, m_4…7 = (s[8…11] >> 4) | (s[4…7] >> 6) << 4.
+INLINE void scales_k4(const uint8_t *s, __m256 *sc, __m256 *mn) {
+    const uint32_t a = load32(s), b = load32(s + 4), c = load32(s + 8);
+    const uint32_t low6 = 0x3F3F3F3F, low4 = 0x0F0F0F0F, top2 = 0x30303030;
+    const uint64_t scales = (a & low6) | (uint64_t)((c & low4) | ((a >> 2) & top2)) << 32;
+    const uint64_t mins = (b & low6) | (uint64_t)(((c >> 4) & low4) | ((b >> 2) & top2)) << 32;
+    *sc = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)scales)));
+    *mn = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)mins)));
 }
 
 /// Q4_K (144 bytes): Σ_j (d·sc_j)·d_x,j·Σ n·q − (dmin·m_j)·s_j over the 8 sub-blocks j.
@@ -217,8 +215,8 @@ INLINE float q4_K_row(const uint8_t *w, long ahead, const int8_t *q, const float
     for (long b = 0; b < n / 256; b++) {
         const uint8_t *p = w + bb * b;
         prefetch(p + ahead, bb);
-        uint8_t sc[8], mn[8];
-        scales_k4(p + 4, sc, mn);
+        __m256 sc, mn;
+        scales_k4(p + 4, &sc, &mn);
         const __m256i qh = fifth ? _mm256_loadu_si256((const __m256i *)(p + 16)) : _mm256_setzero_si256();
         __m256i dots[8];
         for (int c = 0; c < 4; c++) {  // 32 bytes: sub-block 2c in the low nibbles, 2c + 1 in the high ones
@@ -235,8 +233,8 @@ INLINE float q4_K_row(const uint8_t *w, long ahead, const int8_t *q, const float
         }
         __m256 f = _mm256_cvtepi32_ps(sum8(dots));
         __m256 dx = _mm256_loadu_ps(d + 8 * b), sx = _mm256_loadu_ps(s + 8 * b);
-        acc = _mm256_fmadd_ps(f, _mm256_mul_ps(_mm256_mul_ps(bytes8_to_floats(sc), dx), _mm256_set1_ps(half(p))), acc);
-        acc = _mm256_fnmadd_ps(_mm256_mul_ps(bytes8_to_floats(mn), sx), _mm256_set1_ps(half(p + 2)), acc);
+        acc = _mm256_fmadd_ps(f, _mm256_mul_ps(_mm256_mul_ps(sc, dx), _mm256_set1_ps(half(p))), acc);
+        acc = _mm256_fnmadd_ps(_mm256_mul_ps(mn, sx), _mm256_set1_ps(half(p + 2)), acc);
     }
     return total8(acc);
 }
