@@ -10,6 +10,8 @@
 #   THREADS="1 2"   thread counts, both sides          ROUNDS=3      alternations per model and thread count
 #   PROMPT=128      prompt tokens (pp)                 GEN=128       generated tokens (tg)
 #   ACTIVATIONS=q8  lmlab's --activations: q8 is the fast path on AVX2 (llama.cpp's numerics); float is exact
+#   KV_CACHE=       lmlab's --kv-cache-type: f16 with q8 activations, f32 with float (exact) ones, by default.
+#                   llama-bench's cache type defaults to f16 (-ctk/-ctv f16), so q8 + f16 is the same comparison.
 #   LMLAB=.build/release/lmlab
 # Peak RSS of each process is measured with GNU time (/usr/bin/time) when it is installed.
 set -euo pipefail
@@ -27,6 +29,7 @@ ROUNDS=${ROUNDS:-3}
 PROMPT=${PROMPT:-128}
 GEN=${GEN:-128}
 ACTIVATIONS=${ACTIVATIONS:-q8}
+if [[ $ACTIVATIONS == q8 ]]; then KV_CACHE=${KV_CACHE:-f16}; else KV_CACHE=${KV_CACHE:-f32}; fi
 LMLAB=${LMLAB:-.build/release/lmlab}
 for m in "${MODELS[@]}"; do [[ -f $m ]] || { echo "$m: no such model file" >&2; exit 2; }; done
 [[ -x $LMLAB ]] || { echo "$LMLAB: not built (make build)" >&2; exit 2; }
@@ -43,7 +46,7 @@ measure() {
 }
 
 echo "# $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "# llama.cpp: $LLAMA_BENCH; lmlab: $LMLAB --activations $ACTIVATIONS ($(git rev-parse --short HEAD 2>/dev/null || echo '?'))"
+echo "# llama.cpp: $LLAMA_BENCH; lmlab: $LMLAB --activations $ACTIVATIONS --kv-cache-type $KV_CACHE ($(git rev-parse --short HEAD 2>/dev/null || echo '?'))"
 printf "%-40s %3s %5s  %9s %9s  %9s %9s  %8s %8s  %9s %9s\n" model thr round "llama pp" "llama tg" "lmlab pp" "lmlab tg" \
     "pp ratio" "tg ratio" "RSS llama" "RSS lmlab"
 for model in "${MODELS[@]}"; do
@@ -57,7 +60,7 @@ pp = [x["avg_ts"] for x in d if x["n_prompt"] > 0 and x["n_gen"] == 0]
 tg = [x["avg_ts"] for x in d if x["n_gen"] > 0 and x["n_prompt"] == 0]
 print(pp[0], tg[0])' "$work/out") && llama_rss=$(cat "$work/rss")
             measure "$LMLAB" bench decode --model "$model" --threads "$t" --prompt-tokens "$PROMPT" \
-                --generate-tokens "$GEN" --repeats 1 --activations "$ACTIVATIONS" --json
+                --generate-tokens "$GEN" --repeats 1 --activations "$ACTIVATIONS" --kv-cache-type "$KV_CACHE" --json
             lmlab=$(python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 print(d["prompt_tokens_per_s"], d["generate_tokens_per_s"])' "$work/out") && lmlab_rss=$(cat "$work/rss")

@@ -51,7 +51,7 @@ struct BenchDecode: ParsableCommand {
     }
 
     struct Report: Encodable {
-        var model: String, activations: String, kernels: String, threads: Int, promptTokens: Int, generateTokens: Int
+        var model: String, activations: String, kvCache: String, kernels: String, threads: Int, promptTokens: Int, generateTokens: Int
         var repeats: Int, promptTokensPerS: Double, generateTokensPerS: Double, loadSeconds: Double, peakRssMib: Double
         var batches: [BatchRow]?
     }
@@ -87,13 +87,14 @@ struct BenchDecode: ParsableCommand {
                 let seconds = try (0..<repeats).map { _ in try time(generator, prompt: prompt, batch: b).generation }
                 batches = (batches ?? []) + [BatchRow(batch: b, generateTokensPerS: Double(b * generateTokens) / median(seconds))]
             }
-            let report = Report(model: model, activations: runtime.activations.rawValue, kernels: lm.options.kernels.rawValue,
+            let report = Report(model: model, activations: runtime.activations.rawValue,
+                                kvCache: runtime.kvCache.rawValue, kernels: lm.options.kernels.rawValue,
                                 threads: threads, promptTokens: promptTokens, generateTokens: generateTokens,
                                 repeats: repeats, promptTokensPerS: Double(promptTokens) / median(ppTimes),
                                 generateTokensPerS: Double(generateTokens) / median(tgTimes), loadSeconds: loadSeconds,
                                 peakRssMib: peakResidentMiB(), batches: batches)
             if output.json { try printJSON(report); return }
-            print("lmlab bench decode — \(model), \(threads) thread(s), \(runtime.activations) activations, \(lm.options.kernels) kernels, median of \(repeats)")
+            print("lmlab bench decode — \(model), \(threads) thread(s), \(runtime.activations) activations, \(runtime.kvCache.rawValue) KV cache, \(lm.options.kernels) kernels, median of \(repeats)")
             print(String(format: "prompt processing (pp%d): %.1f tokens/s", promptTokens, report.promptTokensPerS))
             print(String(format: "generation (tg%d):        %.1f tokens/s", generateTokens, report.generateTokensPerS))
             for row in batches ?? [] {

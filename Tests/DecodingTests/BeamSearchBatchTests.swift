@@ -1,7 +1,7 @@
 // Beam search feeds all beams of a step in one `feed(batch:caches:)`. Against the same model fed one beam at a time
 // (a wrapper that leaves `feed(batch:)` to the protocol's one-after-the-other default), the hypotheses are the same:
 // tokens, scores to the last bit, endings — on SmolLM2 with float and 8-bit activations (skipped without the GGUF)
-// and on a random tiny GPT.
+// and on a random tiny GPT, each also with a float16 KV cache (whose copies the beams inherit).
 import Foundation
 import XCTest
 import Models
@@ -50,6 +50,9 @@ final class BeamSearchBatchTests: XCTestCase {
             lm.options = RuntimeOptions(activations: activations)
             try compare(lm, prompt: prompt, beams: 4, maxTokens: 12, label: "SmolLM2 \(activations)")
         }
+        // llama.cpp's numerics: beams copy float16 caches from their parents.
+        lm.options = .llamaCpp
+        try compare(lm, prompt: prompt, beams: 4, maxTokens: 12, label: "SmolLM2 q8, f16 cache")
     }
 
     func testTinyGPT() throws {
@@ -60,6 +63,9 @@ final class BeamSearchBatchTests: XCTestCase {
         for (name, t) in gpt.namedParameters() where !name.hasSuffix("Norm.weight") {
             for i in 0..<t.count { t.pointer[i] = 0.3 * rng.nextNormal() }
         }
-        try compare(TransformerRuntime(gpt: gpt), prompt: [4, 9, 1], beams: 5, maxTokens: 10, label: "tiny gpt2")
+        let lm = TransformerRuntime(gpt: gpt)
+        try compare(lm, prompt: [4, 9, 1], beams: 5, maxTokens: 10, label: "tiny gpt2")
+        lm.options.kvCache = .float16
+        try compare(lm, prompt: [4, 9, 1], beams: 5, maxTokens: 10, label: "tiny gpt2, f16 cache")
     }
 }

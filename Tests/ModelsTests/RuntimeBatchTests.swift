@@ -1,7 +1,7 @@
 // feed(batch:caches:) — one token for each of several sequences in one pass — against feeding each sequence alone:
 // the logits of every row are bit-identical, step after step, for sequences at different positions (prompts of
 // different lengths), in both block styles with float32 weights, and on SmolLM2's quantized weights with float and
-// 8-bit activations. A batch that does not fit a cache is refused like a single token.
+// 8-bit activations — each with a float32 and a float16 KV cache. A batch that does not fit a cache is refused like a single token.
 import Foundation
 import XCTest
 @testable import Models
@@ -44,23 +44,28 @@ final class RuntimeBatchTests: XCTestCase {
 
     func testFloatWeightsBothStyles() throws {
         for style in [TransformerConfig.Style.gpt2, .llama] {
-            let lm = TransformerRuntime(gpt: RuntimeGPTTests.model(style))
-            let prompts: [[Int32]] = [[3, 17, 0], [36], [8, 8, 21, 5, 30, 12], [1, 29]]
-            try compare(lm, prompts: prompts, steps: 6, label: "\(style)")
-            try compare(lm, prompts: [[5, 6]], steps: 3, label: "\(style) batch of 1")
+            for kvCache in KVCachePrecision.allCases {
+                let lm = TransformerRuntime(gpt: RuntimeGPTTests.model(style))
+                lm.options.kvCache = kvCache
+                let prompts: [[Int32]] = [[3, 17, 0], [36], [8, 8, 21, 5, 30, 12], [1, 29]]
+                try compare(lm, prompts: prompts, steps: 6, label: "\(style) \(kvCache)")
+                try compare(lm, prompts: [[5, 6]], steps: 3, label: "\(style) \(kvCache) batch of 1")
+            }
         }
     }
 
-    func testSmolLM2BothActivationPrecisions() throws {
+    func testSmolLM2BothActivationAndCachePrecisions() throws {
         let path = RuntimeSmolLM2Tests.here.appendingPathComponent("../../checkpoints/SmolLM2-135M-Instruct.Q4_1.gguf").standardized.path
         guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("\(path) absent; run scripts/get-model.sh") }
         let lm = try TransformerRuntime.load(path: path)
         let prompts: [[Int32]] = [[504, 3458, 282, 4649, 314], [22], [1, 9690, 198, 2683, 314, 253, 5356, 30, 2],
                                   [7859, 28, 2023], [504]]
         for activations in ActivationPrecision.allCases {
-            lm.options = RuntimeOptions(activations: activations)
-            let rows = try compare(lm, prompts: prompts, steps: 3, label: "SmolLM2 \(activations)")
-            XCTAssertEqual(rows, 15)
+            for kvCache in KVCachePrecision.allCases {
+                lm.options = RuntimeOptions(activations: activations, kvCache: kvCache)
+                let rows = try compare(lm, prompts: prompts, steps: 3, label: "SmolLM2 \(activations) \(kvCache) cache")
+                XCTAssertEqual(rows, 15)
+            }
         }
         lm.options = RuntimeOptions()
     }

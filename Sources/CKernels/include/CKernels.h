@@ -69,6 +69,16 @@ void lmlab_avx2_f_iq4_nl_rows4(const void *w, long stride, const float *x, const
 void lmlab_avx2_f_iq4_xs_rows4(const void *w, long stride, const float *x, const float *s32, long n, long batch,
                                float *y, long ldy);
 
+/// Attention over a float16 KV cache (AttentionF16AVX2.c), bit for bit AttentionF16.swift's Swift reference; hs a
+/// multiple of 16. scores[s] = scale · q·k_s for `count` keys `stride` halves apart.
+void lmlab_avx2_f16_dot_keys(const float *q, const uint16_t *keys, long stride, long count, long hs, float scale,
+                             float *scores);
+/// out (hs) = Σ_s weights[s] · v_s for `count` values `stride` halves apart.
+void lmlab_avx2_f16_mix_values(const float *weights, const uint16_t *values, long stride, long count, long hs,
+                               float *out);
+/// h[i] = x[i] as float16 bits, rounded to nearest even (vcvtps2ph).
+void lmlab_avx2_f32_to_f16(const float *x, uint16_t *h, long n);
+
 #ifdef __cplusplus
 }
 #endif

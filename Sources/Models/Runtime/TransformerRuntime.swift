@@ -74,9 +74,10 @@ public final class TransformerRuntime: LanguageModel {
     public var vocabSize: Int { config.vocabSize }
     public var contextLength: Int { config.contextLength }
 
+    /// A cache storing `options.kvCache` numbers; it keeps that precision if the options change later.
     public func makeCache(capacity: Int? = nil) -> KVCache {
         KVCache(layers: config.layers, capacity: Swift.min(capacity ?? contextLength, contextLength),
-                kvDim: config.kvHeads * config.headSize)
+                kvDim: config.kvHeads * config.headSize, precision: options.kvCache)
     }
 
     public func feed(_ tokens: [Int32], cache: KVCache, allPositions: Bool = false) throws -> [Float] {
@@ -147,8 +148,8 @@ public final class TransformerRuntime: LanguageModel {
                         rotate(a.q + i * qDim, heads: c.heads, by: turns[i])
                         rotate(a.k + i * kvDim, heads: c.kvHeads, by: turns[i])
                     }
-                    (row.cache.keys + row.cache.offset(layer: l, position: row.position)).update(from: a.k + i * kvDim, count: kvDim)
-                    (row.cache.values + row.cache.offset(layer: l, position: row.position)).update(from: a.v + i * kvDim, count: kvDim)
+                    row.cache.store(layer: l, position: row.position, keys: a.k + i * kvDim, values: a.v + i * kvDim,
+                                    kernels: options.kernels)
                 }
                 attend(a.q, rows, layer: l, into: a.attention)
                 try products.project([(layer.wo, a.out, layer.bo)], a.attention, t)
@@ -243,7 +244,8 @@ public final class TransformerRuntime: LanguageModel {
 
     /// Causal attention of each row's query over the keys and values of `layer` in its own cache, positions
     /// 0…its position (a prompt's rows share a cache; a batch's have one each). Query head h reads KV head
-    /// h / (heads / kvHeads) (grouped-query attention). All (row, head) pairs run as one parallel loop.
+    /// h / (heads / kvHeads) (grouped-query attention). All (row, head) pairs run as one parallel loop. Each cache
+    /// is read as what it stores: float32 here, float16 through AttentionF16 (the same math on widened numbers).
     func attend(_ q: UnsafePointer<Float>, _ rows: [RowPlace], layer: Int, into out: UnsafeMutablePointer<Float>) {
         let c = config, hs = c.headSize, kvDim = c.kvHeads * hs, group = c.heads / c.kvHeads
         let scale = 1 / Float(hs).squareRoot()
@@ -252,20 +254,28 @@ public final class TransformerRuntime: LanguageModel {
         // On the spinning pool, like the products around it (a Dispatch hand-off costs a thread wake-up per layer).
         // Small spans stay on one thread; prompts get many chunks, as later rows see more positions.
         let chunks = work < 65536 ? 1 : Swift.min(tasks, 16 * Parallel.threads)
+        let kernels = options.kernels
         Parallel.forEachChunk(chunks) { chunk in
             var scores = [Float](repeating: 0, count: span)
             for task in (chunk * tasks / chunks)..<((chunk + 1) * tasks / chunks) {
                 let (r, h) = (task / c.heads, task % c.heads)
                 let (cache, visible) = (rows[r].cache, rows[r].position + 1)
-                let keys = cache.keys + cache.offset(layer: layer, position: 0)
-                let values = cache.values + cache.offset(layer: layer, position: 0)
                 let qi = q + (r * c.heads + h) * hs, oi = out + (r * c.heads + h) * hs
-                let kvHead = (h / group) * hs
+                let head = cache.offset(layer: layer, position: 0) + (h / group) * hs   // its KV head at position 0
                 scores.withUnsafeMutableBufferPointer { sp in
                     let p = sp.baseAddress!
-                    Self.dotKeys(qi, keys + kvHead, stride: kvDim, count: visible, hs, scale: scale, into: p)
-                    Kernels.softmax(p, p, visible)
-                    Self.mixValues(p, values + kvHead, stride: kvDim, count: visible, hs, into: oi)
+                    switch cache.precision {
+                    case .float32:
+                        Self.dotKeys(qi, cache.keys32 + head, stride: kvDim, count: visible, hs, scale: scale, into: p)
+                        Kernels.softmax(p, p, visible)
+                        Self.mixValues(p, cache.values32 + head, stride: kvDim, count: visible, hs, into: oi)
+                    case .float16:
+                        AttentionF16.dotKeys(qi, cache.keys16 + head, stride: kvDim, count: visible, hs, scale: scale,
+                                             into: p, kernels: kernels)
+                        Kernels.softmax(p, p, visible)
+                        AttentionF16.mixValues(p, cache.values16 + head, stride: kvDim, count: visible, hs, into: oi,
+                                               kernels: kernels)
+                    }
                 }
             }
         }

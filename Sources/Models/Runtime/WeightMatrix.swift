@@ -34,9 +34,11 @@ public enum WeightMatrix: @unchecked Sendable {
         }
     }
 
-    /// Rows dequantized per tile in `matMul`. Each sgemm call re-packs X, so tiles must not be too thin; 256 rows
-    /// × 576 columns is 576 KiB of floats, still cache-friendly. Threads get at least `minimumRowsPerThread` rows.
-    static let tileRows = 256
+    /// Rows dequantized per tile in `matMul`: about 576 KiB of floats (256 rows of SmolLM2's 576 columns, 96 of
+    /// its MLP's 1536), within 64…256 rows. Each sgemm call re-packs X, so tiles must not be too thin; each thread
+    /// holds one tile, so they must not be too large either (a fixed 256 rows made 1.5 MiB per thread of the peak
+    /// memory). Threads get at least `minimumRowsPerThread` rows.
+    static func tileRows(cols: Int) -> Int { Swift.min(256, Swift.max(64, 147_456 / Swift.max(cols, 1))) }
     static let minimumRowsPerThread = 64
 
     /// Row `r` as float32 into `out` (`cols` floats): the token-embedding lookup.
@@ -110,11 +112,12 @@ public enum WeightMatrix: @unchecked Sendable {
             guard GGMLType.dequantizable.contains(t.type) else {
                 throw GGUFError.unsupportedTensorType(file: t.file, tensor: t.name, type: "\(t.type) (cannot dequantize)")
             }
+            let tileRows = Self.tileRows(cols: cols)
             Parallel.chunks(rows, grain: Self.minimumRowsPerThread) { range in
-                var tile = [Float](repeating: 0, count: Self.tileRows * cols)
+                var tile = [Float](repeating: 0, count: tileRows * cols)
                 tile.withUnsafeMutableBufferPointer { buffer in
-                    for start in stride(from: range.lowerBound, to: range.upperBound, by: Self.tileRows) {
-                        let n = Swift.min(Self.tileRows, range.upperBound - start)
+                    for start in stride(from: range.lowerBound, to: range.upperBound, by: tileRows) {
+                        let n = Swift.min(tileRows, range.upperBound - start)
                         let bytes = UnsafeRawBufferPointer(rebasing: t.data[(start * t.rowBytes)..<((start + n) * t.rowBytes)])
                         // The type was checked above, so this cannot throw.
                         try? dequantize(t.type, bytes, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<(n * cols)]))

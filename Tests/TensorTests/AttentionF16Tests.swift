@@ -1,0 +1,103 @@
+// AttentionF16: the Swift reference against a float64 computation on the same (widened) halves, and the AVX2/F16C
+// C kernels against the Swift reference bit for bit — they perform the same fused multiply-adds on the same lanes in
+// the same order and the same final lane sum, and widening a half is exact, so any difference is a bug, not
+// rounding. Rounding into the cache: the C conversion (vcvtps2ph) gives Swift's `Float16(x)` bits, ties to even.
+import XCTest
+@testable import Tensor
+
+final class AttentionF16Tests: XCTestCase {
+    /// Keys or values of `count` positions, `stride` numbers apart, as halves of N(0, 1) numbers.
+    func halves(_ count: Int, stride: Int, seed: UInt64) -> [UInt16] {
+        var rng = RandomGenerator(seed: seed)
+        return (0..<(count * stride)).map { _ in floatToHalf(rng.nextNormal()) }
+    }
+
+    func floats(_ n: Int, seed: UInt64) -> [Float] {
+        var rng = RandomGenerator(seed: seed)
+        return (0..<n).map { _ in rng.nextNormal() }
+    }
+
+    /// Head sizes: SmolLM2's 64, the tiny GPT's 32, one 16-wide chunk, and 24 (no SIMD path: the plain loop).
+    /// Counts cover the 4-position blocks and every leftover.
+    let shapes: [(hs: Int, counts: [Int])] = [(64, [1, 2, 3, 4, 5, 7, 8, 13, 130]), (32, [1, 6, 33]), (16, [3, 9]),
+                                              (24, [1, 5, 11])]
+
+    func testSwiftReferenceMatchesFloat64() {
+        for (hs, counts) in shapes {
+            for count in counts {
+                let stride = 3 * hs   // three KV heads side by side, as in SmolLM2's cache rows
+                let keys = halves(count, stride: stride, seed: UInt64(hs * 1000 + count))
+                let q = floats(hs, seed: 7), w = floats(count, seed: 8).map { abs($0) }
+                let scale: Float = 0.125
+                var scores = [Float](repeating: .nan, count: count), out = [Float](repeating: .nan, count: hs)
+                AttentionF16.dotKeysSwift(q, keys, stride: stride, count: count, hs, scale: scale, into: &scores)
+                AttentionF16.mixValuesSwift(w, keys, stride: stride, count: count, hs, into: &out)
+                for s in 0..<count {
+                    var exact = 0.0, magnitude = 0.0
+                    for j in 0..<hs {
+                        let p = Double(q[j]) * Double(Float(Float16(bitPattern: keys[s * stride + j])))
+                        exact += p; magnitude += abs(p)
+                    }
+                    // float32 sums of hs products: each step rounds by ≤ 2⁻²⁴ of the running magnitude.
+                    let bound = magnitude * Double(hs) * 0x1p-24 * Double(scale) + 1e-30
+                    XCTAssertEqual(Double(scores[s]), exact * Double(scale), accuracy: bound, "hs \(hs) count \(count) score \(s)")
+                }
+                for j in 0..<hs {
+                    var exact = 0.0, magnitude = 0.0
+                    for s in 0..<count {
+                        let p = Double(w[s]) * Double(Float(Float16(bitPattern: keys[s * stride + j])))
+                        exact += p; magnitude += abs(p)
+                    }
+                    let bound = magnitude * Double(count + 2) * 0x1p-24 + 1e-30
+                    XCTAssertEqual(Double(out[j]), exact, accuracy: bound, "hs \(hs) count \(count) out \(j)")
+                }
+            }
+        }
+    }
+
+    func testAVX2KernelsEqualSwiftBitForBit() throws {
+        guard KernelSet.avx2.isAvailable else { throw XCTSkip("no AVX2/F16C on this CPU") }
+        var compared = 0
+        for (hs, counts) in shapes where hs % 16 == 0 {
+            for count in counts {
+                let stride = 3 * hs
+                let keys = halves(count, stride: stride, seed: UInt64(hs * 7 + count))
+                let q = floats(hs, seed: 3), w = floats(count, seed: 4)
+                var swift = [Float](repeating: 0, count: count), c = [Float](repeating: 1, count: count)
+                AttentionF16.dotKeysSwift(q, keys, stride: stride, count: count, hs, scale: 0.125, into: &swift)
+                AttentionF16.dotKeys(q, keys, stride: stride, count: count, hs, scale: 0.125, into: &c, kernels: .avx2)
+                XCTAssertEqual(swift.map(\.bitPattern), c.map(\.bitPattern), "dotKeys hs \(hs) count \(count): \(swift) vs \(c)")
+                var swiftOut = [Float](repeating: 0, count: hs), cOut = [Float](repeating: 1, count: hs)
+                AttentionF16.mixValuesSwift(w, keys, stride: stride, count: count, hs, into: &swiftOut)
+                AttentionF16.mixValues(w, keys, stride: stride, count: count, hs, into: &cOut, kernels: .avx2)
+                XCTAssertEqual(swiftOut.map(\.bitPattern), cOut.map(\.bitPattern), "mixValues hs \(hs) count \(count)")
+                compared += 1
+            }
+        }
+        XCTAssertEqual(compared, 14)
+    }
+
+    func testRoundingToHalfIsToNearestEven() throws {
+        // Known values: 1/3 → 0x3555 (0.33325), the largest half 65504 = 0x7BFF, 65520 (half-way to 65536) → +inf,
+        // 1 + 2⁻¹¹ (a tie) → 1 (even), 1 + 3·2⁻¹¹ (a tie) → 1 + 2⁻⁹, the smallest subnormal 2⁻²⁴ = 0x0001, and
+        // 2⁻²⁵ (a tie with 0) → 0.
+        let known: [(Float, UInt16)] = [(1.0 / 3, 0x3555), (65504, 0x7BFF), (65520, 0x7C00), (1 + 0x1p-11, 0x3C00),
+                                        (1 + 3 * 0x1p-11, 0x3C02), (0x1p-24, 0x0001), (0x1p-25, 0x0000),
+                                        (-2, 0xC000), (0, 0)]
+        var random = floats(1003, seed: 9).enumerated().map { i, x in x * Float(1 << (i % 20)) * 0x1p-12 }
+        random += known.map(\.0)
+        var swift = [UInt16](repeating: 0, count: random.count)
+        AttentionF16.toHalf(random, &swift, random.count, kernels: .portable)
+        for (i, (x, bits)) in known.enumerated() {
+            XCTAssertEqual(swift[random.count - known.count + i], bits, "\(x)")
+        }
+        // Round to nearest: the half is within half a unit in the last place (2⁻¹¹ relative) of the float.
+        for (x, h) in zip(random, swift) where abs(x) >= 0x1p-14 && abs(x) <= 65504 {
+            XCTAssertLessThanOrEqual(abs(Float(Float16(bitPattern: h)) - x), abs(x) * 0x1p-11, "\(x)")
+        }
+        guard KernelSet.avx2.isAvailable else { throw XCTSkip("no AVX2/F16C on this CPU") }
+        var c = [UInt16](repeating: 0xFFFF, count: random.count)
+        AttentionF16.toHalf(random, &c, random.count, kernels: .avx2)
+        XCTAssertEqual(c, swift)
+    }
+}
