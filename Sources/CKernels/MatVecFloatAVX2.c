@@ -13,7 +13,7 @@
 #include "CKernels.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include "BlockKindsAVX2.h"
+#include "AVX2Shared.h"
 
 // Swift does not fuse a product and a sum unless asked (addingProduct); neither may C.
 #pragma STDC FP_CONTRACT OFF

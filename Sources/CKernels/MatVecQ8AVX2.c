@@ -15,7 +15,7 @@
 #include "CKernels.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include "BlockKindsAVX2.h"
+#include "AVX2Shared.h"
 
 /// The f16 at p, p + stride, p + 2·stride, p + 3·stride as 4 floats.
 INLINE __m128 halves4(const uint8_t *p, long stride) {

@@ -1,9 +1,10 @@
-// What the AVX2 kernel files (MatVecQ8AVX2.c, MatVecFloatAVX2.c) share: the per-function target attributes, the
-// unaligned little-endian loads and f16 conversion of a block's fields, software prefetch, and the 32-element ggml
-// block kinds with their sizes (layouts: Sources/Tensor/Quantization/Dequantize*.swift). Internal to CKernels — the
-// public declarations are in include/CKernels.h. x86-64 only: include it inside the files' __x86_64__ branch.
-#ifndef LMLAB_BLOCK_KINDS_AVX2_H
-#define LMLAB_BLOCK_KINDS_AVX2_H
+// What the AVX2 kernel files share: the per-function target attributes (all of them: MatVecQ8AVX2.c,
+// MatVecFloatAVX2.c, AttentionF16AVX2.c); for the two matrix–vector files the unaligned little-endian loads and f16
+// conversion of a block's fields, software prefetch, and the 32-element ggml block kinds with their sizes (layouts:
+// Sources/Tensor/Quantization/Dequantize*.swift). Internal to CKernels — the public declarations are in
+// include/CKernels.h. x86-64 only: include it inside the files' __x86_64__ branch.
+#ifndef LMLAB_AVX2_SHARED_H
+#define LMLAB_AVX2_SHARED_H
 
 #include <immintrin.h>
 #include <stdint.h>
