@@ -8,16 +8,13 @@
 #include "CKernels.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
+#include "AVX2Shared.h"
 
 // Swift does not fuse a product and a sum unless asked (addingProduct); neither may C.
 #pragma STDC FP_CONTRACT OFF
 #ifdef __clang__
 #pragma clang fp contract(off)
 #endif
-
-#define AVX2 __attribute__((target("avx2,fma,f16c")))
-#define INLINE static inline __attribute__((always_inline)) AVX2
 
 /// 8 halves → 8 floats (exact).
 INLINE __m256 widen8(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }

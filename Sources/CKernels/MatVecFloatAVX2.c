@@ -13,24 +13,13 @@
 #include "CKernels.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#include <string.h>
+#include "AVX2Shared.h"
 
 // Swift does not fuse a product and a sum unless asked (addingProduct); neither may C.
 #pragma STDC FP_CONTRACT OFF
 #ifdef __clang__
 #pragma clang fp contract(off)
 #endif
-
-#define AVX2 __attribute__((target("avx2,fma,f16c")))
-#define INLINE static inline __attribute__((always_inline)) AVX2
-
-INLINE float half(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return _cvtsh_ss(v); }
-INLINE uint32_t load32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-
-INLINE void prefetch(const uint8_t *p, long bytes) {
-    for (long o = 0; o < bytes; o += 64) _mm_prefetch((const char *)p + o, _MM_HINT_T0);
-}
 
 /// 16 floats as two halves (lanes 0…7, 8…15).
 typedef struct { __m256 a, b; } f16x;
@@ -81,20 +70,6 @@ INLINE __m256 grid8(__m256i codes) {
     __m256 lo = _mm256_permutevar8x32_ps(g0, codes), hi = _mm256_permutevar8x32_ps(g1, codes);
     __m256i upper = _mm256_cmpgt_epi32(codes, _mm256_set1_epi32(7));
     return _mm256_blendv_ps(lo, hi, _mm256_castsi256_ps(upper));
-}
-
-enum kind { Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL };
-
-INLINE long block_bytes(enum kind k) {
-    switch (k) {
-    case Q4_0: return 18;
-    case Q4_1: return 20;
-    case Q5_0: return 22;
-    case Q5_1: return 24;
-    case Q8_0: return 34;
-    case IQ4_NL: return 18;
-    }
-    return 0;
 }
 
 INLINE block32 weights(enum kind k, const uint8_t *p) {

@@ -15,15 +15,7 @@
 #include "CKernels.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#include <string.h>
-
-#define AVX2 __attribute__((target("avx2,fma,f16c")))
-#define INLINE static inline __attribute__((always_inline)) AVX2
-
-INLINE uint16_t load16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-INLINE uint32_t load32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-INLINE float half(const uint8_t *p) { return _cvtsh_ss(load16(p)); }
+#include "AVX2Shared.h"
 
 /// The f16 at p, p + stride, p + 2·stride, p + 3·stride as 4 floats.
 INLINE __m128 halves4(const uint8_t *p, long stride) {
@@ -94,17 +86,7 @@ INLINE __m256i iq4_grid(__m256i nibbles) {
 
 INLINE __m256i load_x(const int8_t *q) { return _mm256_loadu_si256((const __m256i *)q); }
 
-/// Asks for the cache lines of [p, p + bytes) ahead of use. The kernels walk four rows side by side, four
-/// interleaved streams the hardware prefetchers follow less well than one: while a group of rows is computed, the
-/// next group (the next 4·stride bytes) is fetched in step with it, block by block. Measured on a 2-core EPYC
-/// streaming 70 MB of Q4_1: 5.5 GB/s without, 8.3 GB/s with. (Prefetches never fault, past the end either.)
-INLINE void prefetch(const uint8_t *p, long bytes) {
-    for (long o = 0; o < bytes; o += 64) _mm_prefetch((const char *)p + o, _MM_HINT_T0);
-}
-
 // MARK: the 32-element types: four rows side by side.
-
-enum kind { Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL };
 
 /// The 32 weights of one block as bytes: unsigned (Q4/Q5: the stored n) or signed (Q8_0, IQ4_NL).
 INLINE __m256i weights32(enum kind k, const uint8_t *b) {
@@ -117,18 +99,6 @@ INLINE __m256i weights32(enum kind k, const uint8_t *b) {
     case IQ4_NL: return iq4_grid(nibbles32(b + 2));
     }
     return _mm256_setzero_si256();
-}
-
-INLINE long block_bytes(enum kind k) {
-    switch (k) {
-    case Q4_0: return 18;
-    case Q4_1: return 20;
-    case Q5_0: return 22;
-    case Q5_1: return 24;
-    case Q8_0: return 34;
-    case IQ4_NL: return 18;
-    }
-    return 0;
 }
 
 /// Rows 0…3 of one kind against NB vectors at once (NB ≤ 8, a constant after inlining): each block's weights are
@@ -225,18 +195,16 @@ KERNEL32(lmlab_avx2_iq4_nl_rows4, IQ4_NL)
 
 // MARK: the 256-element types: one row at a time, the 8 sub-blocks of 32 of a super-block folded into one vector.
 
-/// Q4_K/Q5_K scales and minimums of the 8 sub-blocks (6 bits each, packed in 12 bytes; ggml get_scale_min_k4).
-INLINE void scales_k4(const uint8_t *s, uint8_t sc[8], uint8_t mn[8]) {
-    for (int j = 0; j < 4; j++) {
-        sc[j] = s[j] & 63;
-        mn[j] = s[j + 4] & 63;
-        sc[j + 4] = (s[j + 8] & 0x0F) | ((s[j] >> 6) << 4);
-        mn[j + 4] = (s[j + 8] >> 4) | ((s[j + 4] >> 6) << 4);
-    }
-}
-
-INLINE __m256 bytes8_to_floats(const uint8_t v[8]) {
-    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)v)));
+/// Q4_K/Q5_K scales and minimums of the 8 sub-blocks (6 bits each, packed in 12 bytes; ggml get_scale_min_k4), as
+/// floats, four bytes at a time in 32-bit words: sc_0…3 = s[0…3] & 63, m_0…3 = s[4…7] & 63,
+/// sc_4…7 = (s[8…11] & 15) | (s[0…3] >> 6) << 4, m_4…7 = (s[8…11] >> 4) | (s[4…7] >> 6) << 4.
+INLINE void scales_k4(const uint8_t *s, __m256 *sc, __m256 *mn) {
+    const uint32_t a = load32(s), b = load32(s + 4), c = load32(s + 8);
+    const uint32_t low6 = 0x3F3F3F3F, low4 = 0x0F0F0F0F, top2 = 0x30303030;
+    const uint64_t scales = (a & low6) | (uint64_t)((c & low4) | ((a >> 2) & top2)) << 32;
+    const uint64_t mins = (b & low6) | (uint64_t)(((c >> 4) & low4) | ((b >> 2) & top2)) << 32;
+    *sc = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)scales)));
+    *mn = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)mins)));
 }
 
 /// Q4_K (144 bytes): Σ_j (d·sc_j)·d_x,j·Σ n·q − (dmin·m_j)·s_j over the 8 sub-blocks j.
@@ -247,8 +215,8 @@ INLINE float q4_K_row(const uint8_t *w, long ahead, const int8_t *q, const float
     for (long b = 0; b < n / 256; b++) {
         const uint8_t *p = w + bb * b;
         prefetch(p + ahead, bb);
-        uint8_t sc[8], mn[8];
-        scales_k4(p + 4, sc, mn);
+        __m256 sc, mn;
+        scales_k4(p + 4, &sc, &mn);
         const __m256i qh = fifth ? _mm256_loadu_si256((const __m256i *)(p + 16)) : _mm256_setzero_si256();
         __m256i dots[8];
         for (int c = 0; c < 4; c++) {  // 32 bytes: sub-block 2c in the low nibbles, 2c + 1 in the high ones
@@ -265,40 +233,40 @@ INLINE float q4_K_row(const uint8_t *w, long ahead, const int8_t *q, const float
         }
         __m256 f = _mm256_cvtepi32_ps(sum8(dots));
         __m256 dx = _mm256_loadu_ps(d + 8 * b), sx = _mm256_loadu_ps(s + 8 * b);
-        acc = _mm256_fmadd_ps(f, _mm256_mul_ps(_mm256_mul_ps(bytes8_to_floats(sc), dx), _mm256_set1_ps(half(p))), acc);
-        acc = _mm256_fnmadd_ps(_mm256_mul_ps(bytes8_to_floats(mn), sx), _mm256_set1_ps(half(p + 2)), acc);
+        acc = _mm256_fmadd_ps(f, _mm256_mul_ps(_mm256_mul_ps(sc, dx), _mm256_set1_ps(half(p))), acc);
+        acc = _mm256_fnmadd_ps(_mm256_mul_ps(mn, sx), _mm256_set1_ps(half(p + 2)), acc);
     }
     return total8(acc);
 }
 
 /// Q6_K (210 bytes): per 32-run r of the super-block, d·d_x,r·(sc_a·Σ_{first 16}(u−32)·q + sc_b·Σ_{last 16}(u−32)·q).
+/// u − 32 ∈ [−32, 31] goes through the sign trick (|u − 32| × q with its sign), so each run costs one vpmaddubsw and
+/// one vpmaddwd (by the run's two scales, widened from the 16 signed scale bytes by one vpshufb).
 INLINE float q6_K_row(const uint8_t *w, long ahead, const int8_t *q, const float *d, long n) {
-    const __m256i m4 = _mm256_set1_epi8(15), m2 = _mm256_set1_epi8(3), k32 = _mm256_set1_epi8(32);
+    const __m256i m4 = _mm256_set1_epi8(15), k32 = _mm256_set1_epi8(32);
+    // byte 2R eight times, then byte 2R + 1 eight times: run R's two scales
+    const __m128i pair = _mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
     __m256 acc = _mm256_setzero_ps();
     for (long b = 0; b < n / 256; b++) {
         const uint8_t *p = w + 210 * b;
         prefetch(p + ahead, 210);
-        const int8_t *scales = (const int8_t *)(p + 192);
+        const __m128i scales = _mm_loadu_si128((const __m128i *)(p + 192));
         __m256i dots[8];
         for (int h = 0; h < 2; h++) {
             __m256i ql0 = _mm256_loadu_si256((const __m256i *)(p + 64 * h));       // runs 0 (low), 2 (high)
             __m256i ql1 = _mm256_loadu_si256((const __m256i *)(p + 64 * h + 32));  // runs 1 (low), 3 (high)
-            __m256i qh = _mm256_loadu_si256((const __m256i *)(p + 128 + 32 * h));
+            __m256i qh = _mm256_loadu_si256((const __m256i *)(p + 128 + 32 * h));  // bits 2r, 2r + 1: run r's top two
             __m256i u[4];
-            u[0] = _mm256_or_si256(_mm256_and_si256(ql0, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m2), 4));
-            u[1] = _mm256_or_si256(_mm256_and_si256(ql1, m4),
-                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), m2), 4));
-            u[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4),
-                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), m2), 4));
+            u[0] = _mm256_or_si256(_mm256_and_si256(ql0, m4), _mm256_slli_epi16(_mm256_and_si256(qh, _mm256_set1_epi8(3)), 4));
+            u[1] = _mm256_or_si256(_mm256_and_si256(ql1, m4), _mm256_slli_epi16(_mm256_and_si256(qh, _mm256_set1_epi8(12)), 2));
+            u[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4), _mm256_and_si256(qh, _mm256_set1_epi8(48)));
             u[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4),
-                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), m2), 4));
+                                   _mm256_srli_epi16(_mm256_and_si256(qh, _mm256_set1_epi8((char)192)), 2));
             for (int r = 0; r < 4; r++) {
-                const int j = 8 * h + 2 * r;  // sub-block of the run's first 16 elements
-                const __m256i sc = _mm256_setr_m128i(_mm_set1_epi16(scales[j]), _mm_set1_epi16(scales[j + 1]));
-                const __m256i x = load_x(q + 256 * b + 128 * h + 32 * r);
-                __m256i dot = _mm256_madd_epi16(_mm256_maddubs_epi16(u[r], x), sc);
-                __m256i off = _mm256_madd_epi16(_mm256_maddubs_epi16(k32, x), sc);
-                dots[4 * h + r] = _mm256_sub_epi32(dot, off);
+                const int R = 4 * h + r;
+                const __m256i sc = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales, _mm_add_epi8(pair, _mm_set1_epi8((char)(2 * R)))));
+                const __m256i v = _mm256_sub_epi8(u[r], k32), x = load_x(q + 256 * b + 32 * R);
+                dots[R] = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(v), _mm256_sign_epi8(x, v)), sc);
             }
         }
         __m256 f = _mm256_cvtepi32_ps(sum8(dots));
@@ -307,21 +275,25 @@ INLINE float q6_K_row(const uint8_t *w, long ahead, const int8_t *q, const float
     return total8(acc);
 }
 
-/// IQ4_XS (136 bytes): per sub-block j, d·(ls_j − 32)·d_x,j·Σ grid(n)·q.
+/// IQ4_XS (136 bytes): per sub-block j, d·(ls_j − 32)·d_x,j·Σ grid(n)·q. The 6-bit ls_j of the 8 sub-blocks are
+/// unpacked side by side, one per lane: its low 4 bits are nibble j of scales_l (bits 4j…4j+3 of the 4 bytes at
+/// +4), its high 2 bits bits 2j, 2j+1 of scales_h (+2).
 INLINE float iq4_xs_row(const uint8_t *w, long ahead, const int8_t *q, const float *d, long n) {
+    const __m256i low_shift = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);
+    const __m256i high_shift = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
     __m256 acc = _mm256_setzero_ps();
     for (long b = 0; b < n / 256; b++) {
         const uint8_t *p = w + 136 * b;
         prefetch(p + ahead, 136);
-        const uint16_t high = load16(p + 2);
-        uint8_t ls[8];
+        const __m256i low = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32((int)load32(p + 4)), low_shift),
+                                             _mm256_set1_epi32(15));
+        const __m256i high = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(load16(p + 2)), high_shift),
+                                              _mm256_set1_epi32(3));
+        const __m256i ls = _mm256_or_si256(low, _mm256_slli_epi32(high, 4));
         __m256i dots[8];
-        for (int j = 0; j < 8; j++) {
-            ls[j] = (uint8_t)(((p[4 + j / 2] >> (4 * (j % 2))) & 0x0F) | (((high >> (2 * j)) & 3) << 4));
-            dots[j] = dot_s8(iq4_grid(nibbles32(p + 8 + 16 * j)), load_x(q + 256 * b + 32 * j));
-        }
+        for (int j = 0; j < 8; j++) dots[j] = dot_s8(iq4_grid(nibbles32(p + 8 + 16 * j)), load_x(q + 256 * b + 32 * j));
         __m256 f = _mm256_cvtepi32_ps(sum8(dots));
-        __m256 scale = _mm256_sub_ps(bytes8_to_floats(ls), _mm256_set1_ps(32));
+        __m256 scale = _mm256_cvtepi32_ps(_mm256_sub_epi32(ls, _mm256_set1_epi32(32)));
         acc = _mm256_fmadd_ps(f, _mm256_mul_ps(_mm256_mul_ps(scale, _mm256_loadu_ps(d + 8 * b)), _mm256_set1_ps(half(p))), acc);
     }
     return total8(acc);

@@ -21,10 +21,11 @@ public struct GGUFFile: Sendable {
     public let storage: MappedBytes
     private let tensorIndex: [String: Int]
 
-    /// Maps and parses the file at `path`.
+    /// Reads and parses the file at `path`: its bytes in 2 MiB pages where the kernel has them (the runtime streams
+    /// every weight once per token; see MappedBytes), else memory-mapped.
     public init(path: String) throws(GGUFError) {
         let storage: MappedBytes
-        do { storage = try MappedBytes(path: path) } catch { throw .cannotOpen(file: path, reason: error.reason) }
+        do { storage = try MappedBytes(path: path, inHugePages: true) } catch { throw .cannotOpen(file: path, reason: error.reason) }
         try self.init(storage: storage, file: path)
     }
 

@@ -36,6 +36,26 @@ final class FilesTests: XCTestCase {
         }
     }
 
+    /// A model-sized file read into huge pages: the same bytes (the end included: 8 MiB + 5 is no whole number of
+    /// pages), starting on a 2 MiB boundary where the kernel has transparent huge pages; a small file is mapped.
+    func testHugePageCopyHoldsTheFilesBytes() throws {
+        let dir = try temporaryDirectory()
+        var rng = SystemRandomNumberGenerator()
+        let bytes = (0..<(MappedBytes.hugePageThreshold + 5)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/big.bin"))
+        let copy = try MappedBytes(path: dir + "/big.bin", inHugePages: true)
+        withExtendedLifetime(copy) {
+            XCTAssertEqual(copy.bytes.count, bytes.count)
+            XCTAssertTrue(copy.bytes.elementsEqual(bytes), "the huge-page copy differs from the file")
+            if MappedBytes.hugePagesAvailable {
+                XCTAssertEqual(Int(bitPattern: copy.bytes.baseAddress) % MappedBytes.hugePageSize, 0)
+            }
+        }
+        try Data(bytes[0..<100]).write(to: URL(fileURLWithPath: dir + "/small.bin"))
+        let small = try MappedBytes(path: dir + "/small.bin", inHugePages: true)
+        withExtendedLifetime(small) { XCTAssertEqual(Array(small.bytes), Array(bytes[0..<100])) }
+    }
+
     func testAtomicWriteReplacesTheFile() throws {
         let path = try temporaryDirectory() + "/model.bin"
         try AtomicFile.write([1, 2, 3], to: path)
