@@ -66,12 +66,4 @@ extension ModelHandle {
         precondition(!prepared.request.usesBeamSearch, "ModelHandle.prefillRequest: beam search runs whole, through complete")
         return .init(prompt: prepared.promptTokens, samplers: prepared.samplers(), options: prepared.options, firstID: firstID)
     }
-
-    /// The prompt pass of a prepared (sampling) request: its n sequences, ids firstID…, ready for
-    /// `generator.step`. Beam search is not stepped this way (run it with `complete`).
-    public func start(_ prepared: PreparedCompletion, firstID: Int = 0) throws -> [GenerationSequence<TransformerRuntime>] {
-        precondition(!prepared.request.usesBeamSearch, "ModelHandle.start: beam search runs whole, through complete")
-        return try generator.prefill(prompt: prepared.promptTokens, samplers: prepared.samplers(),
-                                     options: prepared.options, firstID: firstID)
-    }
 }

@@ -4,8 +4,8 @@
 // and per-client tokens/s (a request's tokens / its wall time, averaged). Without --url it serves --model itself
 // (lmlab serve in this process); with --url it measures another server (e.g. llama.cpp's llama-server) with the
 // very same load. The in-process server runs with the given runtime options (--activations: float, the exact
-// default, or q8 — llama.cpp's numerics and the fast AVX2 path, the fair setting against llama-server); they are
-// printed and in --json.
+// default, or q8 — llama.cpp's numerics and the fast AVX2 path; --kv-cache-type f16, llama.cpp's default cache
+// type: together the fair setting against llama-server); they are printed and in --json.
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
@@ -63,7 +63,7 @@ struct BenchServe: ParsableCommand {
     struct Report: Encodable {
         var url: String, model: String, tokensPerRequest: Int, requestsPerClient: Int, threads: Int?
         /// The in-process server's runtime options (nil with --url: the other server decides).
-        var activations: String?, maxBatch: Int?
+        var activations: String?, kvCache: String?, maxBatch: Int?
         var runs: [Run]
     }
 
@@ -84,8 +84,9 @@ struct BenchServe: ParsableCommand {
         if output.json { try printJSON(report); return }
         print("server \(report.url), model \(report.model): \(report.tokensPerRequest) tokens per request, "
               + "\(report.requestsPerClient) request(s) per client, greedy, streamed")
-        if let activations = report.activations, let threads = report.threads, let maxBatch = report.maxBatch {
-            print("lmlab serve in this process: --activations \(activations), --threads \(threads), --max-batch \(maxBatch)")
+        if let activations = report.activations, let kvCache = report.kvCache, let threads = report.threads,
+           let maxBatch = report.maxBatch {
+            print("lmlab serve in this process: --activations \(activations), --kv-cache-type \(kvCache), --threads \(threads), --max-batch \(maxBatch)")
         }
         print("clients  aggregate tok/s  per-client tok/s  TTFT p50 (s)  TTFT p95 (s)")
         for r in report.runs {
@@ -126,7 +127,8 @@ struct BenchServe: ParsableCommand {
             try await http.shutdown()
             return Report(url: base, model: name, tokensPerRequest: tokens, requestsPerClient: requests,
                           threads: model == nil ? nil : threads,
-                          activations: model == nil ? nil : runtime.activations.rawValue, maxBatch: maxBatch, runs: runs)
+                          activations: model == nil ? nil : runtime.activations.rawValue,
+                          kvCache: model == nil ? nil : runtime.kvCache.rawValue, maxBatch: maxBatch, runs: runs)
         } catch {
             try? await http.shutdown()
             throw error
