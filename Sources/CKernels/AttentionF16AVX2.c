@@ -78,6 +78,79 @@ AVX2 void lmlab_avx2_f16_mix_values(const float *weights, const uint16_t *values
     }
 }
 
+// Grouped-query attention: the query heads that share a KV head read its keys and values once, widened once for
+// all of them (SmolLM2: 3 query heads per KV head). Each query's numbers go through exactly the operations of the
+// one-query kernels above — the same chains in the same order; only which independent chains run side by side
+// changes — so a query gets the same bits alone or in its group.
+
+/// Up to 4 queries (NQ, a constant after inlining) against every key, one key at a time.
+INLINE void dot_keys_n(int NQ, const float *q, long hs, const uint16_t *keys, long stride, long count, float scale,
+                       float *scores, long ld) {
+    for (long s = 0; s < count; s++) {
+        const uint16_t *k = keys + s * stride;
+        __m256 al[4], ah[4];
+        for (int g = 0; g < NQ; g++) al[g] = ah[g] = _mm256_setzero_ps();
+        for (long c = 0; c < hs; c += 16) {
+            const __m256 kl = widen8(k + c), kh = widen8(k + c + 8);
+            for (int g = 0; g < NQ; g++) {
+                al[g] = _mm256_fmadd_ps(_mm256_loadu_ps(q + g * hs + c), kl, al[g]);
+                ah[g] = _mm256_fmadd_ps(_mm256_loadu_ps(q + g * hs + c + 8), kh, ah[g]);
+            }
+        }
+        for (int g = 0; g < NQ; g++) scores[g * ld + s] = lane_sum(al[g], ah[g]) * scale;
+    }
+}
+
+AVX2 void lmlab_avx2_f16_dot_keys_group(const float *q, long nq, const uint16_t *keys, long stride, long count,
+                                        long hs, float scale, float *scores, long ld) {
+    for (long g = 0; g < nq; g += 4) {
+        const float *qg = q + g * hs;
+        float *sg = scores + g * ld;
+        switch (nq - g) {
+        case 1: lmlab_avx2_f16_dot_keys(qg, keys, stride, count, hs, scale, sg); break;
+        case 2: dot_keys_n(2, qg, hs, keys, stride, count, scale, sg, ld); break;
+        case 3: dot_keys_n(3, qg, hs, keys, stride, count, scale, sg, ld); break;
+        default: dot_keys_n(4, qg, hs, keys, stride, count, scale, sg, ld); break;
+        }
+    }
+}
+
+/// Up to 3 queries' weights (NQ) mixing the values, 8 features at a time (lanes are independent, so the one-query
+/// kernel's 16-feature steps are two of these): per query the four accumulators of positions s ≡ 0…3 (mod 4).
+INLINE void mix_values_n(int NQ, const float *weights, long ld, const uint16_t *values, long stride, long count,
+                         long hs, float *out) {
+    for (long c = 0; c < hs; c += 8) {
+        __m256 a[3][4];
+        for (int g = 0; g < NQ; g++) a[g][0] = a[g][1] = a[g][2] = a[g][3] = _mm256_setzero_ps();
+        long s = 0;
+        for (; s + 4 <= count; s += 4) {
+            for (int i = 0; i < 4; i++) {
+                const __m256 v = widen8(values + (s + i) * stride + c);
+                for (int g = 0; g < NQ; g++) a[g][i] = _mm256_fmadd_ps(v, _mm256_broadcast_ss(weights + g * ld + s + i), a[g][i]);
+            }
+        }
+        for (; s < count; s++) {
+            const __m256 v = widen8(values + s * stride + c);
+            for (int g = 0; g < NQ; g++) a[g][0] = _mm256_fmadd_ps(v, _mm256_broadcast_ss(weights + g * ld + s), a[g][0]);
+        }
+        for (int g = 0; g < NQ; g++)
+            _mm256_storeu_ps(out + g * hs + c, _mm256_add_ps(_mm256_add_ps(a[g][0], a[g][1]), _mm256_add_ps(a[g][2], a[g][3])));
+    }
+}
+
+AVX2 void lmlab_avx2_f16_mix_values_group(const float *weights, long nq, long ld, const uint16_t *values, long stride,
+                                          long count, long hs, float *out) {
+    for (long g = 0; g < nq; g += 3) {
+        const float *wg = weights + g * ld;
+        float *og = out + g * hs;
+        switch (nq - g) {
+        case 1: lmlab_avx2_f16_mix_values(wg, values, stride, count, hs, og); break;
+        case 2: mix_values_n(2, wg, ld, values, stride, count, hs, og); break;
+        default: mix_values_n(3, wg, ld, values, stride, count, hs, og); break;
+        }
+    }
+}
+
 AVX2 void lmlab_avx2_f32_to_f16(const float *x, uint16_t *h, long n) {
     long i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -96,6 +169,16 @@ void lmlab_avx2_f16_dot_keys(const float *q, const uint16_t *keys, long stride, 
 void lmlab_avx2_f16_mix_values(const float *weights, const uint16_t *values, long stride, long count, long hs,
                                float *out) {
     (void)weights; (void)values; (void)stride; (void)count; (void)hs; (void)out;
+    __builtin_trap();
+}
+void lmlab_avx2_f16_dot_keys_group(const float *q, long nq, const uint16_t *keys, long stride, long count,
+                                   long hs, float scale, float *scores, long ld) {
+    (void)q; (void)nq; (void)keys; (void)stride; (void)count; (void)hs; (void)scale; (void)scores; (void)ld;
+    __builtin_trap();
+}
+void lmlab_avx2_f16_mix_values_group(const float *weights, long nq, long ld, const uint16_t *values, long stride,
+                                     long count, long hs, float *out) {
+    (void)weights; (void)nq; (void)ld; (void)values; (void)stride; (void)count; (void)hs; (void)out;
     __builtin_trap();
 }
 void lmlab_avx2_f32_to_f16(const float *x, uint16_t *h, long n) {

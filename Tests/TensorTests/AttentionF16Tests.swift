@@ -77,6 +77,48 @@ final class AttentionF16Tests: XCTestCase {
         XCTAssertEqual(compared, 14)
     }
 
+    /// The grouped-query kernels (several query heads over one KV head's keys and values) give each query exactly
+    /// the one-query Swift reference's bits: groups of 1…5 and 9 (the AVX2 kernels take 4 queries at a time for the
+    /// scores, 3 for the mix, then the rest), and the portable path loops over the reference itself.
+    func testGroupedQueriesEqualOneQueryAtATimeBitForBit() throws {
+        let sets = KernelSet.allCases.filter(\.isAvailable)
+        XCTAssertTrue(sets.contains(.portable))
+        for kernels in sets {
+            for (hs, counts) in shapes where hs % 16 == 0 {
+                for count in counts {
+                    for nq in [1, 2, 3, 4, 5, 9] {
+                        let stride = 3 * hs, ld = count + 3
+                        let keys = halves(count, stride: stride, seed: UInt64(hs * 11 + count))
+                        let q = floats(nq * hs, seed: 5), w = floats(nq * ld, seed: 6)
+                        var grouped = [Float](repeating: 7, count: nq * ld)
+                        AttentionF16.dotKeys(q, queries: nq, keys, stride: stride, count: count, hs, scale: 0.125,
+                                             into: &grouped, ld: ld, kernels: kernels)
+                        var groupedOut = [Float](repeating: 7, count: nq * hs)
+                        AttentionF16.mixValues(w, queries: nq, ld: ld, keys, stride: stride, count: count, hs,
+                                               into: &groupedOut, kernels: kernels)
+                        for g in 0..<nq {
+                            var one = [Float](repeating: 0, count: count), oneOut = [Float](repeating: 0, count: hs)
+                            q.withUnsafeBufferPointer { qb in
+                                AttentionF16.dotKeysSwift(qb.baseAddress! + g * hs, keys, stride: stride, count: count, hs,
+                                                          scale: 0.125, into: &one)
+                            }
+                            w.withUnsafeBufferPointer { wb in
+                                AttentionF16.mixValuesSwift(wb.baseAddress! + g * ld, keys, stride: stride, count: count, hs,
+                                                            into: &oneOut)
+                            }
+                            XCTAssertEqual(Array(grouped[(g * ld)..<(g * ld + count)]).map(\.bitPattern), one.map(\.bitPattern),
+                                           "\(kernels) dotKeys hs \(hs) count \(count) query \(g) of \(nq)")
+                            XCTAssertEqual(Array(groupedOut[(g * hs)..<((g + 1) * hs)]).map(\.bitPattern),
+                                           oneOut.map(\.bitPattern), "\(kernels) mixValues hs \(hs) count \(count) query \(g) of \(nq)")
+                        }
+                        // the scores' padding between queries is left alone
+                        if count < ld { XCTAssertEqual(grouped[count], 7) }
+                    }
+                }
+            }
+        }
+    }
+
     func testRoundingToHalfIsToNearestEven() throws {
         // Known values: 1/3 → 0x3555 (0.33325), the largest half 65504 = 0x7BFF, 65520 (half-way to 65536) → +inf,
         // 1 + 2⁻¹¹ (a tie) → 1 (even), 1 + 3·2⁻¹¹ (a tie) → 1 + 2⁻⁹, the smallest subnormal 2⁻²⁴ = 0x0001, and

@@ -338,21 +338,27 @@ public final class TransformerRuntime: LanguageModel {
 
     /// Causal attention of each row's query over the keys and values of `layer` in its own cache, positions
     /// 0…its position (a prompt's rows share a cache; a batch's have one each). Query head h reads KV head
-    /// h / (heads / kvHeads) (grouped-query attention). All (row, head) pairs run as one parallel loop. Each cache
-    /// is read as what it stores: float32 here, float16 through AttentionF16 (the same math on widened numbers).
+    /// h / (heads / kvHeads) (grouped-query attention). All (row, head) pairs — (row, KV head) with a float16
+    /// cache — run as one parallel loop. Each cache is read as what it stores: float32 here, float16 through
+    /// AttentionF16 (the same math on widened numbers).
     func attend(_ q: UnsafePointer<Float>, _ rows: [RowPlace], layer: Int, into out: UnsafeMutablePointer<Float>) {
         let c = config, hs = c.headSize, kvDim = c.kvHeads * hs, group = c.heads / c.kvHeads
         let scale = 1 / Float(hs).squareRoot()
-        let span = rows.map(\.position).max()! + 1, tasks = rows.count * c.heads
+        let span = rows.map(\.position).max()! + 1
+        // A float16 cache's tasks are (row, KV head): the group's query heads read its keys and values once. A
+        // float32 cache's are (row, query head).
+        let grouped = rows.contains { $0.cache.precision == .float16 }
+        let perTask = grouped ? group : 1, tasks = rows.count * c.heads / perTask
         let work = rows.reduce(0) { $0 + ($1.position + 1) * c.heads * hs }
         // On the spinning pool, like the products around it (a Dispatch hand-off costs a thread wake-up per layer).
         // Small spans stay on one thread; prompts get many chunks, as later rows see more positions.
         let chunks = work < 65536 ? 1 : Swift.min(tasks, 16 * Parallel.threads)
         let kernels = options.kernels
         Parallel.forEachChunk(chunks) { chunk in
-            var scores = [Float](repeating: 0, count: span)
+            var scores = [Float](repeating: 0, count: perTask * span)
             for task in (chunk * tasks / chunks)..<((chunk + 1) * tasks / chunks) {
-                let (r, h) = (task / c.heads, task % c.heads)
+                let heads = c.heads / perTask
+                let (r, h) = (task / heads, (task % heads) * perTask)  // row, its first query head
                 let (cache, visible) = (rows[r].cache, rows[r].position + 1)
                 let qi = q + (r * c.heads + h) * hs, oi = out + (r * c.heads + h) * hs
                 let head = cache.offset(layer: layer, position: 0) + (h / group) * hs   // its KV head at position 0
@@ -360,15 +366,18 @@ public final class TransformerRuntime: LanguageModel {
                     let p = sp.baseAddress!
                     switch cache.precision {
                     case .float32:
-                        Self.dotKeys(qi, cache.keys32 + head, stride: kvDim, count: visible, hs, scale: scale, into: p)
-                        Kernels.softmax(p, p, visible)
-                        Self.mixValues(p, cache.values32 + head, stride: kvDim, count: visible, hs, into: oi)
+                        for g in 0..<perTask {  // 1 unless a batch mixes cache precisions
+                            let (qg, og) = (qi + g * hs, oi + g * hs)
+                            Self.dotKeys(qg, cache.keys32 + head, stride: kvDim, count: visible, hs, scale: scale, into: p)
+                            Kernels.softmax(p, p, visible)
+                            Self.mixValues(p, cache.values32 + head, stride: kvDim, count: visible, hs, into: og)
+                        }
                     case .float16:
-                        AttentionF16.dotKeys(qi, cache.keys16 + head, stride: kvDim, count: visible, hs, scale: scale,
-                                             into: p, kernels: kernels)
-                        Kernels.softmax(p, p, visible)
-                        AttentionF16.mixValues(p, cache.values16 + head, stride: kvDim, count: visible, hs, into: oi,
-                                               kernels: kernels)
+                        AttentionF16.dotKeys(qi, queries: perTask, cache.keys16 + head, stride: kvDim, count: visible, hs,
+                                             scale: scale, into: p, ld: span, kernels: kernels)
+                        for g in 0..<perTask { Kernels.softmax(p + g * span, p + g * span, visible) }
+                        AttentionF16.mixValues(p, queries: perTask, ld: span, cache.values16 + head, stride: kvDim,
+                                               count: visible, hs, into: oi, kernels: kernels)
                     }
                 }
             }

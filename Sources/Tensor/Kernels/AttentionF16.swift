@@ -35,6 +35,37 @@ public enum AttentionF16 {
         }
     }
 
+    /// Grouped-query attention: `queries` query heads (hs numbers each, one after another from q) that share these
+    /// keys; query g's scores at scores + g·ld. Each query gets exactly `dotKeys`'s numbers: the AVX2 kernel only
+    /// widens each key once for all of them.
+    @inline(__always)
+    public static func dotKeys(_ q: UnsafePointer<Float>, queries: Int, _ keys: UnsafePointer<UInt16>, stride: Int,
+                               count: Int, _ hs: Int, scale: Float, into scores: UnsafeMutablePointer<Float>, ld: Int,
+                               kernels: KernelSet) {
+        if kernels == .avx2 && hs % 16 == 0 {
+            lmlab_avx2_f16_dot_keys_group(q, queries, keys, stride, count, hs, scale, scores, ld)
+        } else {
+            for g in 0..<queries {
+                dotKeysSwift(q + g * hs, keys, stride: stride, count: count, hs, scale: scale, into: scores + g * ld)
+            }
+        }
+    }
+
+    /// Grouped-query attention: `queries` rows of weights (query g's at weights + g·ld) mixing the same values into
+    /// out + g·hs, each exactly `mixValues`'s.
+    @inline(__always)
+    public static func mixValues(_ weights: UnsafePointer<Float>, queries: Int, ld: Int, _ values: UnsafePointer<UInt16>,
+                                 stride: Int, count: Int, _ hs: Int, into out: UnsafeMutablePointer<Float>,
+                                 kernels: KernelSet) {
+        if kernels == .avx2 && hs % 16 == 0 {
+            lmlab_avx2_f16_mix_values_group(weights, queries, ld, values, stride, count, hs, out)
+        } else {
+            for g in 0..<queries {
+                mixValuesSwift(weights + g * ld, values, stride: stride, count: count, hs, into: out + g * hs)
+            }
+        }
+    }
+
     /// h[i] = x[i] rounded to float16, to nearest even (IEEE 754's default; overflow gives ±inf).
     @inline(__always)
     public static func toHalf(_ x: UnsafePointer<Float>, _ h: UnsafeMutablePointer<UInt16>, _ n: Int, kernels: KernelSet) {
