@@ -85,7 +85,9 @@ public struct QuantizedActivations {
         let inverse: Float = d == 0 ? 0 : 1 / d
         let ilo = unsafeBitCast(lo * inverse + 12582912.0, to: SIMD16<Int32>.self) &- 0x4B40_0000
         let ihi = unsafeBitCast(hi * inverse + 12582912.0, to: SIMD16<Int32>.self) &- 0x4B40_0000
-        for i in 0..<16 { q[i] = Int8(truncatingIfNeeded: ilo[i]); q[i + 16] = Int8(truncatingIfNeeded: ihi[i]) }
+        // narrowed as vectors and stored 16 bytes at a time (a byte-by-byte loop became 32 vpextrb stores)
+        UnsafeMutableRawPointer(q).storeBytes(of: SIMD16<Int8>(truncatingIfNeeded: ilo), as: SIMD16<Int8>.self)
+        UnsafeMutableRawPointer(q + 16).storeBytes(of: SIMD16<Int8>(truncatingIfNeeded: ihi), as: SIMD16<Int8>.self)
         return (d, (ilo &+ ihi).wrappedSum())
     }
 
