@@ -11,7 +11,10 @@
 // kinds, whose 16-bit sums cannot overflow: dot4_u5), so the float scales of the four rows are applied with one
 // multiply–add; a batch of activation vectors passes over each block's unpacked
 // weights while they are in registers. The K-quants and IQ4_XS fold the 8 sub-blocks of a super-block the same way
-// and apply the 8 sub-block scales at once.
+// and apply the 8 sub-block scales at once. Q4_0, Q4_1 and Q8_0 also have eight-row kernels (rows8) without
+// horizontal sums: the eight rows' blocks are transposed into "one row per 32-bit lane" vectors, and each vector's
+// four activation bytes at a time are broadcast against them — with several vectors (a batch step) the
+// transposition is shared and the per-vector work is a third smaller.
 #include "CKernels.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -193,6 +196,163 @@ KERNEL32(lmlab_avx2_q5_1_rows4, Q5_1)
 KERNEL32(lmlab_avx2_q8_0_rows4, Q8_0)
 KERNEL32(lmlab_avx2_iq4_nl_rows4, IQ4_NL)
 
+// MARK: Q4_0 and Q4_1: eight rows side by side, one row per lane.
+
+/// The f16 pairs at p + r·stride (r = 0…7) as [d_0…d_7] and [m_0…m_7] (Q4_1's scale and minimum; for Q4_0 the
+/// second half of each pair is the block's first nibbles, unused).
+INLINE void pairs8(const uint8_t *p, long stride, __m256 *dw, __m256 *mw) {
+    __m256i h = _mm256_setr_epi32((int)load32(p), (int)load32(p + stride), (int)load32(p + 2 * stride),
+                                  (int)load32(p + 3 * stride), (int)load32(p + 4 * stride), (int)load32(p + 5 * stride),
+                                  (int)load32(p + 6 * stride), (int)load32(p + 7 * stride));
+    // per 128-bit lane [d d d d m m m m] (16-bit), then the 64-bit halves gathered: [d0…d7 | m0…m7]
+    const __m256i split = _mm256_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15,
+                                           0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+    h = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(h, split), 0xD8);
+    *dw = _mm256_cvtph_ps(_mm256_castsi256_si128(h));
+    *mw = _mm256_cvtph_ps(_mm256_extracti128_si256(h, 1));
+}
+
+/// The 32 nibbles of block p + r·stride (16 bytes at +off) for rows r = 0…7, transposed so that lane r of every
+/// vector is row r: u[k] holds bytes 4k…4k+3's low nibbles (elements 4k…4k+3), u[k + 4] their high nibbles
+/// (elements 16 + 4k…16 + 4k+3). Rows r and r + 4 share a load; a 4×4 transpose of 32-bit words per 128-bit lane.
+INLINE void nibbles8(const uint8_t *p, long stride, long off, __m256i u[8]) {
+    __m256i a[4];
+    for (int r = 0; r < 4; r++)
+        a[r] = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(p + r * stride + off))),
+                                       _mm_loadu_si128((const __m128i *)(p + (r + 4) * stride + off)), 1);
+    __m256i t0 = _mm256_unpacklo_epi32(a[0], a[1]), t1 = _mm256_unpackhi_epi32(a[0], a[1]);
+    __m256i t2 = _mm256_unpacklo_epi32(a[2], a[3]), t3 = _mm256_unpackhi_epi32(a[2], a[3]);
+    __m256i c[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2), _mm256_unpacklo_epi64(t1, t3),
+                    _mm256_unpackhi_epi64(t1, t3)};
+    const __m256i m4 = _mm256_set1_epi8(15);
+    for (int k = 0; k < 4; k++) {
+        u[k] = _mm256_and_si256(c[k], m4);
+        u[k + 4] = _mm256_and_si256(_mm256_srli_epi16(c[k], 4), m4);
+    }
+}
+
+/// Rows 0…7 of Q4_0 or Q4_1 against NB vectors (NB ≤ 8). The 8 rows' nibbles are transposed once per block into
+/// "one row per 32-bit lane" vectors; each vector then needs only its own 4 activation bytes broadcast per vector
+/// (vpmaddubsw of 8 rows × 4 elements at once), 8 of those summed while 16-bit (|·| ≤ 8·2·15·127 < 2¹⁵), and one
+/// vpmaddwd — no horizontal sums, against rows4_32's three vphaddw per block. Per block, row and vector:
+/// d_w·d_x·Σ n·q + m_w·s_x with m_w = Q4_1's minimum, or −8·d_w for Q4_0 (d_w·(d_x·Σ n·q − 8·s_x)). On the 2-core
+/// EPYC, one thread, Q4_1 1536×576 in cache: 37 → 51 G multiply–adds/s for 8 vectors, 21 → 27 for one.
+INLINE void rows8_q4(enum kind k, int NB, const uint8_t *w, long stride, const int8_t *q, const float *d,
+                     const float *s, long n, float *y, long ldy) {
+    const long bb = block_bytes(k), nd = n / 32;
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256 acc[8];
+    for (int v = 0; v < 8; v++) acc[v] = _mm256_setzero_ps();
+    for (long b = 0; b < nd; b++) {
+        const uint8_t *p = w + bb * b;
+        prefetch(w + 8 * stride + 8 * bb * b, 8 * bb);
+        __m256 dw, mw;
+        pairs8(p, stride, &dw, &mw);
+        if (k == Q4_0) mw = _mm256_mul_ps(dw, _mm256_set1_ps(-8.0f));
+        __m256i u[8];
+        nibbles8(p, stride, k == Q4_0 ? 2 : 4, u);
+        for (int v = 0; v < NB; v++) {
+            const int8_t *x = q + v * n + 32 * b;
+            __m256i t = _mm256_maddubs_epi16(u[0], _mm256_set1_epi32((int)load32((const uint8_t *)x)));
+            for (int j = 1; j < 8; j++)  // u[j] pairs with elements 4j…4j+3 (j < 4) or 16 + 4(j−4)… (j ≥ 4)
+                t = _mm256_add_epi16(t, _mm256_maddubs_epi16(u[j], _mm256_set1_epi32((int)load32((const uint8_t *)x + (j < 4 ? 4 * j : 16 + 4 * (j - 4))))));
+            __m256 f = _mm256_cvtepi32_ps(_mm256_madd_epi16(t, ones));
+            acc[v] = _mm256_fmadd_ps(f, _mm256_mul_ps(dw, _mm256_set1_ps(d[v * nd + b])), acc[v]);
+            acc[v] = _mm256_fmadd_ps(mw, _mm256_set1_ps(s[v * nd + b]), acc[v]);
+        }
+    }
+    for (int v = 0; v < NB; v++) _mm256_storeu_ps(y + v * ldy, acc[v]);
+}
+
+/// The 32 signed bytes of block p + r·stride (at +2) for rows r = 0…7, transposed so that lane r of every vector is
+/// row r: u[k] holds elements 4k…4k+3 of each row. Rows r and r + 4 share a vector; an 8×8 transpose of 32-bit
+/// words split into two 4×4 ones per 128-bit lane.
+INLINE void bytes8(const uint8_t *p, long stride, __m256i u[8]) {
+    for (int half = 0; half < 2; half++) {  // elements 0…15, then 16…31
+        __m256i a[4];
+        for (int r = 0; r < 4; r++)
+            a[r] = _mm256_inserti128_si256(
+                _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(p + r * stride + 2 + 16 * half))),
+                _mm_loadu_si128((const __m128i *)(p + (r + 4) * stride + 2 + 16 * half)), 1);
+        __m256i t0 = _mm256_unpacklo_epi32(a[0], a[1]), t1 = _mm256_unpackhi_epi32(a[0], a[1]);
+        __m256i t2 = _mm256_unpacklo_epi32(a[2], a[3]), t3 = _mm256_unpackhi_epi32(a[2], a[3]);
+        u[4 * half] = _mm256_unpacklo_epi64(t0, t2), u[4 * half + 1] = _mm256_unpackhi_epi64(t0, t2);
+        u[4 * half + 2] = _mm256_unpacklo_epi64(t1, t3), u[4 * half + 3] = _mm256_unpackhi_epi64(t1, t3);
+    }
+}
+
+/// Rows 0…7 of Q8_0 against NB vectors, one row per lane as rows8_q4: per 4 elements, |w| × (x with w's sign)
+/// through vpmaddubsw and straight to 32 bits (|pair| ≤ 2·127², so 16-bit sums of two would overflow), d_w·d_x·Σ w·q.
+INLINE void rows8_q8(int NB, const uint8_t *w, long stride, const int8_t *q, const float *d, long n, float *y,
+                     long ldy) {
+    const long nd = n / 32;
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256 acc[8];
+    for (int v = 0; v < 8; v++) acc[v] = _mm256_setzero_ps();
+    for (long b = 0; b < nd; b++) {
+        const uint8_t *p = w + 34 * b;
+        prefetch(w + 8 * stride + 8 * 34 * b, 8 * 34);
+        const __m256 dw = _mm256_cvtph_ps(_mm_setr_epi16((short)load16(p), (short)load16(p + stride),
+            (short)load16(p + 2 * stride), (short)load16(p + 3 * stride), (short)load16(p + 4 * stride),
+            (short)load16(p + 5 * stride), (short)load16(p + 6 * stride), (short)load16(p + 7 * stride)));
+        __m256i u[8], a[8];
+        bytes8(p, stride, u);
+        for (int j = 0; j < 8; j++) a[j] = _mm256_abs_epi8(u[j]);
+        for (int v = 0; v < NB; v++) {
+            const uint8_t *x = (const uint8_t *)(q + v * n + 32 * b);
+            __m256i t = _mm256_setzero_si256();
+            for (int j = 0; j < 8; j++) {
+                const __m256i xj = _mm256_sign_epi8(_mm256_set1_epi32((int)load32(x + 4 * j)), u[j]);
+                t = _mm256_add_epi32(t, _mm256_madd_epi16(_mm256_maddubs_epi16(a[j], xj), ones));
+            }
+            acc[v] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(t), _mm256_mul_ps(dw, _mm256_set1_ps(d[v * nd + b])), acc[v]);
+        }
+    }
+    for (int v = 0; v < NB; v++) _mm256_storeu_ps(y + v * ldy, acc[v]);
+}
+
+AVX2 void lmlab_avx2_q8_0_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                               long batch, float *y, long ldy) {
+    (void)s;
+    for (long v = 0; v < batch; v += 8) {
+        const int8_t *qv = q + v * n;
+        const float *dv = d + v * (n / 32);
+        float *yv = y + v * ldy;
+        switch (batch - v) {
+        case 1: rows8_q8(1, w, stride, qv, dv, n, yv, ldy); break;
+        case 2: rows8_q8(2, w, stride, qv, dv, n, yv, ldy); break;
+        case 3: rows8_q8(3, w, stride, qv, dv, n, yv, ldy); break;
+        case 4: rows8_q8(4, w, stride, qv, dv, n, yv, ldy); break;
+        case 5: rows8_q8(5, w, stride, qv, dv, n, yv, ldy); break;
+        case 6: rows8_q8(6, w, stride, qv, dv, n, yv, ldy); break;
+        case 7: rows8_q8(7, w, stride, qv, dv, n, yv, ldy); break;
+        default: rows8_q8(8, w, stride, qv, dv, n, yv, ldy); break;
+        }
+    }
+}
+
+#define KERNEL8(name, kind)                                                                                          \
+    AVX2 void name(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, long batch,   \
+                   float *y, long ldy) {                                                                             \
+        for (long v = 0; v < batch; v += 8) {                                                                        \
+            const int8_t *qv = q + v * n;                                                                            \
+            const float *dv = d + v * (n / 32), *sv = s + v * (n / 32);                                              \
+            float *yv = y + v * ldy;                                                                                 \
+            switch (batch - v) {                                                                                     \
+            case 1: rows8_q4(kind, 1, w, stride, qv, dv, sv, n, yv, ldy); break;                                     \
+            case 2: rows8_q4(kind, 2, w, stride, qv, dv, sv, n, yv, ldy); break;                                     \
+            case 3: rows8_q4(kind, 3, w, stride, qv, dv, sv, n, yv, ldy); break;                                     \
+            case 4: rows8_q4(kind, 4, w, stride, qv, dv, sv, n, yv, ldy); break;                                     \
+            case 5: rows8_q4(kind, 5, w, stride, qv, dv, sv, n, yv, ldy); break;                                     \
+            case 6: rows8_q4(kind, 6, w, stride, qv, dv, sv, n, yv, ldy); break;                                     \
+            case 7: rows8_q4(kind, 7, w, stride, qv, dv, sv, n, yv, ldy); break;                                     \
+            default: rows8_q4(kind, 8, w, stride, qv, dv, sv, n, yv, ldy); break;                                    \
+            }                                                                                                        \
+        }                                                                                                            \
+    }
+KERNEL8(lmlab_avx2_q4_0_rows8, Q4_0)
+KERNEL8(lmlab_avx2_q4_1_rows8, Q4_1)
+
 // MARK: the 256-element types: one row at a time, the 8 sub-blocks of 32 of a super-block folded into one vector.
 
 /// Q4_K/Q5_K scales and minimums of the 8 sub-blocks (6 bits each, packed in 12 bytes; ggml get_scale_min_k4), as
@@ -328,6 +488,9 @@ KERNEL256(lmlab_avx2_iq4_xs_rows4, iq4_xs_q8)
     }
 UNAVAILABLE(lmlab_avx2_q4_0_rows4)
 UNAVAILABLE(lmlab_avx2_q4_1_rows4)
+UNAVAILABLE(lmlab_avx2_q4_0_rows8)
+UNAVAILABLE(lmlab_avx2_q4_1_rows8)
+UNAVAILABLE(lmlab_avx2_q8_0_rows8)
 UNAVAILABLE(lmlab_avx2_q5_0_rows4)
 UNAVAILABLE(lmlab_avx2_q5_1_rows4)
 UNAVAILABLE(lmlab_avx2_q8_0_rows4)

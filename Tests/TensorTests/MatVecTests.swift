@@ -125,7 +125,7 @@ final class MatVecTests: XCTestCase {
         }
     }
 
-    /// On an AVX2 CPU every 8-bit kernel of the AVX2 set is a C kernel (the batched four-row entry), and the
+    /// On an AVX2 CPU every 8-bit kernel of the AVX2 set is a C kernel (the batched four- and eight-row entries), and the
     /// portable set has none: the tests above really compared two different implementations with the reference.
     func testEveryQuantizedTypeHasAVX2KernelsOnAVX2() throws {
         guard KernelSet.avx2.isAvailable else { throw XCTSkip("no AVX2 on this CPU") }
@@ -134,6 +134,11 @@ final class MatVecTests: XCTestCase {
             XCTAssertNotNil(MatVecKernelTable.kernels(for: type, set: .avx2)?.q8Rows4Batch, "\(type): no AVX2 kernel")
             XCTAssertNil(MatVecKernelTable.kernels(for: type, set: .portable)?.q8Rows4Batch, "\(type)")
             XCTAssertNil(MatVecKernelTable.kernels(for: type, set: .portable)?.floatRows4Batch, "\(type)")
+            // Q4_0, Q4_1 and Q8_0 also have the eight-row kernels (rows of 200 and 203 above: 25 groups of eight, then
+            // leftovers through the four-row and one-row entries)
+            let rows8 = MatVecKernelTable.kernels(for: type, set: .avx2)?.q8Rows8Batch
+            XCTAssertEqual(rows8 != nil, [GGMLType.q4_0, .q4_1, .q8_0].contains(type), "\(type)")
+            XCTAssertNil(MatVecKernelTable.kernels(for: type, set: .portable)?.q8Rows8Batch, "\(type)")
         }
     }
 

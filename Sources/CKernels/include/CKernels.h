@@ -40,6 +40,13 @@ void lmlab_avx2_q8_0_rows4(const void *w, long stride, const int8_t *q, const fl
                            long batch, float *y, long ldy);
 void lmlab_avx2_iq4_nl_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
                            long batch, float *y, long ldy);
+/// `rows8`: rows w … w + 7·stride (one per lane of the kernel's vectors), y[v·ldy + 0…7].
+void lmlab_avx2_q4_0_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_avx2_q4_1_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_avx2_q8_0_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
 void lmlab_avx2_q4_K_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
                            long batch, float *y, long ldy);
 void lmlab_avx2_q5_K_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,

@@ -84,7 +84,7 @@ public func matVec(_ ws: [BlockMatrix], batch x: UnsafeBufferPointer<Float>, _ y
     let tables = ws.map { MatVecKernelTable.kernels(for: $0.type, set: set) }
     guard tables.allSatisfy({ $0 != nil }) else { return false }
     if activations == .q8, cols % QuantizedActivations.blockSize == 0, tables.allSatisfy({ $0?.q8 != nil }) {
-        return matVec(ws, QuantizedActivations(x, columns: cols), ys, parallel: parallel, kernels: set)
+        return matVec(ws, QuantizedActivations(x, columns: cols, parallel: parallel), ys, parallel: parallel, kernels: set)
     }
     // Σx over each group of 32 of each vector: the minimum/offset terms of Q4_0, Q4_1 and Q4_K only need these.
     let groups = (cols + 31) / 32
@@ -153,6 +153,9 @@ func matVec(_ ws: [BlockMatrix], _ x: QuantizedActivations, _ ys: [UnsafeMutable
                     var job = RowJob(w: w, batch: batch) { r in
                         for b in 0..<batch { yp[b * w.rows + r] = kernel(w.row(r), qp + b * cols, dp + b * blocks, sp + b * blocks, cols) }
                     }
+                    if let all = table!.q8Rows8Batch {
+                        job.dot8 = { r in all(w.row(r), w.rowBytes, qp, dp, sp, cols, batch, yp + r, w.rows) }
+                    }
                     if let all = table!.q8Rows4Batch {
                         job.dot4 = { r in all(w.row(r), w.rowBytes, qp, dp, sp, cols, batch, yp + r, w.rows) }
                     } else if let fourRows = table!.q8Rows4 {
@@ -180,15 +183,29 @@ private struct RowJob: @unchecked Sendable {
     let dot: (_ row: Int) -> Void
     /// Rows r…r+3 against every vector, where the type has a four-row kernel.
     var dot4: ((_ row: Int) -> Void)? = nil
+    /// Rows r…r+7 against every vector, where the type has an eight-row kernel.
+    var dot8: ((_ row: Int) -> Void)? = nil
 
     init(w: BlockMatrix, batch: Int, dot: @escaping (_ row: Int) -> Void) {
         self.w = w; self.batch = batch; self.dot = dot
     }
 
-    /// Rows in groups of four, every vector passing over a group while its weights are in cache. Which kernel a
-    /// row gets depends only on its index, never on the batch or the thread split (chunks are cut at multiples of 4).
+    /// Rows per group: the widest kernel's.
+    var groupRows: Int { dot8 != nil ? 8 : 4 }
+    /// Groups of `groupRows` (the last one possibly short).
+    var groups: Int { (w.rows + groupRows - 1) / groupRows }
+
+    /// Rows in groups of eight or four, every vector passing over a group while its weights are in cache. Which
+    /// kernel a row gets depends only on its index, never on the batch or the thread split (chunks are cut at
+    /// multiples of `groupRows`; the leftover rows of the last group take the narrower kernels).
     func run(_ rows: Range<Int>) {
         var r = rows.lowerBound
+        if let dot8 {
+            while r + 8 <= rows.upperBound {
+                dot8(r)
+                r += 8
+            }
+        }
         if let dot4 {
             while r + 4 <= rows.upperBound {
                 dot4(r)
@@ -202,24 +219,25 @@ private struct RowJob: @unchecked Sendable {
     }
 
     /// Runs every job's rows, spread over the threads as one loop unless the total is small. The loop's chunks
-    /// are equal slices of all rows laid end to end (several per thread, so a thread that got a slow start can
-    /// catch up), cut at multiples of 4 so the four-row kernels see whole groups.
+    /// are equal slices of all groups laid end to end (several per thread, so a thread that got a slow start can
+    /// catch up), so the multi-row kernels see whole groups.
     static func run(_ jobs: [RowJob], parallel: Bool) {
         let work = jobs.reduce(0) { $0 + $1.w.rows * $1.w.cols * $1.batch }
-        let groups = jobs.reduce(0) { $0 + ($1.w.rows + 3) / 4 }
+        let groups = jobs.reduce(0) { $0 + $1.groups }
         if !parallel || work < parallelThreshold || groups < 2 || Parallel.threads < 2 {
             for job in jobs { job.run(0..<job.w.rows) }
             return
         }
         // Group g of the concatenation is group g − starts[j] of job j.
         var starts = [0]
-        for job in jobs { starts.append(starts.last! + (job.w.rows + 3) / 4) }
+        for job in jobs { starts.append(starts.last! + job.groups) }
         let chunks = max(1, min(groups, 4 * Parallel.threads))
         Parallel.forEachChunk(chunks) { c in
             let (lo, hi) = (c * groups / chunks, (c + 1) * groups / chunks)
             for (j, job) in jobs.enumerated() where starts[j] < hi && lo < starts[j + 1] {
-                let first = 4 * (max(lo, starts[j]) - starts[j])
-                let last = min(job.w.rows, 4 * (min(hi, starts[j + 1]) - starts[j]))
+                let g = job.groupRows
+                let first = g * (max(lo, starts[j]) - starts[j])
+                let last = min(job.w.rows, g * (min(hi, starts[j + 1]) - starts[j]))
                 job.run(first..<last)
             }
         }

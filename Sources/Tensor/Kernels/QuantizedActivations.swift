@@ -28,23 +28,40 @@ public struct QuantizedActivations {
     public var vectors: Int { columns == 0 ? 0 : count / columns }
 
     /// `x` as `x.count / columns` vectors (default: one). Blocks never straddle vectors (columns is a multiple of
-    /// 32), so each vector is quantized exactly as it would be alone.
-    public init(_ x: UnsafeBufferPointer<Float>, columns: Int? = nil) {
+    /// 32), so each vector is quantized exactly as it would be alone. `parallel`: a batch's blocks are split over
+    /// the threads (Parallel.forEachChunk — the caller's forward pass; every block is computed alone, so the same
+    /// numbers either way).
+    public init(_ x: UnsafeBufferPointer<Float>, columns: Int? = nil, parallel: Bool = false) {
         precondition(x.count % Self.blockSize == 0, "QuantizedActivations: \(x.count) is not a multiple of 32")
         self.columns = columns ?? x.count
         precondition(self.columns % Self.blockSize == 0 && (self.columns == 0 || x.count % self.columns == 0),
                      "QuantizedActivations: \(x.count) values are not vectors of \(self.columns), a multiple of 32")
         let blocks = x.count / Self.blockSize
-        values = [Int8](repeating: 0, count: x.count)
-        scales = [Float](repeating: 0, count: blocks)
-        sums = [Float](repeating: 0, count: blocks)
+        var values = [Int8](repeating: 0, count: x.count)
+        var scales = [Float](repeating: 0, count: blocks), sums = scales
         values.withUnsafeMutableBufferPointer { q in
-            for b in 0..<blocks {
-                let (d, s) = Self.quantizeBlock(x.baseAddress! + 32 * b, into: q.baseAddress! + 32 * b)
-                scales[b] = d
-                sums[b] = d * Float(s)
+            scales.withUnsafeMutableBufferPointer { d in
+                sums.withUnsafeMutableBufferPointer { s in
+                    guard blocks > 0 else { return }
+                    let (xp, qp, dp, sp) = (x.baseAddress!, q.baseAddress!, d.baseAddress!, s.baseAddress!)
+                    let quantize = { (range: Range<Int>) in
+                        for b in range {
+                            let (scale, total) = Self.quantizeBlock(xp + 32 * b, into: qp + 32 * b)
+                            dp[b] = scale
+                            sp[b] = scale * Float(total)
+                        }
+                    }
+                    // ~64 blocks (2048 numbers) is where a hand-off to the spinning pool starts to pay
+                    if parallel && blocks >= 64 && Parallel.threads > 1 {
+                        let chunks = Parallel.threads
+                        Parallel.forEachChunk(chunks) { c in quantize((c * blocks / chunks)..<((c + 1) * blocks / chunks)) }
+                    } else {
+                        quantize(0..<blocks)
+                    }
+                }
             }
         }
+        (self.values, self.scales, self.sums) = (values, scales, sums)
     }
 
     /// One block: returns (d, Σq). Ties round to even (what vector round instructions do). Written on SIMD16
