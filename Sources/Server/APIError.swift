@@ -1,7 +1,8 @@
 // APIError: every error the server answers with, in OpenAI's shape —
 //   {"error": {"message": "…", "type": "invalid_request_error", "param": "max_tokens", "code": null}}
 // — with the HTTP status the official clients map to their exception classes (400 BadRequestError,
-// 401 AuthenticationError, 404 NotFoundError, 413, 429 RateLimitError, 503/500 InternalServerError).
+// 401 AuthenticationError, 404 NotFoundError, 413, 429 RateLimitError, 503/500 InternalServerError; 499 when the
+// client had already gone).
 import Foundation
 import Hummingbird
 import Serving
@@ -80,6 +81,13 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
                  message: "The server is busy: \(waiting) requests are already waiting (lmlab serve --max-queue); retry after \(retryAfter) s",
                  type: "rate_limit_error", code: "queue_full", retryAfter: retryAfter)
     }
+
+    /// 499 (nginx's "client closed request"): the client went away before its answer was ready, and its generation
+    /// was stopped. Nobody reads it; lmlab_requests_total counts it.
+    public static let clientClosedRequest = APIError(
+        status: .init(code: 499, reasonPhrase: "Client Closed Request"),
+        message: "The client closed the connection before its answer was ready; its generation was stopped",
+        code: "client_closed_request")
 
     /// 503: the server is stopping or its worker is gone.
     public static func unavailable(_ reason: String, retryAfter: Int = 1) -> APIError {

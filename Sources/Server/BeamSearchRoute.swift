@@ -46,7 +46,7 @@ struct TracedCompletion: Encodable {
 }
 
 extension LMLabServer {
-    func addBeamSearchRoute(to router: Router<BasicRequestContext>) {
+    func addBeamSearchRoute(to router: Router<ServerRequestContext>) {
         router.post("/v1/beam_search") { request, _ in
             let body = try await JSONRequest.decode(CompletionsRequest.self, from: request, limit: configuration.maxBodyBytes)
             let model = try models.resolve(body.model)

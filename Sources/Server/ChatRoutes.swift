@@ -10,8 +10,8 @@ import Hummingbird
 import Serving
 
 extension LMLabServer {
-    func addChatRoutes(to router: Router<BasicRequestContext>) {
-        router.post("/v1/chat/completions") { request, _ in
+    func addChatRoutes(to router: Router<ServerRequestContext>) {
+        router.post("/v1/chat/completions") { request, context in
             let bytes = try await JSONRequest.body(of: request, limit: configuration.maxBodyBytes)
             let body = try JSONRequest.decode(ChatCompletionsRequest.self, from: Data(buffer: bytes))
             let model = try models.resolve(body.model)
@@ -32,7 +32,7 @@ extension LMLabServer {
                 return try streamChat(prepared, on: model, includeUsage: body.sampling.includeUsage)
             }
             let result: CompletionResult
-            do { result = try await complete(prepared, on: model) } catch { throw APIError(library: error, promptField: "messages") }
+            do { result = try await complete(prepared, on: model, connection: await context.connection) } catch { throw APIError(library: error, promptField: "messages") }
             let tokenizer = model.tokenizer
             return try JSONResponse.make(OpenAIWire.ChatCompletion(result, bytes: { tokenizer.bytes(for: $0) }))
         }

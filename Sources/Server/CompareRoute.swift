@@ -52,7 +52,7 @@ struct CompareResponse: Encodable {
 }
 
 extension LMLabServer {
-    func addCompareRoute(to router: Router<BasicRequestContext>) {
+    func addCompareRoute(to router: Router<ServerRequestContext>) {
         router.post("/v1/compare") { request, _ in
             let body = try await JSONRequest.decode(CompareRequest.self, from: request, limit: configuration.maxBodyBytes)
             let model = try models.resolve(body.model)

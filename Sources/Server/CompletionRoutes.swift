@@ -7,8 +7,8 @@ import Hummingbird
 import Serving
 
 extension LMLabServer {
-    func addCompletionRoutes(to router: Router<BasicRequestContext>) {
-        router.post("/v1/completions") { request, _ in
+    func addCompletionRoutes(to router: Router<ServerRequestContext>) {
+        router.post("/v1/completions") { request, context in
             let body = try await JSONRequest.decode(CompletionsRequest.self, from: request, limit: configuration.maxBodyBytes)
             let model = try models.resolve(body.model)
             let wanted = try body.completionRequest()
@@ -19,7 +19,7 @@ extension LMLabServer {
                 return try streamCompletion(prepared, on: model, includeUsage: body.sampling.includeUsage, body: body)
             }
             let result: CompletionResult
-            do { result = try await complete(prepared, on: model) } catch { throw APIError(library: error) }
+            do { result = try await complete(prepared, on: model, connection: await context.connection) } catch { throw APIError(library: error) }
             var completion = OpenAIWire.TextCompletion(result, echo: wanted.echo)
             if let n = body.nProbs {
                 let tokenizer = model.tokenizer

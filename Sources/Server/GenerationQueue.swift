@@ -50,21 +50,29 @@ extension LMLabServer {
         return QueuedGeneration(updates: updates, ticket: ticket)
     }
 
-    /// Runs `prepared` to the end and returns its result (the non-streamed answer).
-    func complete(_ prepared: PreparedCompletion, on model: ServedModel) async throws -> CompletionResult {
+    /// Runs `prepared` to the end and returns its result (the non-streamed answer). If the client of `connection`
+    /// goes away first, the request is cancelled (it leaves the batch at the next step) and this throws 499.
+    func complete(_ prepared: PreparedCompletion, on model: ServedModel, connection: ConnectionClosure?) async throws
+        -> CompletionResult
+    {
         if prepared.request.usesBeamSearch {
             let handle = model.handle
             return try await scheduler.exclusive { try handle.complete(prepared) }
         }
         let queued = try enqueue(prepared, on: model)
-        for await update in queued.updates {
-            switch update {
-            case .event: continue
-            case .finished(let generations): return prepared.result(generations)
-            case .failed(let error): throw error
-            case .cancelled: throw CancellationError()
+        let ticket = queued.ticket
+        let collect = { () async throws -> CompletionResult in
+            for await update in queued.updates {
+                switch update {
+                case .event: continue
+                case .finished(let generations): return prepared.result(generations)
+                case .failed(let error): throw error
+                case .cancelled: throw APIError.clientClosedRequest
+                }
             }
+            throw APIError.clientClosedRequest
         }
-        throw CancellationError()
+        guard let connection else { return try await collect() }
+        return try await connection.whileOpen(onClose: { ticket.cancel() }, collect)
     }
 }

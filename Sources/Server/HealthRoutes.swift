@@ -7,7 +7,7 @@ struct Health: Encodable {
 }
 
 extension LMLabServer {
-    func addHealthRoutes(to router: Router<BasicRequestContext>) {
+    func addHealthRoutes(to router: Router<ServerRequestContext>) {
         router.get("/health") { _, _ in
             try JSONResponse.make(Health(models: models.names))
         }

@@ -34,8 +34,8 @@ public struct LMLabServer: Sendable {
     }
 
     /// The routes and middleware.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router()
+    public func router() -> Router<ServerRequestContext> {
+        let router = Router(context: ServerRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware(bodyLimit: configuration.maxBodyBytes))
         if let key = configuration.apiKey { router.add(middleware: AuthMiddleware(apiKey: key)) }
@@ -62,6 +62,8 @@ public struct LMLabServer: Sendable {
         logger.logLevel = logLevel
         return Application(
             router: router(),
+            // Each connection's pipeline gets a ConnectionClosure: a client gone before its answer stops its generation.
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionClosure.Handler()])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lmlab"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)

@@ -29,7 +29,7 @@ struct ModelList: Encodable {
 }
 
 extension LMLabServer {
-    func addModelRoutes(to router: Router<BasicRequestContext>) {
+    func addModelRoutes(to router: Router<ServerRequestContext>) {
         router.get("/v1/models") { _, _ in
             try JSONResponse.make(ModelList(data: models.all.map(ModelObject.init)))
         }

@@ -61,7 +61,7 @@ struct NextTokenResponse: Encodable {
 }
 
 extension LMLabServer {
-    func addNextTokenRoute(to router: Router<BasicRequestContext>) {
+    func addNextTokenRoute(to router: Router<ServerRequestContext>) {
         router.post("/v1/next_token") { request, _ in
             let body = try await JSONRequest.decode(NextTokenRequest.self, from: request, limit: configuration.maxBodyBytes)
             let model = try models.resolve(body.model)

@@ -16,7 +16,7 @@ extension LMLabServer {
     /// `path` is one of the page's (no key needed).
     static func isPlaygroundPath(_ path: String) -> Bool { path == "/" || path.hasPrefix("/playground/") }
 
-    func addPlaygroundRoutes(to router: Router<BasicRequestContext>) {
+    func addPlaygroundRoutes(to router: Router<ServerRequestContext>) {
         // Files are checked for changes on each request (no-cache), so an edited page shows on reload.
         var quiet = Logger(label: "lmlab.playground")
         quiet.logLevel = .warning   // not the folder it serves on stdout: the first line there is the bound address

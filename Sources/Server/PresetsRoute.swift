@@ -24,7 +24,7 @@ struct PresetFields: Encodable {
 }
 
 extension LMLabServer {
-    func addPresetsRoute(to router: Router<BasicRequestContext>) {
+    func addPresetsRoute(to router: Router<ServerRequestContext>) {
         router.get("/v1/presets") { _, _ in
             var presets = ["default": PresetFields(SamplingParameters())]
             for (name, p) in SamplingParameters.presets { presets[name] = PresetFields(p) }

@@ -63,7 +63,7 @@ struct ApplyTemplateResponse: Encodable {
 }
 
 extension LMLabServer {
-    func addTokenizerRoutes(to router: Router<BasicRequestContext>) {
+    func addTokenizerRoutes(to router: Router<ServerRequestContext>) {
         router.post("/tokenize") { request, _ in
             let body = try await JSONRequest.decode(TokenizeRequest.self, from: request, limit: configuration.maxBodyBytes)
             let model = try models.resolve(body.model)

@@ -23,7 +23,7 @@ extension LMLabServer {
         return served + configuration.watch.filter { !served.contains($0) }
     }
 
-    func addTrainingRoute(to router: Router<BasicRequestContext>) {
+    func addTrainingRoute(to router: Router<ServerRequestContext>) {
         router.get("/v1/training") { request, _ in
             var maxPoints = 2000
             if let text = request.uri.queryParameters["points"] {

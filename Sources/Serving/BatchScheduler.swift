@@ -24,7 +24,7 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
         public init(maxBatch: Int = 16, maxQueue: Int = 64) { self.maxBatch = maxBatch; self.maxQueue = maxQueue }
     }
 
-    /// What one step did, for metrics.
+    /// What one step did, for metrics (also sent, with no tokens, when cancelled requests leave between steps).
     public struct StepReport: Sendable {
         /// The stepped model's tag (the one given to submit).
         public var model: String
@@ -248,13 +248,27 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
             while true {
                 guard let (exclusive, admitted) = takeWork() else { return }
                 for e in exclusive { e.run() }
-                for job in active where job.ticket.isCancelled { job.end(.cancelled) }
-                active.removeAll { $0.ended }
-                stepAll(admitting: admitted.filter { job in
-                    if job.ticket.isCancelled { job.end(.cancelled); return false }
-                    return true
-                })
+                stepAll(admitting: dropCancelled(admitted: admitted))
             }
+        }
+
+        /// Takes the requests whose clients went away (running, or admitted for this step) out of the batch and
+        /// frees their slots and reports the smaller batch (a report with no tokens) — before ending them, so whoever
+        /// hears of the end finds the slots free. Returns the admitted requests that stay.
+        func dropCancelled(admitted: [Job]) -> [Job] {
+            let ended = (active + admitted).filter { $0.ticket.isCancelled }
+            guard !ended.isEmpty else { return admitted }
+            let gone = Set(ended.map(\.id))
+            active.removeAll { gone.contains($0.id) }
+            let staying = admitted.filter { !gone.contains($0.id) }
+            let running = active.reduce(0) { $0 + $1.sequences.filter { !$0.isFinished }.count }
+            let waiting = lock.withLock {
+                runningSlots = running + staying.reduce(0) { $0 + $1.slots }
+                return pending.count
+            }
+            onStep(StepReport(model: ended[0].model, tokens: 0, active: running, waiting: waiting, seconds: 0))
+            for job in ended { job.end(.cancelled) }
+            return staying
         }
 
         /// Waits until there is something to do; returns the exclusive jobs and the requests that now get slots.

@@ -1,7 +1,8 @@
 // Many clients at once, over real HTTP on loopback (the server is HummingbirdTesting's live one; the clients are
 // AsyncHTTPClient with one connection each): 16 greedy clients decoded together get exactly the tokens each gets
 // alone (and they really were batched together); a client that disconnects mid-stream leaves the batch at once
-// and frees its slot; a full queue answers 429 with Retry-After; memory does not grow over 200 requests.
+// and frees its slot, and so does one that goes away while waiting for a non-streamed answer; a full queue answers
+// 429 with Retry-After; memory does not grow over 200 requests.
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
@@ -121,6 +122,62 @@ final class ServerConcurrencyTests: XCTestCase {
             XCTAssertEqual(server.scheduler.cancelledCount, 1)
             }
         }
+    }
+
+    /// A client that goes away while its non-streamed answer is being generated (it closes its socket — a timeout, a
+    /// killed process — or resets it) has its sequence cancelled within a step, though nothing is written to it
+    /// until the end; its slot is free for the next request, and /metrics counts it as 499.
+    func testAClientGoneBeforeItsNonStreamedAnswerIsCancelled() async throws {
+        let server = try ServerFixture.server { $0.maxBatch = 1; $0.maxQueue = 0 }
+        let m = #""model": "\#(ServerFixture.smolName)", "max_tokens": 5000, "ignore_eos": true"#
+        // 5000 tokens take minutes here; the chat one cannot end its turn (<|endoftext|> and <|im_end|> banned).
+        let cases: [(path: String, json: String, reset: Bool)] = [
+            ("/v1/completions", #"{\#(m), "prompt": "Once upon a time"}"#, false),
+            ("/v1/chat/completions", #"{\#(m), "messages": [{"role": "user", "content": "Tell me a story."}], "logit_bias": {"0": -100, "2": -100}}"#, true),
+        ]
+        try await server.application().test(.live) { client in
+            let base = "http://127.0.0.1:\(client.port!)"
+            try await Self.withClient { http in
+            for (i, c) in cases.enumerated() {
+                server.scheduler.resetPeak()
+                let raw = try RawTCPClient(port: client.port!)
+                try raw.post(c.path, json: c.json)
+                // Its sequence is being decoded (a step ran with it in the batch); then the client goes.
+                let running = try await Self.waitUntil(seconds: 20) { server.scheduler.peakActive == 1 }
+                XCTAssertTrue(running, "\(c.path): the request never started decoding")
+                raw.close(reset: c.reset)
+                let cancelled = try await Self.waitUntil(seconds: 20) { server.scheduler.cancelledCount == i + 1 }
+                XCTAssertTrue(cancelled, "\(c.path): the sequence of a client that went away (\(c.reset ? "RST" : "FIN")) was not cancelled")
+            }
+            // The one slot is free again, and a request that stays gets its answer.
+            let (r, json) = try await Self.post(http, base + "/v1/completions", ["prompt": "Hi", "max_tokens": 2, "model": ServerFixture.smolName])
+            XCTAssertEqual(r.status, .ok)
+            XCTAssertEqual(Self.tokenIDs(json).count, 2)
+            // Each gone request is counted once, as nginx's 499 "client closed request".
+            var metrics = ""
+            _ = try await Self.waitUntil(seconds: 10) {
+                metrics = try await Self.get(http, base + "/metrics")
+                return metrics.contains(#"endpoint="/v1/chat/completions",status="499"} 1"#)
+            }
+            XCTAssertTrue(metrics.contains(#"lmlab_requests_total{endpoint="/v1/completions",status="499"} 1"#), metrics)
+            XCTAssertTrue(metrics.contains(#"lmlab_requests_total{endpoint="/v1/chat/completions",status="499"} 1"#), metrics)
+            }
+        }
+    }
+
+    /// Polls `condition` every 50 ms until it holds (true) or `seconds` pass (false).
+    static func waitUntil(seconds: Double, _ condition: () async throws -> Bool) async throws -> Bool {
+        let start = Date()
+        while Date().timeIntervalSince(start) < seconds {
+            if try await condition() { return true }
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        return try await condition()
+    }
+
+    static func get(_ http: HTTPClient, _ url: String) async throws -> String {
+        let response = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(60))
+        return String(buffer: try await response.body.collect(upTo: 1 << 24))
     }
 
     func testMemoryDoesNotGrowOver200Requests() async throws {

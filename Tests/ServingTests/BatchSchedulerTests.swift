@@ -1,6 +1,6 @@
 // The continuous-batching driver on the lessons' tiny GPT (fast): requests submitted at once are decoded together
 // and each gets exactly what it gets alone (ModelHandle.complete); the queue is bounded; a cancelled request leaves
-// (waiting: at once; running: at the next step) and frees its slot; exclusive jobs run between steps.
+// (waiting: at once; running: at the next step) and frees its slot at once; exclusive jobs run between steps.
 import Decoding
 import Foundation
 import Models
@@ -80,6 +80,32 @@ final class BatchSchedulerTests: XCTestCase {
         let next = try run(scheduler, handle, try handle.prepare(request(" The album", seed: 4)))
         guard case .finished = next.1() else { return XCTFail("the next request did not run") }
         XCTAssertEqual(scheduler.cancelledCount, 2)
+    }
+
+    /// When a cancelled request leaves and the batch is empty, its slot is free at once (nothing may wait here, so a
+    /// request that came before the worker's next look would be refused) and the step reports say nothing runs.
+    func testACancelledRequestsSlotIsFreeAtOnce() throws {
+        let handle = try model()
+        let reports = ReportsBox()
+        let scheduler = BatchScheduler<TransformerRuntime>(limits: .init(maxBatch: 1, maxQueue: 0)) { reports.add($0) }
+        var long = request(" The game", seed: 1, maxTokens: 100_000)
+        long.ignoreEOS = true
+        let gate = DispatchSemaphore(value: 0), started = DispatchSemaphore(value: 0)
+        let first = try run(scheduler, handle, try handle.prepare(long)) { _ in started.signal(); gate.wait() }
+        started.wait()
+        first.0.cancel()
+        for _ in 0..<200 { gate.signal() }
+        guard case .cancelled = first.1() else { return XCTFail("the running request was not cancelled") }
+        XCTAssertEqual(reports.last?.active, 0, "the last report still counts the cancelled sequence")
+        let next = try run(scheduler, handle, try handle.prepare(request(" The album", seed: 4)))
+        guard case .finished = next.1() else { return XCTFail("the next request did not run") }
+    }
+
+    final class ReportsBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var reports: [BatchScheduler<TransformerRuntime>.StepReport] = []
+        func add(_ r: BatchScheduler<TransformerRuntime>.StepReport) { lock.withLock { reports.append(r) } }
+        var last: BatchScheduler<TransformerRuntime>.StepReport? { lock.withLock { reports.last } }
     }
 
     /// A refused request's Retry-After is the queue's expected wait: (waiting + 1) × the recent seconds per request
