@@ -234,21 +234,21 @@ INLINE void nibbles8(const uint8_t *p, long stride, long off, __m256i u[8]) {
 /// Rows 0…7 of Q4_0 or Q4_1 against NB vectors (NB ≤ 8). The 8 rows' nibbles are transposed once per block into
 /// "one row per 32-bit lane" vectors; each vector then needs only its own 4 activation bytes broadcast per vector
 /// (vpmaddubsw of 8 rows × 4 elements at once), 8 of those summed while 16-bit (|·| ≤ 8·2·15·127 < 2¹⁵), and one
-/// vpmaddwd — no horizontal sums, against rows4_32's three vphaddw per block. Per block, row and vector:
-/// d_w·d_x·Σ n·q + m_w·s_x with m_w = Q4_1's minimum, or −8·d_w for Q4_0 (d_w·(d_x·Σ n·q − 8·s_x)). On the 2-core
-/// EPYC, one thread, Q4_1 1536×576 in cache: 37 → 51 G multiply–adds/s for 8 vectors, 21 → 27 for one.
+/// vpmaddwd — no horizontal sums, against rows4_32's three vphaddw per block. The integers are exact, and the float
+/// steps per row and vector are rows4_32's, in its order — f = d_x·Σ n·q, then d_w·f (Q4_1: plus m_w·s_x in a
+/// second accumulator, added at the end; Q4_0: d_w·(f − 8·s_x)) — so a row gets the same bits from either kernel.
+/// On the 2-core EPYC, one thread, Q4_1 1536×576 in cache: 37 → 51 G multiply–adds/s for 8 vectors, 21 → 27 for one.
 INLINE void rows8_q4(enum kind k, int NB, const uint8_t *w, long stride, const int8_t *q, const float *d,
                      const float *s, long n, float *y, long ldy) {
     const long bb = block_bytes(k), nd = n / 32;
     const __m256i ones = _mm256_set1_epi16(1);
-    __m256 acc[8];
-    for (int v = 0; v < 8; v++) acc[v] = _mm256_setzero_ps();
+    __m256 acc[8], accm[8];
+    for (int v = 0; v < 8; v++) acc[v] = accm[v] = _mm256_setzero_ps();
     for (long b = 0; b < nd; b++) {
         const uint8_t *p = w + bb * b;
         prefetch(w + 8 * stride + 8 * bb * b, 8 * bb);
         __m256 dw, mw;
         pairs8(p, stride, &dw, &mw);
-        if (k == Q4_0) mw = _mm256_mul_ps(dw, _mm256_set1_ps(-8.0f));
         __m256i u[8];
         nibbles8(p, stride, k == Q4_0 ? 2 : 4, u);
         for (int v = 0; v < NB; v++) {
@@ -256,12 +256,16 @@ INLINE void rows8_q4(enum kind k, int NB, const uint8_t *w, long stride, const i
             __m256i t = _mm256_maddubs_epi16(u[0], _mm256_set1_epi32((int)load32((const uint8_t *)x)));
             for (int j = 1; j < 8; j++)  // u[j] pairs with elements 4j…4j+3 (j < 4) or 16 + 4(j−4)… (j ≥ 4)
                 t = _mm256_add_epi16(t, _mm256_maddubs_epi16(u[j], _mm256_set1_epi32((int)load32((const uint8_t *)x + (j < 4 ? 4 * j : 16 + 4 * (j - 4))))));
-            __m256 f = _mm256_cvtepi32_ps(_mm256_madd_epi16(t, ones));
-            acc[v] = _mm256_fmadd_ps(f, _mm256_mul_ps(dw, _mm256_set1_ps(d[v * nd + b])), acc[v]);
-            acc[v] = _mm256_fmadd_ps(mw, _mm256_set1_ps(s[v * nd + b]), acc[v]);
+            __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(t, ones)), _mm256_set1_ps(d[v * nd + b]));
+            if (k == Q4_1) {
+                acc[v] = _mm256_fmadd_ps(dw, f, acc[v]);
+                accm[v] = _mm256_fmadd_ps(mw, _mm256_set1_ps(s[v * nd + b]), accm[v]);
+            } else {
+                acc[v] = _mm256_fmadd_ps(dw, _mm256_sub_ps(f, _mm256_set1_ps(8.0f * s[v * nd + b])), acc[v]);
+            }
         }
     }
-    for (int v = 0; v < NB; v++) _mm256_storeu_ps(y + v * ldy, acc[v]);
+    for (int v = 0; v < NB; v++) _mm256_storeu_ps(y + v * ldy, k == Q4_1 ? _mm256_add_ps(acc[v], accm[v]) : acc[v]);
 }
 
 /// The 32 signed bytes of block p + r·stride (at +2) for rows r = 0…7, transposed so that lane r of every vector is
@@ -282,7 +286,8 @@ INLINE void bytes8(const uint8_t *p, long stride, __m256i u[8]) {
 }
 
 /// Rows 0…7 of Q8_0 against NB vectors, one row per lane as rows8_q4: per 4 elements, |w| × (x with w's sign)
-/// through vpmaddubsw and straight to 32 bits (|pair| ≤ 2·127², so 16-bit sums of two would overflow), d_w·d_x·Σ w·q.
+/// through vpmaddubsw and straight to 32 bits (|pair| ≤ 2·127², so 16-bit sums of two would overflow), then
+/// d_w·(d_x·Σ w·q) as rows4_32 computes it (the same bits).
 INLINE void rows8_q8(int NB, const uint8_t *w, long stride, const int8_t *q, const float *d, long n, float *y,
                      long ldy) {
     const long nd = n / 32;
@@ -305,7 +310,7 @@ INLINE void rows8_q8(int NB, const uint8_t *w, long stride, const int8_t *q, con
                 const __m256i xj = _mm256_sign_epi8(_mm256_set1_epi32((int)load32(x + 4 * j)), u[j]);
                 t = _mm256_add_epi32(t, _mm256_madd_epi16(_mm256_maddubs_epi16(a[j], xj), ones));
             }
-            acc[v] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(t), _mm256_mul_ps(dw, _mm256_set1_ps(d[v * nd + b])), acc[v]);
+            acc[v] = _mm256_fmadd_ps(dw, _mm256_mul_ps(_mm256_cvtepi32_ps(t), _mm256_set1_ps(d[v * nd + b])), acc[v]);
         }
     }
     for (int v = 0; v < NB; v++) _mm256_storeu_ps(y + v * ldy, acc[v]);

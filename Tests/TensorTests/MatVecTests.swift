@@ -142,6 +142,46 @@ final class MatVecTests: XCTestCase {
         }
     }
 
+    /// The eight-row kernels give each row exactly the four-row kernels' bits (the same exact integers, the same
+    /// float steps in the same order), for 1…11 vectors — which lets a product pick either by speed.
+    func testEightRowKernelsEqualFourRowKernelsBitForBit() throws {
+        guard KernelSet.avx2.isAvailable else { throw XCTSkip("no AVX2 on this CPU") }
+        let (rows, cols) = (16, 768)
+        for type in [GGMLType.q4_0, .q4_1, .q8_0] {
+            let table = try XCTUnwrap(MatVecKernelTable.kernels(for: type, set: .avx2))
+            let (rows4, rows8) = (try XCTUnwrap(table.q8Rows4Batch), try XCTUnwrap(table.q8Rows8Batch))
+            var rng = TestRNG(seed: UInt64(type.id) &* 977)
+            let w = randomBlocks(type, rows: rows, cols: cols, rng: &rng)
+            let rowBytes = w.count / rows
+            for batch in 1...11 {
+                let x = (0..<(batch * cols)).map { _ in rng.float() * 2 }
+                let xq = x.withUnsafeBufferPointer { QuantizedActivations($0, columns: cols) }
+                var four = [Float](repeating: .nan, count: batch * rows), eight = four
+                w.withUnsafeBytes { wb in
+                    xq.values.withUnsafeBufferPointer { q in
+                        xq.scales.withUnsafeBufferPointer { d in
+                            xq.sums.withUnsafeBufferPointer { sums in
+                                let (wp, qp, dp, sp) = (wb.baseAddress!, q.baseAddress!, d.baseAddress!, sums.baseAddress!)
+                                four.withUnsafeMutableBufferPointer { y in
+                                    for r in stride(from: 0, to: rows, by: 4) {
+                                        rows4(wp + r * rowBytes, rowBytes, qp, dp, sp, cols, batch, y.baseAddress! + r, rows)
+                                    }
+                                }
+                                eight.withUnsafeMutableBufferPointer { y in
+                                    for r in stride(from: 0, to: rows, by: 8) {
+                                        rows8(wp + r * rowBytes, rowBytes, qp, dp, sp, cols, batch, y.baseAddress! + r, rows)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                XCTAssertFalse(four.contains { $0.isNaN }, "\(type) batch \(batch): rows not written")
+                XCTAssertEqual(four.map(\.bitPattern), eight.map(\.bitPattern), "\(type) batch \(batch)")
+            }
+        }
+    }
+
     /// The AVX2 float kernels compute exactly what the Swift kernels compute: every result's bits are equal, for
     /// single vectors and batches, groups of four rows and leftover rows. (This is what keeps the exact mode's
     /// numbers the same on every machine.)

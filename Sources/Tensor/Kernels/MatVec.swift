@@ -153,7 +153,7 @@ func matVec(_ ws: [BlockMatrix], _ x: QuantizedActivations, _ ys: [UnsafeMutable
                     var job = RowJob(w: w, batch: batch) { r in
                         for b in 0..<batch { yp[b * w.rows + r] = kernel(w.row(r), qp + b * cols, dp + b * blocks, sp + b * blocks, cols) }
                     }
-                    if let all = table!.q8Rows8Batch {
+                    if let all = table!.q8Rows8Batch, batch >= table!.q8Rows8MinimumBatch {
                         job.dot8 = { r in all(w.row(r), w.rowBytes, qp, dp, sp, cols, batch, yp + r, w.rows) }
                     }
                     if let all = table!.q8Rows4Batch {
@@ -195,9 +195,10 @@ private struct RowJob: @unchecked Sendable {
     /// Groups of `groupRows` (the last one possibly short).
     var groups: Int { (w.rows + groupRows - 1) / groupRows }
 
-    /// Rows in groups of eight or four, every vector passing over a group while its weights are in cache. Which
-    /// kernel a row gets depends only on its index, never on the batch or the thread split (chunks are cut at
-    /// multiples of `groupRows`; the leftover rows of the last group take the narrower kernels).
+    /// Rows in groups of eight or four, every vector passing over a group while its weights are in cache (chunks
+    /// are cut at multiples of `groupRows`; the leftover rows of the last group take the narrower kernels). A type's
+    /// one-, four- and eight-row kernels give a row the same bits, so neither the batch nor the thread split changes
+    /// a result.
     func run(_ rows: Range<Int>) {
         var r = rows.lowerBound
         if let dot8 {

@@ -36,8 +36,13 @@ struct MatVecKernelTable {
     /// once for all vectors).
     var q8Rows4Batch: CRows4?
     /// Eight rows against a batch of 8-bit vectors (AVX2, Q4_0, Q4_1 and Q8_0: one row per vector lane, no
-    /// horizontal sums — faster than two four-row calls, most with several vectors).
+    /// horizontal sums — faster than two four-row calls, most with several vectors). It gives the four-row kernel's
+    /// bits, so a product may use either.
     var q8Rows8Batch: CRows4?
+    /// The fewest vectors for which `q8Rows8Batch` is the faster one: Q8_0's transposition costs more than it saves
+    /// for one or two vectors (2-core EPYC, its 49152×576 output head: 0.95× for one vector, 1.0× for two, 1.1× for
+    /// three, 1.3× for eight); the 4-bit kinds' is faster from one.
+    var q8Rows8MinimumBatch = 1
 
     /// The kernels of `type` in `set`, or nil if it has none (then `matVec` returns false).
     static func kernels(for type: GGMLType, set: KernelSet = .best) -> MatVecKernelTable? {
@@ -45,6 +50,7 @@ struct MatVecKernelTable {
         if set == .avx2, set.isAvailable, let rows4 = avx2Rows4(type) {
             (table.q8, table.q8Rows4, table.q8Rows4Batch) = (Self.oneRow(rows4), nil, rows4)
             table.q8Rows8Batch = avx2Rows8(type)
+            table.q8Rows8MinimumBatch = type == .q8_0 ? 3 : 1
         }
         if set == .avx2, set.isAvailable, let rows4 = avx2FloatRows4(type) {
             (table.float, table.floatRows4, table.floatRows4Batch) = (Self.oneRow(rows4), nil, rows4)
