@@ -29,7 +29,8 @@ extension LMLabServer {
             }
             metrics.promptTokens(prepared.promptTokens.count, model: model.name)
             if prepared.request.stream {
-                return try streamChat(prepared, on: model, includeUsage: body.sampling.includeUsage)
+                return try streamChat(prepared, on: model, includeUsage: body.sampling.includeUsage,
+                                      connection: await context.connection)
             }
             let result: CompletionResult
             do { result = try await complete(prepared, on: model, connection: await context.connection) } catch { throw APIError(library: error, promptField: "messages") }
@@ -38,7 +39,8 @@ extension LMLabServer {
         }
     }
 
-    func streamChat(_ prepared: PreparedCompletion, on model: ServedModel, includeUsage: Bool) throws(APIError) -> Response {
+    func streamChat(_ prepared: PreparedCompletion, on model: ServedModel, includeUsage: Bool,
+                    connection: ConnectionClosure?) throws(APIError) -> Response {
         let queued = try enqueue(prepared, on: model)
         let id = OpenAIWire.newID("chatcmpl"), created = OpenAIWire.now(), name = model.name
         let tokenizer = model.tokenizer
@@ -78,7 +80,9 @@ extension LMLabServer {
             out.finish()
         }
         out.onTermination = { _ in pump.cancel() }
-        return EventStream.response(events, keepAliveSeconds: configuration.keepAliveSeconds) { queued.ticket.cancel() }
+        return EventStream.response(events, keepAliveSeconds: configuration.keepAliveSeconds, connection: connection) {
+            queued.ticket.cancel()
+        }
     }
 }
 

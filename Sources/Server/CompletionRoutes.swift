@@ -16,7 +16,8 @@ extension LMLabServer {
             do { prepared = try model.handle.prepare(wanted) } catch { throw APIError(library: error) }
             metrics.promptTokens(prepared.promptTokens.count, model: model.name)
             if wanted.stream {
-                return try streamCompletion(prepared, on: model, includeUsage: body.sampling.includeUsage, body: body)
+                return try streamCompletion(prepared, on: model, includeUsage: body.sampling.includeUsage, body: body,
+                                            connection: await context.connection)
             }
             let result: CompletionResult
             do { result = try await complete(prepared, on: model, connection: await context.connection) } catch { throw APIError(library: error) }
@@ -33,7 +34,7 @@ extension LMLabServer {
     /// The streamed answer: `text_completion` chunks, one per step with new text (or a log-probability entry, or
     /// the finish reason), then [DONE].
     func streamCompletion(_ prepared: PreparedCompletion, on model: ServedModel, includeUsage: Bool,
-                          body: CompletionsRequest) throws(APIError) -> Response {
+                          body: CompletionsRequest, connection: ConnectionClosure?) throws(APIError) -> Response {
         let queued = try enqueue(prepared, on: model)
         let id = OpenAIWire.newID("cmpl"), created = OpenAIWire.now(), name = model.name
         let (events, out) = AsyncStream<ByteBuffer>.makeStream()
@@ -73,6 +74,8 @@ extension LMLabServer {
             out.finish()
         }
         out.onTermination = { _ in pump.cancel() }
-        return EventStream.response(events, keepAliveSeconds: configuration.keepAliveSeconds) { queued.ticket.cancel() }
+        return EventStream.response(events, keepAliveSeconds: configuration.keepAliveSeconds, connection: connection) {
+            queued.ticket.cancel()
+        }
     }
 }

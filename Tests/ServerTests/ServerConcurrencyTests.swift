@@ -165,6 +165,39 @@ final class ServerConcurrencyTests: XCTestCase {
         }
     }
 
+    /// A streamed request whose client leaves while it waits in the queue is cancelled at once, not at its next
+    /// keep-alive write (60 s here, longer than the test waits): its place in the queue is free again.
+    func testAStreamedClientGoneWhileQueuedIsCancelledAtOnce() async throws {
+        let server = try ServerFixture.server { $0.maxBatch = 1; $0.maxQueue = 1; $0.keepAliveSeconds = 60 }
+        let m = #""model": "\#(ServerFixture.smolName)", "max_tokens": 5000, "ignore_eos": true"#
+        try await server.application().test(.live) { client in
+            let base = "http://127.0.0.1:\(client.port!)"
+            try await Self.withClient { http in
+                server.scheduler.resetPeak()
+                let running = try RawTCPClient(port: client.port!)
+                try running.post("/v1/completions", json: #"{\#(m), "prompt": "Once upon a time"}"#)
+                let started = try await Self.waitUntil(seconds: 20) { server.scheduler.peakActive == 1 }
+                XCTAssertTrue(started, "the first request never started decoding")
+                let waiting = try RawTCPClient(port: client.port!)
+                try waiting.post("/v1/completions", json: #"{\#(m), "prompt": "Far away", "stream": true}"#)
+                let queued = try await Self.waitUntil(seconds: 20) { server.scheduler.waiting == 1 }
+                XCTAssertTrue(queued, "the streamed request did not wait in the queue")
+                waiting.close(reset: false)
+                let left = try await Self.waitUntil(seconds: 20) {
+                    server.scheduler.waiting == 0 && server.scheduler.cancelledCount == 1
+                }
+                XCTAssertTrue(left, "a streamed request whose client left stayed in the queue (waiting \(server.scheduler.waiting))")
+                XCTAssertEqual(server.scheduler.peakActive, 1, "the gone request must not have been admitted")
+                running.close(reset: true)
+                let freed = try await Self.waitUntil(seconds: 20) { server.scheduler.cancelledCount == 2 }
+                XCTAssertTrue(freed)
+                let (r, json) = try await Self.post(http, base + "/v1/completions", ["prompt": "Hi", "max_tokens": 2, "model": ServerFixture.smolName])
+                XCTAssertEqual(r.status, .ok)
+                XCTAssertEqual(Self.tokenIDs(json).count, 2)
+            }
+        }
+    }
+
     /// Polls `condition` every 50 ms until it holds (true) or `seconds` pass (false).
     static func waitUntil(seconds: Double, _ condition: () async throws -> Bool) async throws -> Bool {
         let start = Date()
