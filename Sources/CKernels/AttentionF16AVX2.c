@@ -54,13 +54,19 @@ AVX2 void lmlab_avx2_f16_dot_keys(const float *q, const uint16_t *keys, long str
     }
 }
 
-AVX2 void lmlab_avx2_f16_mix_values(const float *weights, const uint16_t *values, long stride, long count, long hs,
-                                    float *out) {
+/// Positions s < split read from `head` (a prompt that several sequences share), the rest from `tail`, each at
+/// + s·stride: split is a multiple of 4, so a group of four positions never straddles the two.
+INLINE const uint16_t *value_row(const uint16_t *head, long split, const uint16_t *tail, long s, long stride) {
+    return (s < split ? head : tail) + s * stride;
+}
+
+AVX2 void lmlab_avx2_f16_mix_values(const float *weights, const uint16_t *values, long split, const uint16_t *tail,
+                                    long stride, long count, long hs, float *out) {
     for (long c = 0; c < hs; c += 16) {
         __m256 a0l = _mm256_setzero_ps(), a0h = a0l, a1l = a0l, a1h = a0l, a2l = a0l, a2h = a0l, a3l = a0l, a3h = a0l;
         long s = 0;
         for (; s + 4 <= count; s += 4) {
-            const uint16_t *v0 = values + s * stride + c, *v1 = v0 + stride, *v2 = v1 + stride, *v3 = v2 + stride;
+            const uint16_t *v0 = value_row(values, split, tail, s, stride) + c, *v1 = v0 + stride, *v2 = v1 + stride, *v3 = v2 + stride;
             __m256 w0 = _mm256_broadcast_ss(weights + s), w1 = _mm256_broadcast_ss(weights + s + 1);
             __m256 w2 = _mm256_broadcast_ss(weights + s + 2), w3 = _mm256_broadcast_ss(weights + s + 3);
             a0l = _mm256_fmadd_ps(widen8(v0), w0, a0l); a0h = _mm256_fmadd_ps(widen8(v0 + 8), w0, a0h);
@@ -69,7 +75,7 @@ AVX2 void lmlab_avx2_f16_mix_values(const float *weights, const uint16_t *values
             a3l = _mm256_fmadd_ps(widen8(v3), w3, a3l); a3h = _mm256_fmadd_ps(widen8(v3 + 8), w3, a3h);
         }
         for (; s < count; s++) {
-            const uint16_t *v = values + s * stride + c;
+            const uint16_t *v = value_row(values, split, tail, s, stride) + c;
             __m256 w = _mm256_broadcast_ss(weights + s);
             a0l = _mm256_fmadd_ps(widen8(v), w, a0l); a0h = _mm256_fmadd_ps(widen8(v + 8), w, a0h);
         }
@@ -117,20 +123,21 @@ AVX2 void lmlab_avx2_f16_dot_keys_group(const float *q, long nq, const uint16_t 
 
 /// Up to 3 queries' weights (NQ) mixing the values, 8 features at a time (lanes are independent, so the one-query
 /// kernel's 16-feature steps are two of these): per query the four accumulators of positions s ≡ 0…3 (mod 4).
-INLINE void mix_values_n(int NQ, const float *weights, long ld, const uint16_t *values, long stride, long count,
-                         long hs, float *out) {
+INLINE void mix_values_n(int NQ, const float *weights, long ld, const uint16_t *values, long split,
+                         const uint16_t *tail, long stride, long count, long hs, float *out) {
     for (long c = 0; c < hs; c += 8) {
         __m256 a[3][4];
         for (int g = 0; g < NQ; g++) a[g][0] = a[g][1] = a[g][2] = a[g][3] = _mm256_setzero_ps();
         long s = 0;
         for (; s + 4 <= count; s += 4) {
+            const uint16_t *v0 = value_row(values, split, tail, s, stride) + c;
             for (int i = 0; i < 4; i++) {
-                const __m256 v = widen8(values + (s + i) * stride + c);
+                const __m256 v = widen8(v0 + i * stride);
                 for (int g = 0; g < NQ; g++) a[g][i] = _mm256_fmadd_ps(v, _mm256_broadcast_ss(weights + g * ld + s + i), a[g][i]);
             }
         }
         for (; s < count; s++) {
-            const __m256 v = widen8(values + s * stride + c);
+            const __m256 v = widen8(value_row(values, split, tail, s, stride) + c);
             for (int g = 0; g < NQ; g++) a[g][0] = _mm256_fmadd_ps(v, _mm256_broadcast_ss(weights + g * ld + s), a[g][0]);
         }
         for (int g = 0; g < NQ; g++)
@@ -138,15 +145,15 @@ INLINE void mix_values_n(int NQ, const float *weights, long ld, const uint16_t *
     }
 }
 
-AVX2 void lmlab_avx2_f16_mix_values_group(const float *weights, long nq, long ld, const uint16_t *values, long stride,
-                                          long count, long hs, float *out) {
+AVX2 void lmlab_avx2_f16_mix_values_group(const float *weights, long nq, long ld, const uint16_t *values, long split,
+                                          const uint16_t *tail, long stride, long count, long hs, float *out) {
     for (long g = 0; g < nq; g += 3) {
         const float *wg = weights + g * ld;
         float *og = out + g * hs;
         switch (nq - g) {
-        case 1: lmlab_avx2_f16_mix_values(wg, values, stride, count, hs, og); break;
-        case 2: mix_values_n(2, wg, ld, values, stride, count, hs, og); break;
-        default: mix_values_n(3, wg, ld, values, stride, count, hs, og); break;
+        case 1: lmlab_avx2_f16_mix_values(wg, values, split, tail, stride, count, hs, og); break;
+        case 2: mix_values_n(2, wg, ld, values, split, tail, stride, count, hs, og); break;
+        default: mix_values_n(3, wg, ld, values, split, tail, stride, count, hs, og); break;
         }
     }
 }
@@ -166,9 +173,9 @@ void lmlab_avx2_f16_dot_keys(const float *q, const uint16_t *keys, long stride, 
     (void)q; (void)keys; (void)stride; (void)count; (void)hs; (void)scale; (void)scores;
     __builtin_trap();
 }
-void lmlab_avx2_f16_mix_values(const float *weights, const uint16_t *values, long stride, long count, long hs,
-                               float *out) {
-    (void)weights; (void)values; (void)stride; (void)count; (void)hs; (void)out;
+void lmlab_avx2_f16_mix_values(const float *weights, const uint16_t *values, long split, const uint16_t *tail,
+                               long stride, long count, long hs, float *out) {
+    (void)weights; (void)values; (void)split; (void)tail; (void)stride; (void)count; (void)hs; (void)out;
     __builtin_trap();
 }
 void lmlab_avx2_f16_dot_keys_group(const float *q, long nq, const uint16_t *keys, long stride, long count,
@@ -176,9 +183,10 @@ void lmlab_avx2_f16_dot_keys_group(const float *q, long nq, const uint16_t *keys
     (void)q; (void)nq; (void)keys; (void)stride; (void)count; (void)hs; (void)scale; (void)scores; (void)ld;
     __builtin_trap();
 }
-void lmlab_avx2_f16_mix_values_group(const float *weights, long nq, long ld, const uint16_t *values, long stride,
-                                     long count, long hs, float *out) {
-    (void)weights; (void)nq; (void)ld; (void)values; (void)stride; (void)count; (void)hs; (void)out;
+void lmlab_avx2_f16_mix_values_group(const float *weights, long nq, long ld, const uint16_t *values, long split,
+                                     const uint16_t *tail, long stride, long count, long hs, float *out) {
+    (void)weights; (void)nq; (void)ld; (void)values; (void)split; (void)tail; (void)stride; (void)count; (void)hs;
+    (void)out;
     __builtin_trap();
 }
 void lmlab_avx2_f32_to_f16(const float *x, uint16_t *h, long n) {

@@ -103,7 +103,8 @@ public struct BeamSearch<Model: LanguageModel> {
         c0?.setTokenBudget(maxNew)   // every beam is cut at maxNew tokens: a JSON constraint closes inside them
         let first = model.makeCache(capacity: capacity)
         let promptLogits = try model.feed(prompt, cache: first)
-        var beams = [Beam(tokens: [], score: 0, cache: first, constraint: c0)]
+        // The beams' caches share the prompt's positions (copying a beam's cache copies only what it generated).
+        var beams = [Beam(tokens: [], score: 0, cache: model.fork(first, into: 1)[0], constraint: c0)]
         var finished: [BeamHypothesis] = []
         var improvable = true
 

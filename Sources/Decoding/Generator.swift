@@ -145,16 +145,15 @@ public struct Generator<Model: LanguageModel> {
             logits = Array(all[((prompt.count - 1) * model.vocabSize)...])
         }
         let offset = tokenizer.decode(prompt).count   // text_offset of the first new token
+        // n sequences of one prompt: caches that share its positions (or copies of it, for a model that cannot).
+        let n = request.samplers.count
+        let caches = n > 1 ? model.fork(first, into: n) : [first]
         return request.samplers.enumerated().map { i, s in
             var sampler = s
             sampler.prompt(prompt)
             // The loop draws at most this many tokens: a JSON constraint closes its document inside them.
             sampler.setTokenBudget(min(options.maxTokens, max(1, model.contextLength - prompt.count)))
-            var cache = first
-            if i > 0 {
-                cache = model.makeCache(capacity: first.capacity)
-                cache.copy(from: first)
-            }
+            let cache = caches[i]
             let output = GenerationOutput(tokenizer: tokenizer, options: options, stopTokens: model.stopTokens,
                                           promptCount: prompt.count, contextLength: model.contextLength)
             return GenerationSequence(id: request.firstID + i, prompt: prompt, options: options, sampler: sampler,

@@ -285,6 +285,7 @@ public struct Sigmoid: UnaryFunction {
 
 /// x·σ(x); d/dx = σ(x)·(1 + x·(1 − σ(x))).
 public struct SiLU: UnaryFunction {
+    public init() {}
     @inline(__always) public func value(_ x: Float) -> Float { x * Activation.sigmoid(x) }
     @inline(__always) public func derivative(x: Float, y: Float) -> Float {
         let s = Activation.sigmoid(x)
@@ -303,6 +304,7 @@ public struct SiLU: UnaryFunction {
 
 /// GELU (Hendrycks & Gimpel, 2016), exact: x·Φ(x); d/dx = Φ(x) + x·φ(x).
 public struct GELU: UnaryFunction {
+    public init() {}
     @inline(__always) public func value(_ x: Float) -> Float { Activation.gelu(x) }
     @inline(__always) public func derivative(x: Float, y: Float) -> Float { Activation.geluDerivative(x) }
     @inline(__always) public func value(_ x: VectorMath.Vector) -> VectorMath.Vector {
@@ -325,6 +327,7 @@ public struct GELU: UnaryFunction {
 
 /// GPT-2's GELU: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
 public struct GELUTanh: UnaryFunction {
+    public init() {}
     @inline(__always) public func value(_ x: Float) -> Float { Activation.geluTanh(x) }
     @inline(__always) public func derivative(x: Float, y: Float) -> Float { Activation.geluTanhDerivative(x) }
     /// tanh(u) = 1 − 2/(e^(2u) + 1), which the vector exp makes cheap.

@@ -119,6 +119,41 @@ final class AttentionF16Tests: XCTestCase {
         }
     }
 
+    /// A cache that shares a prompt's positions (KVCache.shared) has its values in two places: positions below the
+    /// split (a multiple of 4) in the prompt's storage, the rest in its own. Mixing them from the two places gives the
+    /// bits of mixing them from one, for one query and grouped, with both kernel sets and every head size; the other
+    /// place's rows are garbage, so reading a row from the wrong place shows.
+    func testValuesSplitBetweenTwoPlacesMixAsFromOne() throws {
+        for kernels in KernelSet.allCases.filter(\.isAvailable) {
+            for (hs, counts) in shapes {
+                for count in counts {
+                    for split in Set([0, 4, count / 8 * 4, count / 4 * 4]) where split <= count {
+                        let stride = 3 * hs, nq = 3, ld = count + 1
+                        let values = halves(count, stride: stride, seed: UInt64(hs * 13 + count))
+                        // head holds positions < split, tail the rest; each has garbage where the other holds the numbers
+                        var head = halves(count, stride: stride, seed: 99), tail = halves(count, stride: stride, seed: 98)
+                        for s in 0..<count {
+                            for j in 0..<hs { if s < split { head[s * stride + j] = values[s * stride + j] } else { tail[s * stride + j] = values[s * stride + j] } }
+                        }
+                        let w = floats(nq * ld, seed: 8)
+                        var one = [Float](repeating: 0, count: nq * hs), two = [Float](repeating: 1, count: nq * hs)
+                        AttentionF16.mixValues(w, queries: nq, ld: ld, values, stride: stride, count: count, hs, into: &one,
+                                               kernels: kernels)
+                        AttentionF16.mixValues(w, queries: nq, ld: ld, head, split: split, tail: tail, stride: stride,
+                                               count: count, hs, into: &two, kernels: kernels)
+                        XCTAssertEqual(one.map(\.bitPattern), two.map(\.bitPattern), "\(kernels) grouped hs \(hs) count \(count) split \(split)")
+                        var oneQ = [Float](repeating: 0, count: hs), twoQ = [Float](repeating: 1, count: hs)
+                        AttentionF16.mixValues(w, values, stride: stride, count: count, hs, into: &oneQ, kernels: kernels)
+                        AttentionF16.mixValues(w, head, split: split, tail: tail, stride: stride, count: count, hs,
+                                               into: &twoQ, kernels: kernels)
+                        XCTAssertEqual(oneQ.map(\.bitPattern), twoQ.map(\.bitPattern), "\(kernels) hs \(hs) count \(count) split \(split)")
+                        XCTAssertEqual(Array(one[0..<hs]).map(\.bitPattern), oneQ.map(\.bitPattern), "query 0 grouped = alone")
+                    }
+                }
+            }
+        }
+    }
+
     func testRoundingToHalfIsToNearestEven() throws {
         // Known values: 1/3 → 0x3555 (0.33325), the largest half 65504 = 0x7BFF, 65520 (half-way to 65536) → +inf,
         // 1 + 2⁻¹¹ (a tie) → 1 (even), 1 + 3·2⁻¹¹ (a tie) → 1 + 2⁻⁹, the smallest subnormal 2⁻²⁴ = 0x0001, and

@@ -80,15 +80,16 @@ void lmlab_avx2_f_iq4_xs_rows4(const void *w, long stride, const float *x, const
 /// multiple of 16. scores[s] = scale · q·k_s for `count` keys `stride` halves apart.
 void lmlab_avx2_f16_dot_keys(const float *q, const uint16_t *keys, long stride, long count, long hs, float scale,
                              float *scores);
-/// out (hs) = Σ_s weights[s] · v_s for `count` values `stride` halves apart.
-void lmlab_avx2_f16_mix_values(const float *weights, const uint16_t *values, long stride, long count, long hs,
-                               float *out);
+/// out (hs) = Σ_s weights[s] · v_s for `count` values `stride` halves apart: v_s at values + s·stride for s < split
+/// (a shared prompt's, split a multiple of 4), at tail + s·stride from there on.
+void lmlab_avx2_f16_mix_values(const float *weights, const uint16_t *values, long split, const uint16_t *tail,
+                               long stride, long count, long hs, float *out);
 /// The grouped-query forms: nq queries (q + g·hs) sharing the keys/values, each query's result exactly the
 /// one-query kernel's. scores (and weights) of query g at + g·ld; out of query g at out + g·hs.
 void lmlab_avx2_f16_dot_keys_group(const float *q, long nq, const uint16_t *keys, long stride, long count, long hs,
                                    float scale, float *scores, long ld);
-void lmlab_avx2_f16_mix_values_group(const float *weights, long nq, long ld, const uint16_t *values, long stride,
-                                     long count, long hs, float *out);
+void lmlab_avx2_f16_mix_values_group(const float *weights, long nq, long ld, const uint16_t *values, long split,
+                                     const uint16_t *tail, long stride, long count, long hs, float *out);
 /// h[i] = x[i] as float16 bits, rounded to nearest even (vcvtps2ph).
 void lmlab_avx2_f32_to_f16(const float *x, uint16_t *h, long n);
 

@@ -15,6 +15,13 @@ public final class KVCache: ModelCache {
     public let precision: KVCachePrecision
     /// Positions filled so far; the next token fed sits at this position.
     public private(set) var count = 0
+    /// Positions 0..<sharedCount are read from `shared`, the prompt cache this one was forked from (`init(forking:)`),
+    /// which nobody writes any more; from sharedCount on, from this cache's own storage (whose first sharedCount
+    /// positions stay untouched, so the OS never gives them memory). n samples or beams of one prompt so keep one
+    /// copy of it, and attention, taking their rows one after another, reads it from memory once for all of them.
+    /// sharedCount is a multiple of 4, where the attention kernels' groups of four positions start.
+    public private(set) var shared: KVCache?
+    public private(set) var sharedCount = 0
     /// (layers, capacity, kvDim) keys after RoPE, `precision.bytes` each. Raw memory, so the attention threads can
     /// read it directly (`keys32`, `keys16`).
     let keys: UnsafeMutableRawPointer
@@ -42,6 +49,18 @@ public final class KVCache: ModelCache {
         values.deallocate()
     }
 
+    /// A cache holding exactly what `prompt` holds, that reads prompt's positions from prompt itself: all but its
+    /// last `count % 4` positions, which are copied (so the split sits where the kernels' groups of four start).
+    /// `prompt` must not be written afterwards (only read, truncated or dropped): the sequences forked from it see
+    /// its positions. Forking a forked cache shares the same prompt.
+    public convenience init(forking prompt: KVCache, capacity: Int? = nil) {
+        self.init(layers: prompt.layers, capacity: capacity ?? prompt.capacity, kvDim: prompt.kvDim, precision: prompt.precision)
+        let (origin, split) = prompt.shared.map { ($0, prompt.sharedCount) } ?? (prompt, prompt.count / 4 * 4)
+        if split > 0 { (shared, sharedCount) = (origin, split) }
+        copyPositions(split..<prompt.count, from: prompt)
+        count = prompt.count
+    }
+
     /// Free positions.
     public var remaining: Int { capacity - count }
 
@@ -49,20 +68,40 @@ public final class KVCache: ModelCache {
     public func truncate(to length: Int) {
         precondition(length >= 0 && length <= count, "KVCache.truncate: \(length) is outside 0...\(count)")
         count = length
+        if length < sharedCount {  // positions from length on will be written here: share only what is below them
+            sharedCount = length / 4 * 4
+            copyPositions(sharedCount..<length, from: shared!)
+            if sharedCount == 0 { shared = nil }
+        }
     }
 
     /// Holds exactly the positions `other` holds: a beam inherits its parent's past without recomputing it.
-    /// Copies count·kvDim numbers per layer for keys and values, as they are (both caches store `precision`).
+    /// Copies count·kvDim numbers per layer for keys and values, as they are (both caches store `precision`) —
+    /// only those past the prompt when `other` shares one (this cache then shares it too).
     public func copy(from other: KVCache) {
         precondition(other !== self, "KVCache.copy: copying a cache onto itself")
         precondition(layers == other.layers && kvDim == other.kvDim && capacity >= other.count && precision == other.precision,
                      "KVCache.copy: (\(other.layers), \(other.count), \(other.kvDim)) \(other.precision) does not fit (\(layers), \(capacity), \(kvDim)) \(precision)")
-        let bytes = precision.bytes, rowBytes = other.count * kvDim * bytes
-        for l in 0..<layers {
-            (keys + offset(layer: l, position: 0) * bytes).copyMemory(from: other.keys + other.offset(layer: l, position: 0) * bytes, byteCount: rowBytes)
-            (values + offset(layer: l, position: 0) * bytes).copyMemory(from: other.values + other.offset(layer: l, position: 0) * bytes, byteCount: rowBytes)
-        }
+        (shared, sharedCount) = (other.shared, other.sharedCount)
+        copyPositions(sharedCount..<other.count, from: other)
         count = other.count
+    }
+
+    /// Copies positions `range` of every layer from `other`'s storage into this cache's own (other's shared ones
+    /// from where other reads them).
+    func copyPositions(_ range: Range<Int>, from other: KVCache) {
+        guard !range.isEmpty else { return }
+        if range.lowerBound < other.sharedCount {
+            let below = range.lowerBound..<Swift.min(range.upperBound, other.sharedCount)
+            copyPositions(below, from: other.shared!)
+            return copyPositions(below.upperBound..<range.upperBound, from: other)
+        }
+        let bytes = precision.bytes, rowBytes = range.count * kvDim * bytes
+        for l in 0..<layers {
+            let (to, from) = (offset(layer: l, position: range.lowerBound) * bytes, other.offset(layer: l, position: range.lowerBound) * bytes)
+            (keys + to).copyMemory(from: other.keys + from, byteCount: rowBytes)
+            (values + to).copyMemory(from: other.values + from, byteCount: rowBytes)
+        }
     }
 
     /// Stores one position's keys and values (kvDim floats each) of `layer`, rounded to float16 if that is the
@@ -77,6 +116,13 @@ public final class KVCache: ModelCache {
             AttentionF16.toHalf(k, keys16 + o, kvDim, kernels: kernels)
             AttentionF16.toHalf(v, values16 + o, kvDim, kernels: kernels)
         }
+    }
+
+    /// Where attention reads `layer`: positions below `split` from `shared`, the rest from `own` — each the storage of
+    /// a cache with its offset of (layer, position 0) in numbers (positions are kvDim numbers apart in both).
+    func segments(layer: Int) -> (own: KVCache, ownOffset: Int, shared: KVCache, sharedOffset: Int, split: Int) {
+        let origin = shared ?? self
+        return (self, offset(layer: layer, position: 0), origin, origin.offset(layer: layer, position: 0), sharedCount)
     }
 
     /// Marks `n` more positions as filled, after the runtime wrote all layers' keys and values for them.

@@ -36,6 +36,10 @@ public protocol LanguageModel: AnyObject {
     /// An empty cache for up to `capacity` positions (nil: the whole context).
     func makeCache(capacity: Int?) -> Cache
 
+    /// `n` caches that each hold what `prompt` holds, for n sequences continuing one prompt (n samples, beams);
+    /// `prompt` is not written afterwards. The default copies it; TransformerRuntime's share its positions.
+    func fork(_ prompt: Cache, into n: Int) -> [Cache]
+
     /// Feeds `tokens` at positions cache.count ..< cache.count + tokens.count, appending their keys and values to
     /// the cache. Returns the logits of the last position (vocabSize), or with `allPositions` of every fed position
     /// (tokens.count, vocabSize). Throws `ModelError.contextOverflow` when the tokens do not fit the cache.
@@ -66,6 +70,14 @@ public struct PromptFeed<Cache: ModelCache> {
 }
 
 extension LanguageModel {
+    public func fork(_ prompt: Cache, into n: Int) -> [Cache] {
+        (0..<n).map { _ in
+            let cache = makeCache(capacity: prompt.capacity)
+            cache.copy(from: prompt)
+            return cache
+        }
+    }
+
     /// The ids that end a generation: EOS and EOT (a chat model's end of turn).
     public var stopTokens: Set<Int32> { Set([specialTokens.eos, specialTokens.eot].compactMap { $0 }) }
 

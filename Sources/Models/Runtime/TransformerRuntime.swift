@@ -81,6 +81,12 @@ public final class TransformerRuntime: LanguageModel {
                 kvDim: config.kvHeads * config.headSize, precision: options.kvCache)
     }
 
+    /// Caches that read `prompt`'s positions from `prompt` (KVCache(forking:)): n sequences of one prompt keep one
+    /// copy of it, and a batch step reads it once for all of them (see `attend`).
+    public func fork(_ prompt: KVCache, into n: Int) -> [KVCache] {
+        (0..<n).map { _ in KVCache(forking: prompt) }
+    }
+
     public func feed(_ tokens: [Int32], cache: KVCache, allPositions: Bool = false) throws -> [Float] {
         let (t, p0) = (tokens.count, cache.count)
         precondition(t > 0, "feed: no tokens")
@@ -236,15 +242,13 @@ public final class TransformerRuntime: LanguageModel {
                 normalize(a.x, into: a.xn, rows: t, layer.mlpNorm)
                 if let gate = layer.gate {
                     try products.project([(gate, a.gate, nil), (layer.up, a.hidden, nil)], a.xn, t)
-                    let (hidden, gate) = (a.hidden, a.gate)
-                    elementwise(t * c.mlpHidden) { for i in $0 { hidden[i] *= Self.silu(gate[i]) } }
+                    elementwise(SiLU(), a.gate, times: a.hidden, t * c.mlpHidden)
                 } else {
                     try products.project([(layer.up, a.hidden, layer.upBias)], a.xn, t)
-                    let hidden = a.hidden
                     if c.geluApproximation == .tanh {
-                        elementwise(t * c.mlpHidden) { for i in $0 { hidden[i] = Activation.geluTanh(hidden[i]) } }
+                        elementwise(GELUTanh(), a.hidden, t * c.mlpHidden)
                     } else {
-                        elementwise(t * c.mlpHidden) { for i in $0 { hidden[i] = Activation.gelu(hidden[i]) } }
+                        elementwise(GELU(), a.hidden, t * c.mlpHidden)
                     }
                 }
                 try products.project([(layer.down, a.out, layer.downBias)], a.hidden, t)
@@ -339,7 +343,9 @@ public final class TransformerRuntime: LanguageModel {
     /// Causal attention of each row's query over the keys and values of `layer` in its own cache, positions
     /// 0…its position (a prompt's rows share a cache; a batch's have one each). Query head h reads KV head
     /// h / (heads / kvHeads) (grouped-query attention). All (row, head) pairs — (row, KV head) with a float16
-    /// cache — run as one parallel loop. Each cache is read as what it stores: float32 here, float16 through
+    /// cache — run as one parallel loop, ordered head by head, so that rows whose caches share a prompt
+    /// (KVCache.shared: n samples, beams) read its keys and values one after another, from memory for the first
+    /// and from cache for the rest. Each cache is read as what it stores: float32 here, float16 through
     /// AttentionF16 (the same math on widened numbers).
     func attend(_ q: UnsafePointer<Float>, _ rows: [RowPlace], layer: Int, into out: UnsafeMutablePointer<Float>) {
         let c = config, hs = c.headSize, kvDim = c.kvHeads * hs, group = c.heads / c.kvHeads
@@ -348,36 +354,49 @@ public final class TransformerRuntime: LanguageModel {
         // A float16 cache's tasks are (row, KV head): the group's query heads read its keys and values once. A
         // float32 cache's are (row, query head).
         let grouped = rows.contains { $0.cache.precision == .float16 }
-        let perTask = grouped ? group : 1, tasks = rows.count * c.heads / perTask
+        let perTask = grouped ? group : 1, heads = c.heads / perTask, tasks = rows.count * heads
         let work = rows.reduce(0) { $0 + ($1.position + 1) * c.heads * hs }
         // On the spinning pool, like the products around it (a Dispatch hand-off costs a thread wake-up per layer).
         // Small spans stay on one thread; prompts get many chunks, as later rows see more positions.
         let chunks = work < 65536 ? 1 : Swift.min(tasks, 16 * Parallel.threads)
         let kernels = options.kernels
+        let segments = rows.map { $0.cache.segments(layer: layer) }
         Parallel.forEachChunk(chunks) { chunk in
             var scores = [Float](repeating: 0, count: perTask * span)
             for task in (chunk * tasks / chunks)..<((chunk + 1) * tasks / chunks) {
-                let heads = c.heads / perTask
-                let (r, h) = (task / heads, (task % heads) * perTask)  // row, its first query head
-                let (cache, visible) = (rows[r].cache, rows[r].position + 1)
+                let (r, h) = (task % rows.count, (task / rows.count) * perTask)  // row, its first query head
+                let (visible, seg) = (rows[r].position + 1, segments[r])
+                // Positions below `split` are the shared prompt's (at most all visible ones).
+                let split = Swift.min(seg.split, visible)
                 let qi = q + (r * c.heads + h) * hs, oi = out + (r * c.heads + h) * hs
-                let head = cache.offset(layer: layer, position: 0) + (h / group) * hs   // its KV head at position 0
+                let kv = (h / group) * hs   // its KV head's features at each position
+                let (own, shared) = (seg.ownOffset + kv, seg.sharedOffset + kv)
                 scores.withUnsafeMutableBufferPointer { sp in
                     let p = sp.baseAddress!
-                    switch cache.precision {
+                    switch seg.own.precision {
                     case .float32:
+                        let (ownKeys, sharedKeys) = (seg.own.keys32 + own, seg.shared.keys32 + shared)
                         for g in 0..<perTask {  // 1 unless a batch mixes cache precisions
                             let (qg, og) = (qi + g * hs, oi + g * hs)
-                            Self.dotKeys(qg, cache.keys32 + head, stride: kvDim, count: visible, hs, scale: scale, into: p)
+                            // each score alone: the prompt's keys, then this cache's (split is a multiple of 4)
+                            Self.dotKeys(qg, sharedKeys, stride: kvDim, count: split, hs, scale: scale, into: p)
+                            Self.dotKeys(qg, ownKeys + split * kvDim, stride: kvDim, count: visible - split, hs,
+                                         scale: scale, into: p + split)
                             Kernels.softmax(p, p, visible)
-                            Self.mixValues(p, cache.values32 + head, stride: kvDim, count: visible, hs, into: og)
+                            Self.mixValues(p, seg.shared.values32 + shared, split: split, tail: seg.own.values32 + own,
+                                           stride: kvDim, count: visible, hs, into: og)
                         }
                     case .float16:
-                        AttentionF16.dotKeys(qi, queries: perTask, cache.keys16 + head, stride: kvDim, count: visible, hs,
+                        let (ownKeys, sharedKeys) = (seg.own.keys16 + own, seg.shared.keys16 + shared)
+                        AttentionF16.dotKeys(qi, queries: perTask, sharedKeys, stride: kvDim, count: split, hs,
                                              scale: scale, into: p, ld: span, kernels: kernels)
+                        AttentionF16.dotKeys(qi, queries: perTask, ownKeys + split * kvDim, stride: kvDim,
+                                             count: visible - split, hs, scale: scale, into: p + split, ld: span,
+                                             kernels: kernels)
                         for g in 0..<perTask { Kernels.softmax(p + g * span, p + g * span, visible) }
-                        AttentionF16.mixValues(p, queries: perTask, ld: span, cache.values16 + head, stride: kvDim,
-                                               count: visible, hs, into: oi, kernels: kernels)
+                        AttentionF16.mixValues(p, queries: perTask, ld: span, seg.shared.values16 + shared, split: split,
+                                               tail: seg.own.values16 + own, stride: kvDim, count: visible, hs,
+                                               into: oi, kernels: kernels)
                     }
                 }
             }
@@ -414,15 +433,20 @@ public final class TransformerRuntime: LanguageModel {
         for t in s..<count { scores[t] = Kernels.dot(q, keys + t * stride, hs) * scale }
     }
 
-    /// out = Σ_s weights[s] · v_s over the `count` values `stride` floats apart.
+    /// out = Σ_s weights[s] · v_s over the `count` values `stride` floats apart: v_s at values + s·stride, or from
+    /// position `split` on (a multiple of 4, so a group of four is on one side) at tail + s·stride — a cache that
+    /// shares a prompt's positions (KVCache.shared) reads them where they are.
     @inline(__always)
-    static func mixValues(_ weights: UnsafePointer<Float>, _ values: UnsafePointer<Float>, stride: Int, count: Int,
-                          _ hs: Int, into out: UnsafeMutablePointer<Float>) {
+    static func mixValues(_ weights: UnsafePointer<Float>, _ values: UnsafePointer<Float>, split: Int = .max,
+                          tail: UnsafePointer<Float>? = nil, stride: Int, count: Int, _ hs: Int,
+                          into out: UnsafeMutablePointer<Float>) {
         typealias V = SIMD16<Float>
+        let tail = tail ?? values
+        func row(_ s: Int) -> UnsafePointer<Float> { (s < split ? values : tail) + s * stride }
         guard hs % 16 == 0 else {
             for j in 0..<hs { out[j] = 0 }
             for s in 0..<count {
-                let v = values + s * stride, w = weights[s]
+                let v = row(s), w = weights[s]
                 for j in 0..<hs { out[j] += w * v[j] }
             }
             return
@@ -432,26 +456,36 @@ public final class TransformerRuntime: LanguageModel {
             var a0 = V(), a1 = V(), a2 = V(), a3 = V()
             var s = 0
             while s + 4 <= count {
-                let v = values + s * stride + c
+                let v = row(s) + c
                 a0 = a0.addingProduct(load(v), weights[s])
                 a1 = a1.addingProduct(load(v + stride), weights[s + 1])
                 a2 = a2.addingProduct(load(v + 2 * stride), weights[s + 2])
                 a3 = a3.addingProduct(load(v + 3 * stride), weights[s + 3])
                 s += 4
             }
-            for t in s..<count { a0 = a0.addingProduct(load(values + t * stride + c), weights[t]) }
+            for t in s..<count { a0 = a0.addingProduct(load(row(t) + c), weights[t]) }
             UnsafeMutableRawPointer(out + c).storeBytes(of: (a0 + a1) + (a2 + a3), as: V.self)
         }
     }
 
-    /// SiLU, x·σ(x), shared with the autograd ops (Activation: also the exact GELU x·Φ(x) lmlab's gpt2-style models
-    /// train with, and the tanh form).
-    @inline(__always) static func silu(_ x: Float) -> Float { x * Activation.sigmoid(x) }
-
-    /// body over 0..<count, split over the threads when it is long enough to pay for the hand-off to the spinning
-    /// pool (the elementwise activations between products: a batch step's 8 × 1536 SiLUs, a prompt's). Each element
-    /// is computed alone, so the numbers are the same either way.
-    func elementwise(_ count: Int, _ body: @escaping (Range<Int>) -> Void) {
+    /// x = f(x), or with `times` y = f(x) ⊙ y (SwiGLU: silu(gate) ⊙ up), on 16 lanes at a time through the vector
+    /// formulas the autograd ops train with (Elementwise: SiLU, GELU, GELUTanh on VectorMath's exp and erf), so the
+    /// runtime computes what training computed. Split over the threads when long enough to pay for the hand-off
+    /// to the spinning pool (a batch step's 8 × 1536 SiLUs, a prompt's); each element is computed alone, so the
+    /// numbers are the same either way.
+    func elementwise<F: UnaryFunction>(_ f: F, _ x: UnsafeMutablePointer<Float>, times y: UnsafeMutablePointer<Float>? = nil,
+                                       _ count: Int) {
+        @inline(__always) func apply(_ i: Int, _ n: Int) {
+            let fx = f.value(VectorMath.load(x + i, n))
+            if let y { VectorMath.store(fx * VectorMath.load(y + i, n), y + i, n) } else { VectorMath.store(fx, x + i, n) }
+        }
+        let body = { (r: Range<Int>) in
+            // whole vectors, then one partial vector (as Tensor.mapKernel: a partial one inside the loop would make
+            // every vector operation scalar)
+            var i = r.lowerBound
+            while i + 16 <= r.upperBound { apply(i, 16); i += 16 }
+            if i < r.upperBound { apply(i, r.upperBound - i) }
+        }
         guard count >= 8192, Parallel.threads > 1 else { return body(0..<count) }
         let chunks = Parallel.threads
         Parallel.forEachChunk(chunks) { c in body((c * count / chunks)..<((c + 1) * count / chunks)) }

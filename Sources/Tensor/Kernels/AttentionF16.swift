@@ -24,14 +24,18 @@ public enum AttentionF16 {
         }
     }
 
-    /// out = Σ_s weights[s] · v_s over the `count` float16 values `stride` numbers apart.
+    /// out = Σ_s weights[s] · v_s over the `count` float16 values `stride` numbers apart: v_s at values + s·stride,
+    /// or, from position `split` on (a multiple of 4), at tail + s·stride — a cache that shares a prompt's positions
+    /// (KVCache.shared) reads them where they are.
     @inline(__always)
-    public static func mixValues(_ weights: UnsafePointer<Float>, _ values: UnsafePointer<UInt16>, stride: Int,
-                                 count: Int, _ hs: Int, into out: UnsafeMutablePointer<Float>, kernels: KernelSet) {
+    public static func mixValues(_ weights: UnsafePointer<Float>, _ values: UnsafePointer<UInt16>, split: Int = .max,
+                                 tail: UnsafePointer<UInt16>? = nil, stride: Int, count: Int, _ hs: Int,
+                                 into out: UnsafeMutablePointer<Float>, kernels: KernelSet) {
+        let (split, tail) = tail.map { (split, $0) } ?? (count, values)
         if kernels == .avx2 && hs % 16 == 0 {
-            lmlab_avx2_f16_mix_values(weights, values, stride, count, hs, out)
+            lmlab_avx2_f16_mix_values(weights, values, split, tail, stride, count, hs, out)
         } else {
-            mixValuesSwift(weights, values, stride: stride, count: count, hs, into: out)
+            mixValuesSwift(weights, values, split: split, tail: tail, stride: stride, count: count, hs, into: out)
         }
     }
 
@@ -55,13 +59,15 @@ public enum AttentionF16 {
     /// out + g·hs, each exactly `mixValues`'s.
     @inline(__always)
     public static func mixValues(_ weights: UnsafePointer<Float>, queries: Int, ld: Int, _ values: UnsafePointer<UInt16>,
-                                 stride: Int, count: Int, _ hs: Int, into out: UnsafeMutablePointer<Float>,
-                                 kernels: KernelSet) {
+                                 split: Int = .max, tail: UnsafePointer<UInt16>? = nil, stride: Int, count: Int,
+                                 _ hs: Int, into out: UnsafeMutablePointer<Float>, kernels: KernelSet) {
+        let (split, tail) = tail.map { (split, $0) } ?? (count, values)
         if kernels == .avx2 && hs % 16 == 0 {
-            lmlab_avx2_f16_mix_values_group(weights, queries, ld, values, stride, count, hs, out)
+            lmlab_avx2_f16_mix_values_group(weights, queries, ld, values, split, tail, stride, count, hs, out)
         } else {
             for g in 0..<queries {
-                mixValuesSwift(weights + g * ld, values, stride: stride, count: count, hs, into: out + g * hs)
+                mixValuesSwift(weights + g * ld, values, split: split, tail: tail, stride: stride, count: count, hs,
+                               into: out + g * hs)
             }
         }
     }
@@ -131,12 +137,17 @@ public enum AttentionF16 {
 
     /// mixValues in Swift: for each 16 features, four accumulators over positions s ≡ 0, 1, 2, 3 (mod 4) (the
     /// leftover positions go to the first), summed as (a0 + a1) + (a2 + a3); a plain loop for other head sizes.
-    public static func mixValuesSwift(_ weights: UnsafePointer<Float>, _ values: UnsafePointer<UInt16>, stride: Int,
-                                      count: Int, _ hs: Int, into out: UnsafeMutablePointer<Float>) {
+    /// v_s is at values + s·stride below `split` (a multiple of 4, so a group of four is on one side) and at
+    /// tail + s·stride from there on.
+    public static func mixValuesSwift(_ weights: UnsafePointer<Float>, _ values: UnsafePointer<UInt16>, split: Int = .max,
+                                      tail: UnsafePointer<UInt16>? = nil, stride: Int, count: Int, _ hs: Int,
+                                      into out: UnsafeMutablePointer<Float>) {
+        let tail = tail ?? values
+        func row(_ s: Int) -> UnsafePointer<UInt16> { (s < split ? values : tail) + s * stride }
         guard hs % 16 == 0 else {
             for j in 0..<hs { out[j] = 0 }
             for s in 0..<count {
-                let v = values + s * stride, w = weights[s]
+                let v = row(s), w = weights[s]
                 for j in 0..<hs { out[j] += w * halfToFloat(v[j]) }
             }
             return
@@ -145,14 +156,14 @@ public enum AttentionF16 {
             var a0 = V(), a1 = V(), a2 = V(), a3 = V()
             var s = 0
             while s + 4 <= count {
-                let v = values + s * stride + c
+                let v = row(s) + c
                 a0 = a0.addingProduct(widen(v), weights[s])
                 a1 = a1.addingProduct(widen(v + stride), weights[s + 1])
                 a2 = a2.addingProduct(widen(v + 2 * stride), weights[s + 2])
                 a3 = a3.addingProduct(widen(v + 3 * stride), weights[s + 3])
                 s += 4
             }
-            for t in s..<count { a0 = a0.addingProduct(widen(values + t * stride + c), weights[t]) }
+            for t in s..<count { a0 = a0.addingProduct(widen(row(t) + c), weights[t]) }
             UnsafeMutableRawPointer(out + c).storeBytes(of: (a0 + a1) + (a2 + a3), as: V.self)
         }
     }
