@@ -275,13 +275,13 @@ INLINE void rows8_q4_few(enum kind k, int NB, const uint8_t *w, long stride, con
     for (int v = 0; v < NB; v++) _mm256_storeu_ps(y + v * ldy, k == Q4_1 ? _mm256_add_ps(acc[v], accm[v]) : acc[v]);
 }
 
-/// rows8_q4 for 6–8 vectors, the same integers and float steps in the same order (so the same bits), with the loops
+/// rows8_q4 for 2–8 vectors, the same integers and float steps in the same order (so the same bits), with the loops
 /// turned around so that nothing is kept on the stack: per block, each of the four transposed 32-byte words gives
 /// its low and high nibbles to every vector's 16-bit sum in turn (8 sums in registers, not 8 nibble vectors), and
 /// Q4_1's m_w·s_x terms, a second accumulator in rows8_q4_few, are summed in a pass of their own after the blocks
 /// (in block order, as there). 16 vector registers hold 4 words + 8 sums + 2 nibble vectors + temporaries, where
-/// rows8_q4_few needs 8 nibble vectors + 16 accumulators and spills. One thread, Q4_1 1536×576 in cache, 8
-/// vectors: 52 → 57 G multiply–adds/s (with fewer vectors the spills are few and the original order is faster).
+/// rows8_q4_few needs 8 nibble vectors + 16 accumulators and spills. One thread, Q4_1 1536×576 in cache: 8 vectors
+/// 52 → 60 G multiply–adds/s, 4: 47 → 53, 3: 43 → 48 (for one vector the original order is faster: 26 vs 25).
 INLINE void rows8_q4_many(enum kind k, int NB, const uint8_t *w, long stride, const int8_t *q, const float *d,
                           const float *s, long n, float *y, long ldy) {
     const long bb = block_bytes(k), nd = n / 32, off = k == Q4_0 ? 2 : 4;
@@ -295,10 +295,11 @@ INLINE void rows8_q4_many(enum kind k, int NB, const uint8_t *w, long stride, co
         words8(p, stride, off, c);
         __m256i t[8];
         for (int v = 0; v < NB; v++) t[v] = _mm256_setzero_si256();
+#pragma clang loop unroll(full)
         for (int j = 0; j < 4; j++) {  // elements 4j…4j+3 (low nibbles) and 16 + 4j… (high): nibbles8's u[j], u[j + 4]
             const __m256i lo = _mm256_and_si256(c[j], m4), hi = _mm256_and_si256(_mm256_srli_epi16(c[j], 4), m4);
             for (int v = 0; v < NB; v++) {
-                const uint8_t *x = (const uint8_t *)(q + v * n + 32 * b);
+                const uint8_t *x = (const uint8_t *)(q + 32 * b) + v * n;
                 t[v] = _mm256_add_epi16(t[v], _mm256_add_epi16(_mm256_maddubs_epi16(lo, _mm256_set1_epi32((int)load32(x + 4 * j))),
                                                                _mm256_maddubs_epi16(hi, _mm256_set1_epi32((int)load32(x + 16 + 4 * j)))));
             }
@@ -326,7 +327,7 @@ INLINE void rows8_q4_many(enum kind k, int NB, const uint8_t *w, long stride, co
 
 INLINE void rows8_q4(enum kind k, int NB, const uint8_t *w, long stride, const int8_t *q, const float *d,
                      const float *s, long n, float *y, long ldy) {
-    if (NB >= 6) rows8_q4_many(k, NB, w, stride, q, d, s, n, y, ldy);
+    if (NB >= 2) rows8_q4_many(k, NB, w, stride, q, d, s, n, y, ldy);
     else rows8_q4_few(k, NB, w, stride, q, d, s, n, y, ldy);
 }
 

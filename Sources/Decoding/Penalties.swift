@@ -42,6 +42,7 @@ public struct Penalties: LogitProcessor, Sendable, Equatable {
     }
 
     public mutating func process(_ logits: inout [Float]) {
+        guard isActive, lastN != 0 else { return }   // nothing to penalize: no candidate list of the vocabulary
         var c = Candidates(logits: logits)
         apply(to: &c)
         logits = c.logits
