@@ -81,6 +81,59 @@ public struct Generator<Model: LanguageModel> {
     /// only its own request; an error of the pass is thrown).
     public func step(_ sequences: [GenerationSequence<Model>], prefilling requests: [PrefillRequest],
                      onEvents: ([GenerationEvent]) -> Void) throws -> [Result<[GenerationSequence<Model>], any Error>] {
+        var results = [Result<[GenerationSequence<Model>], any Error>](repeating: .success([]), count: requests.count)
+        var started: [(index: Int, prompt: PromptProgress)] = []
+        for (i, request) in requests.enumerated() {
+            do { started.append((i, try startPrefill(request))) } catch { results[i] = .failure(error) }
+        }
+        let done = try step(sequences, prefilling: started.map(\.prompt), chunk: .max, onEvents: onEvents)
+        for ((i, _), sequences) in zip(started, done) { results[i] = .success(sequences!) }
+        return results
+    }
+
+    /// A request's prompt on its way into its cache, a chunk per step (chunked prefill): a long prompt joins a
+    /// running batch a few hundred tokens at a time instead of stalling every sequence for its whole pass. Made by
+    /// `startPrefill`; each `step(_:prefilling:chunk:onEvents:)` it is given feeds its next chunk, and the one that
+    /// feeds the last starts its sequences.
+    public final class PromptProgress {
+        public let request: PrefillRequest
+        let feed: PromptFeed<Model.Cache>
+        /// Prompt tokens in the cache so far.
+        public private(set) var fed = 0
+        /// Every fed position's logits (for echoed log-probs), else the last chunk's last position's.
+        var logits: [Float] = []
+        var seconds = 0.0
+
+        init(_ request: PrefillRequest, _ feed: PromptFeed<Model.Cache>) { self.request = request; self.feed = feed }
+
+        /// Tokens the next step feeds, with chunks of at most `limit`: what is left if it fits, else an even share
+        /// of it (so a prompt of 300 goes as 150 + 150 under 256, never 256 + 44).
+        public func nextChunk(limit: Int) -> Int {
+            let left = request.prompt.count - fed
+            guard left > limit else { return left }
+            let parts = (left + limit - 1) / limit
+            return (left + parts - 1) / parts
+        }
+
+        func fed(_ n: Int, logits chunk: [Float], seconds: Double) {
+            fed += n
+            logits = feed.allPositions ? logits + chunk : chunk
+            self.seconds += seconds
+        }
+    }
+
+    /// A request's prompt, checked (`prefill`'s errors) and given its cache, to feed through `step`.
+    public func startPrefill(_ request: PrefillRequest) throws -> PromptProgress {
+        try check(request)
+        return PromptProgress(request, promptFeed(request))
+    }
+
+    /// A step of `sequences` with the next chunk of each prompt in `prompts` (at most `chunk` tokens each, nearly
+    /// equal parts — never fewer than the model's `promptChunkFloor`, so a chunk's products take the path the whole
+    /// prompt's would and give the same numbers) fed in the same pass. Returns, for each prompt, its new sequences
+    /// once its last chunk is in — exactly what `prefill` gives — or nil while chunks remain.
+    public func step(_ sequences: [GenerationSequence<Model>], prefilling prompts: [PromptProgress], chunk: Int,
+                     onEvents: ([GenerationEvent]) -> Void) throws -> [[GenerationSequence<Model>]?] {
         let start = Date()
         var events: [GenerationEvent] = []
         var advanced: [GenerationSequence<Model>] = [], running: [GenerationSequence<Model>] = []
@@ -90,23 +143,30 @@ public struct Generator<Model: LanguageModel> {
             if !s.isFinished { running.append(s) }
         }
         onEvents(events)
-        var results = [Result<[GenerationSequence<Model>], any Error>](repeating: .success([]), count: requests.count)
-        var fed: [Int] = [], feeds: [PromptFeed<Model.Cache>] = []
-        for (i, request) in requests.enumerated() {
-            do { try check(request) } catch { results[i] = .failure(error); continue }
-            guard !request.samplers.isEmpty else { continue }
-            fed.append(i)
-            feeds.append(promptFeed(request))
+        let limit = Swift.max(chunk, 2 * model.promptChunkFloor + 2)
+        var results = [[GenerationSequence<Model>]?](repeating: nil, count: prompts.count)
+        var fed: [(index: Int, tokens: Int)] = [], feeds: [PromptFeed<Model.Cache>] = []
+        for (i, p) in prompts.enumerated() {
+            guard !p.request.samplers.isEmpty else { results[i] = []; continue }
+            let n = p.nextChunk(limit: limit)
+            fed.append((i, n))
+            var feed = p.feed
+            feed.tokens = Array(p.request.prompt[p.fed..<(p.fed + n)])
+            feeds.append(feed)
         }
         let batched = running.filter { $0.options.useKVCache }
         if !batched.isEmpty || !feeds.isEmpty {
-            let (prompts, rows) = try model.feed(prompts: feeds, batch: batched.map { $0.tokens.last! },
-                                                 caches: batched.map(\.cache))
+            let (logits, rows) = try model.feed(prompts: feeds, batch: batched.map { $0.tokens.last! },
+                                                caches: batched.map(\.cache))
             let v = model.vocabSize
             for (i, s) in batched.enumerated() { s.logits = Array(rows[(i * v)..<((i + 1) * v)]) }
             let seconds = Date().timeIntervalSince(start)
-            for (k, i) in fed.enumerated() {
-                results[i] = .success(self.sequences(requests[i], cache: feeds[k].cache, logits: prompts[k], seconds: seconds))
+            for (k, (i, n)) in fed.enumerated() {
+                let p = prompts[i]
+                p.fed(n, logits: logits[k], seconds: seconds)
+                if p.fed == p.request.prompt.count {
+                    results[i] = self.sequences(p.request, cache: p.feed.cache, logits: p.logits, seconds: p.seconds)
+                }
             }
         }
         for s in running where !s.options.useKVCache {

@@ -22,7 +22,8 @@ public struct LMLabServer: Sendable {
         self.models = models
         let metrics = ServerMetrics()
         self.metrics = metrics
-        scheduler = BatchScheduler(limits: .init(maxBatch: configuration.maxBatch, maxQueue: configuration.maxQueue)) { step in
+        scheduler = BatchScheduler(limits: .init(maxBatch: configuration.maxBatch, maxQueue: configuration.maxQueue,
+                                                 prefillChunk: configuration.prefillChunk)) { step in
             metrics.step(model: step.model, tokens: step.tokens, active: step.active, waiting: step.waiting)
         }
     }

@@ -14,6 +14,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxBatch = 16
     /// Requests waiting for a slot before new ones get 429 (with Retry-After).
     public var maxQueue = 64
+    /// Prompt tokens fed per step (chunked prefill): a long prompt joins over several steps instead of stalling
+    /// the running streams for its whole pass (BatchScheduler.Limits.prefillChunk).
+    public var prefillChunk = 256
     /// Largest request body accepted, in bytes (413 beyond it). A 8192-token prompt is ~40 KB of text.
     public var maxBodyBytes = 1 << 20
     /// Seconds between SSE keep-alive comments (`: keep-alive`) while a stream waits for its next token.

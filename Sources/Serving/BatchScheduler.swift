@@ -21,7 +21,12 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
         public var maxBatch = 16
         /// Requests waiting for slots before submit throws `queueFull`.
         public var maxQueue = 64
-        public init(maxBatch: Int = 16, maxQueue: Int = 64) { self.maxBatch = maxBatch; self.maxQueue = maxQueue }
+        /// Prompt tokens fed in one step (chunked prefill): a longer prompt joins over several steps, so the
+        /// running sequences are not stalled for its whole pass (the model may raise it: `promptChunkFloor`).
+        public var prefillChunk = 256
+        public init(maxBatch: Int = 16, maxQueue: Int = 64, prefillChunk: Int = 256) {
+            self.maxBatch = maxBatch; self.maxQueue = maxQueue; self.prefillChunk = prefillChunk
+        }
     }
 
     /// What one step did, for metrics (also sent, with no tokens, when cancelled requests leave between steps).
@@ -141,6 +146,8 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
         var ticket: Ticket!
         weak var state: State?
         var sequences: [GenerationSequence<Model>] = []
+        /// Its prompt while it is being fed, a chunk per step; nil once its sequences run.
+        var prompt: Generator<Model>.PromptProgress?
         var ended = false
         /// When its prompt pass started (for the recent seconds per request).
         var admitted: Date?
@@ -156,6 +163,7 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
             guard !ended else { return }
             ended = true
             sequences = []   // free the KV caches now
+            prompt = nil
             if let state {
                 state.lock.withLock {
                     if case .cancelled = outcome { state.cancelled += 1 }
@@ -169,7 +177,9 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
             onEnd(outcome)
         }
 
-        var isFinished: Bool { sequences.allSatisfy(\.isFinished) }
+        var isFinished: Bool { prompt == nil && sequences.allSatisfy(\.isFinished) }
+        /// Slots it holds: its running sequences, or all of them while its prompt is fed.
+        var slotsInUse: Int { prompt != nil ? slots : sequences.filter { !$0.isFinished }.count }
     }
 
     final class State: @unchecked Sendable {
@@ -261,7 +271,7 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
             let gone = Set(ended.map(\.id))
             active.removeAll { gone.contains($0.id) }
             let staying = admitted.filter { !gone.contains($0.id) }
-            let running = active.reduce(0) { $0 + $1.sequences.filter { !$0.isFinished }.count }
+            let running = active.reduce(0) { $0 + $1.slotsInUse }
             let waiting = lock.withLock {
                 runningSlots = running + staying.reduce(0) { $0 + $1.slots }
                 return pending.count
@@ -291,7 +301,7 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
                 }
                 let ex = exclusives
                 exclusives = []
-                var used = active.reduce(0) { $0 + $1.sequences.filter { !$0.isFinished }.count }
+                var used = active.reduce(0) { $0 + $1.slotsInUse }
                 var admitted: [Job] = []
                 // First come, first served: a request waits while the one before it does not fit.
                 while let job = pending.first, used + job.slots <= limits.maxBatch || used == 0 {
@@ -304,52 +314,63 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
             }
         }
 
-        /// One step of every model's running sequences, with the prompts of the requests admitted for it fed in the
-        /// same pass (they join the batch); then the finished requests end.
+        /// One step of every model's running sequences, with the next chunk of the prompts being fed (the requests
+        /// admitted for it join them; first come, first fed, up to `prefillChunk` tokens in all, at least one
+        /// prompt) in the same pass; then the finished requests end.
         func stepAll(admitting admitted: [Job]) {
             var models: [ObjectIdentifier] = []
             for job in active + admitted where !models.contains(ObjectIdentifier(job.generator.model)) {
                 models.append(ObjectIdentifier(job.generator.model))
             }
+            let start = Date()
+            for job in admitted {
+                do {
+                    job.prompt = try job.generator.startPrefill(try job.prefill())
+                    job.admitted = start
+                    active.append(job)
+                } catch { job.end(.failed(error)) }
+            }
             for model in models {
                 let jobs = active.filter { ObjectIdentifier($0.generator.model) == model }
-                var joining: [Job] = [], requests: [Generator<Model>.PrefillRequest] = []
-                for job in admitted where ObjectIdentifier(job.generator.model) == model {
-                    do { requests.append(try job.prefill()); joining.append(job) } catch { job.end(.failed(error)) }
-                }
-                var owners: [Job] = [], sequences: [GenerationSequence<Model>] = []
+                var owners: [Job] = [], sequences: [GenerationSequence<Model>] = [], feeding: [Job] = []
                 for job in jobs {
                     for s in job.sequences where !s.isFinished { owners.append(job); sequences.append(s) }
                 }
-                guard !sequences.isEmpty || !joining.isEmpty else { continue }
-                let generator = (jobs.first ?? joining[0]).generator
-                let start = Date()
-                for job in joining { job.admitted = start }
+                let chunk = limits.prefillChunk
+                var budget = chunk
+                for job in jobs {
+                    guard let prompt = job.prompt else { continue }
+                    let n = prompt.nextChunk(limit: max(chunk, 2 * job.generator.model.promptChunkFloor + 2))
+                    if !feeding.isEmpty && n > budget { break }
+                    feeding.append(job)
+                    budget -= n
+                }
+                guard !sequences.isEmpty || !feeding.isEmpty else { continue }
+                let generator = jobs[0].generator
+                let stepStart = Date()
                 do {
-                    let started = try generator.step(sequences, prefilling: requests) { events in
+                    let started = try generator.step(sequences, prefilling: feeding.map { $0.prompt! }, chunk: chunk) { events in
                         for (job, event) in zip(owners, events) { job.onEvent(event) }
                     }
-                    for (job, result) in zip(joining, started) {
-                        switch result {
-                        case .success(let s): job.sequences = s; active.append(job)
-                        case .failure(let error): job.end(.failed(error))
-                        }
+                    for (job, s) in zip(feeding, started) {
+                        guard let s else { continue }
+                        job.sequences = s
+                        job.prompt = nil
                     }
                 } catch {
-                    for job in jobs + joining { job.end(.failed(error)) }
+                    for job in jobs { job.end(.failed(error)) }
                 }
                 for job in jobs where !job.ended && job.isFinished {
                     job.end(.finished(job.sequences.map(\.generation)))
                 }
                 active.removeAll { $0.ended }
-                let running = active.reduce(0) { $0 + $1.sequences.filter { !$0.isFinished }.count }
+                let running = active.reduce(0) { $0 + $1.slotsInUse }
                 lock.withLock {
                     runningSlots = running
                     peak = max(peak, sequences.count)
                 }
-                onStep(StepReport(model: (jobs.first ?? joining[0]).model, tokens: sequences.count,
-                                  active: running,
-                                  waiting: lock.withLock { pending.count }, seconds: Date().timeIntervalSince(start)))
+                onStep(StepReport(model: jobs[0].model, tokens: sequences.count, active: running,
+                                  waiting: lock.withLock { pending.count }, seconds: Date().timeIntervalSince(stepStart)))
             }
         }
     }

@@ -32,6 +32,8 @@ struct Serve: ParsableCommand {
     var maxBatch = ServerConfiguration(models: []).maxBatch
     @Option(name: .customLong("max-queue"), help: "Requests that may wait for a slot; beyond them the server answers 429.")
     var maxQueue = ServerConfiguration(models: []).maxQueue
+    @Option(name: .customLong("prefill-chunk"), help: "Prompt tokens fed per step: a longer prompt joins the batch over several steps instead of stalling the running streams (at least 260 with --activations q8, whose prompts up to 128 tokens take another path).")
+    var prefillChunk = ServerConfiguration(models: []).prefillChunk
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted (413 beyond it).")
     var maxBodyBytes = ServerConfiguration(models: []).maxBodyBytes
     @Option(name: .customLong("chat-format"), help: "Chat template for models without their own (e.g. chatml for an lmlab .h5).")
@@ -47,6 +49,7 @@ struct Serve: ParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port \(port) is invalid: expected 0...65535") }
         guard maxBatch >= 1 else { throw ValidationError("--max-batch \(maxBatch) is invalid: expected an integer ≥ 1") }
         guard maxQueue >= 0 else { throw ValidationError("--max-queue \(maxQueue) is invalid: expected an integer ≥ 0") }
+        guard prefillChunk >= 1 else { throw ValidationError("--prefill-chunk \(prefillChunk) is invalid: expected an integer ≥ 1") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes \(maxBodyBytes) is invalid: expected at least 1024") }
         guard threads >= 1 else { throw ValidationError("--threads \(threads) is invalid: expected an integer ≥ 1") }
         if let key = apiKey, key.isEmpty { throw ValidationError("--api-key is empty: give a key, or leave the flag out") }
@@ -57,6 +60,7 @@ struct Serve: ParsableCommand {
         var config = ServerConfiguration(models: models)
         config.host = host; config.port = port; config.apiKey = apiKey
         config.maxBatch = maxBatch; config.maxQueue = maxQueue; config.maxBodyBytes = maxBodyBytes
+        config.prefillChunk = prefillChunk
         config.watch = watch
         let server = try runOrExit { try LMLabServer(configuration: config, chatFormat: chatFormat, options: runtime.options) }
         let app = server.application { port in

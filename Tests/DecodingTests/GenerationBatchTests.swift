@@ -227,6 +227,114 @@ final class GenerationBatchTests: XCTestCase {
         XCTAssertEqual(a.tokens, b.tokens)
     }
 
+    /// Log-probs of the same tokens within `tolerance` of each other (chunked prefill moves them by rounding).
+    func assertClose(_ a: [TokenLogprob], _ b: [TokenLogprob], _ tolerance: Double, _ label: String) {
+        XCTAssertEqual(a.map(\.id), b.map(\.id), label)
+        for (x, y) in zip(a, b) {
+            XCTAssertEqual(x.logprob ?? 0, y.logprob ?? 0, accuracy: tolerance, "\(label) token \(x.id)")
+        }
+    }
+
+    /// Chunked prefill: prompts fed a few tokens per step (`startPrefill`, `step(_:prefilling:chunk:onEvents:)`),
+    /// while another sequence keeps drawing a token every step, start after as many steps as their chunks and give
+    /// `prefill`'s tokens with its log-probs (echoed prompt ones too) within rounding — a chunk's matrix–matrix
+    /// products (sgemm) round a row differently than the whole prompt's do, by ~1e-7 relative (observed ≤ 3e-6 in
+    /// a log-prob); a prompt that fits one chunk gets `prefill`'s exact bits.
+    func testPromptsFedInChunksEqualOnePass() throws {
+        let (lm, tokenizer) = tinyGPT()
+        let generator = Generator(model: lm, tokenizer: tokenizer)
+        var options = GenerationOptions()
+        options.maxTokens = 6
+        options.logprobs = 2
+        var echo = options
+        echo.echo = true
+        let prompts: [[Int32]] = [[3], [1, 2, 3, 4, 5], Array(10..<21), (0..<23).map { Int32($0 * 7 % 60) }]
+        let requests = prompts.enumerated().map { i, p in
+            Generator<TransformerRuntime>.PrefillRequest(prompt: p, samplers: samplers(i % 2 + 1, seed: UInt64(10 * i)),
+                                                         options: i == 3 ? echo : options, firstID: 10 * i)
+        }
+        let alone = try requests.map { try generator.run(prompt: $0.prompt, samplers: $0.samplers, options: $0.options) }
+        for chunk in [4, 64] {
+            var long = options
+            long.maxTokens = 40
+            var running = try generator.prefill(prompt: [5, 6], samplers: samplers(1, seed: 1), options: long, firstID: 99)
+            let feeding = try requests.map { try generator.startPrefill($0) }
+            var started = [[GenerationSequence<TransformerRuntime>]?](repeating: nil, count: requests.count)
+            var steps = [Int](repeating: 0, count: requests.count)
+            for step in 1...12 {
+                let waiting = feeding.indices.filter { started[$0] == nil }
+                guard !waiting.isEmpty else { break }
+                let before = running.map(\.tokens.count), fedBefore = feeding.map(\.fed)
+                let results = try generator.step(running, prefilling: waiting.map { feeding[$0] }, chunk: chunk) { _ in }
+                XCTAssertEqual(running.map(\.tokens.count), before.map { $0 + 1 }, "step \(step): the running sequence drew a token")
+                for (i, result) in zip(waiting, results) {
+                    XCTAssertTrue((1...chunk).contains(feeding[i].fed - fedBefore[i]), "request \(i) step \(step): a chunk of 1…\(chunk) tokens")
+                    if let result { started[i] = result; steps[i] = step; running += result }
+                }
+                running.removeAll { $0.isFinished }
+            }
+            // Under 4: 1 token in one step; 5 as 3 + 2; 11 as 4 + 4 + 3; 23 as six chunks of 4 or 3. Under 64: one each.
+            XCTAssertEqual(steps, chunk == 4 ? [1, 2, 3, 6] : [1, 1, 1, 1])
+            while !running.isEmpty {
+                _ = try generator.step(running)
+                running.removeAll { $0.isFinished }
+            }
+            for (i, sequences) in started.enumerated() {
+                let generations = try XCTUnwrap(sequences, "request \(i)").map(\.generation)
+                XCTAssertEqual(generations.map(\.tokens), alone[i].map(\.tokens), "chunk \(chunk) request \(i)")
+                for (g, a) in zip(generations, alone[i]) {
+                    if chunk == 64 || prompts[i].count <= 4 {
+                        XCTAssertEqual(g.logprobs, a.logprobs, "chunk \(chunk) request \(i): one chunk, one pass")
+                    } else {
+                        assertClose(g.logprobs, a.logprobs, 1e-4, "chunk \(chunk) request \(i)")
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(alone[3][0].logprobs.count, prompts[3].count + alone[3][0].tokens.count, "the echoed prompt's log-probs")
+    }
+
+    /// SmolLM2 with 8-bit activations, whose prompts up to 128 tokens take the matrix–vector path: a 300-token
+    /// prompt under a 256-token chunk goes as 150 + 150 (matrix–matrix, as the whole one) in two steps and starts
+    /// the greedy tokens of one pass, with their log-probs within 0.02 (8-bit activations turn the chunks' rounding
+    /// differences into a flipped rounding here and there; observed ≤ 0.003); with float activations within 1e-3.
+    func testSmolLM2LongPromptInChunksEqualsOnePass() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../checkpoints/SmolLM2-135M-Instruct.Q4_1.gguf").standardized.path
+        guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("\(path) absent; run scripts/get-model.sh") }
+        let lm = try TransformerRuntime.load(path: path)
+        let generator = Generator(model: lm, tokenizer: lm.tokenizer!)
+        var ids = lm.tokenizer!.encode(String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 40))
+        ids = Array(ids.prefix(300))
+        XCTAssertEqual(ids.count, 300)
+        var options = GenerationOptions()
+        options.maxTokens = 4
+        options.logprobs = 3
+        for (runtime, tolerance) in [(RuntimeOptions.llamaCpp, 0.02), (RuntimeOptions(), 1e-3)] {
+            lm.options = runtime
+            XCTAssertEqual(lm.promptChunkFloor, runtime.activations == .q8 ? 129 : 1)
+            let request = Generator<TransformerRuntime>.PrefillRequest(prompt: ids, samplers: samplers(1, .greedy), options: options)
+            let alone = try generator.run(prompt: ids, samplers: request.samplers, options: options)
+            let feeding = try generator.startPrefill(request)
+            XCTAssertEqual(feeding.nextChunk(limit: 256), 150)
+            var started: [GenerationSequence<TransformerRuntime>]? = nil, steps = 0
+            while started == nil {
+                started = try generator.step([], prefilling: [feeding], chunk: 256) { _ in }[0]
+                steps += 1
+            }
+            XCTAssertEqual(steps, 2)
+            var running = started!
+            while !running.isEmpty {
+                _ = try generator.step(running)
+                running.removeAll { $0.isFinished }
+            }
+            XCTAssertEqual(started!.map(\.generation.tokens), alone.map(\.tokens), "\(runtime.activations)")
+            let (a, b) = (started![0].generation.logprobs, alone[0].logprobs)
+            XCTAssertEqual(a.count, 4)
+            assertClose(a, b, tolerance, "\(runtime.activations)")
+        }
+    }
+
     func testEmptyAndTooLongPromptsAreErrors() throws {
         let (lm, tokenizer) = tinyGPT()
         let generator = Generator(model: lm, tokenizer: tokenizer)

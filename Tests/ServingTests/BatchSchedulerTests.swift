@@ -54,6 +54,45 @@ final class BatchSchedulerTests: XCTestCase {
         XCTAssertGreaterThan(scheduler.peakActive, 2, "the requests were not decoded together")
     }
 
+    /// Counts on the worker thread, read from the test's.
+    final class Tally: @unchecked Sendable {
+        private let lock = NSLock()
+        private var n = 0, firstOther: Int?
+        var count: Int { lock.withLock { n } }
+        var atOthersFirstEvent: Int? { lock.withLock { firstOther } }
+        func add() { lock.withLock { n += 1 } }
+        func othersFirstEvent() { lock.withLock { if firstOther == nil { firstOther = n } } }
+    }
+
+    /// Chunked prefill: a long prompt admitted while another request streams joins over several steps (prefillChunk
+    /// 8: a prompt of 40-odd tokens in 5 or 6 chunks), and the streaming request draws a token in each of them;
+    /// then the long one gets what it gets alone — its tokens, and log-probs within the chunks' rounding (~1e-7
+    /// relative: GenerationBatchTests).
+    func testALongPromptJoinsInChunksWhileAnotherStreams() throws {
+        let handle = try model()
+        let scheduler = BatchScheduler<TransformerRuntime>(limits: .init(maxBatch: 4, maxQueue: 4, prefillChunk: 8))
+        let streaming = try handle.prepare(request(" The game", seed: 1, maxTokens: 60))
+        let tally = Tally()
+        let (_, waitA) = try run(scheduler, handle, streaming) { _ in tally.add() }
+        while tally.count < 3 { usleep(1000) }
+        let long = try handle.prepare(request(String(repeating: " The city of the game was", count: 8), seed: 2, maxTokens: 4))
+        let chunks = (long.promptTokens.count + 7) / 8
+        XCTAssertGreaterThanOrEqual(chunks, 5, "\(long.promptTokens.count) prompt tokens")
+        let before = tally.count
+        let (_, waitB) = try run(scheduler, handle, long) { _ in tally.othersFirstEvent() }
+        guard case .finished(let generations) = waitB() else { return XCTFail("the long request did not finish") }
+        // The streaming request drew a token in every step that fed a chunk (the first may have been under way).
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(tally.atOthersFirstEvent) - before, chunks - 1)
+        let together = long.result(generations), alone = try handle.complete(long)
+        XCTAssertEqual(together.choices.map(\.tokens), alone.choices.map(\.tokens))
+        for (t, a) in zip(together.choices[0].logprobs ?? [], alone.choices[0].logprobs ?? []) {
+            XCTAssertEqual(t.id, a.id)
+            XCTAssertEqual(t.logprob ?? 0, a.logprob ?? 0, accuracy: 1e-4)
+        }
+        XCTAssertEqual(together.choices[0].logprobs?.count, 4)
+        guard case .finished = waitA() else { return XCTFail("the streaming request did not finish") }
+    }
+
     func testTheQueueIsBoundedAndCancellingFreesTheSlot() throws {
         let handle = try model()
         let scheduler = BatchScheduler<TransformerRuntime>(limits: .init(maxBatch: 1, maxQueue: 1))

@@ -36,6 +36,11 @@ public protocol LanguageModel: AnyObject {
     /// An empty cache for up to `capacity` positions (nil: the whole context).
     func makeCache(capacity: Int?) -> Cache
 
+    /// The fewest tokens a prompt may be fed in at a time (chunked prefill) and still get the numbers of one pass:
+    /// a model whose short prompts take another path (TransformerRuntime: matrix–vector with 8-bit activations up
+    /// to `vectorPromptTokens`) says where that path ends. Default 1.
+    var promptChunkFloor: Int { get }
+
     /// `n` caches that each hold what `prompt` holds, for n sequences continuing one prompt (n samples, beams);
     /// `prompt` is not written afterwards. The default copies it; TransformerRuntime's share its positions.
     func fork(_ prompt: Cache, into n: Int) -> [Cache]
@@ -70,6 +75,8 @@ public struct PromptFeed<Cache: ModelCache> {
 }
 
 extension LanguageModel {
+    public var promptChunkFloor: Int { 1 }
+
     public func fork(_ prompt: Cache, into n: Int) -> [Cache] {
         (0..<n).map { _ in
             let cache = makeCache(capacity: prompt.capacity)

@@ -81,6 +81,9 @@ public final class TransformerRuntime: LanguageModel {
                 kvDim: config.kvHeads * config.headSize, precision: options.kvCache)
     }
 
+    /// Prompt chunks longer than `vectorPromptTokens` are matrix–matrix, as the whole prompt is when it is longer.
+    public var promptChunkFloor: Int { options.vectorPromptTokens + 1 }
+
     /// Caches that read `prompt`'s positions from `prompt` (KVCache(forking:)): n sequences of one prompt keep one
     /// copy of it, and a batch step reads it once for all of them (see `attend`).
     public func fork(_ prompt: KVCache, into n: Int) -> [KVCache] {
