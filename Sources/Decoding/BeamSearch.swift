@@ -89,7 +89,8 @@ public struct BeamSearch<Model: LanguageModel> {
     /// The best hypotheses, best first. `constraint` (e.g. the JSON grammar) is copied into every beam; `onStep`
     /// hears what each step weighed and kept.
     public func run(prompt: [Int32], maxTokens: Int, constraint: (any LogitProcessor)? = nil,
-                    useKVCache: Bool = true, onStep: ((BeamSearchStep) -> Void)? = nil) throws -> [BeamHypothesis] {
+                    useKVCache: Bool = true, onStep: ((BeamSearchStep) -> Void)? = nil,
+                    isCancelled: () -> Bool = { false }) throws -> [BeamHypothesis] {
         let p = parameters, b = p.numBeams
         precondition(b >= 1 && maxTokens >= 1, "BeamSearch: numBeams \(b), maxTokens \(maxTokens)")
         guard prompt.count < model.contextLength else {
@@ -109,6 +110,8 @@ public struct BeamSearch<Model: LanguageModel> {
         var improvable = true
 
         for step in 0..<maxNew {
+            // A server's client went away: stop between steps (a search can run for minutes).
+            if isCancelled() { throw CancellationError() }
             // Every (beam, token) pair's score; keep the best 2·numBeams.
             var pool: [Continuation] = []
             let rows = step == 0 ? [promptLogits] : try next(beams, prompt: prompt, useKVCache: useKVCache)
@@ -235,11 +238,11 @@ public struct BeamSearch<Model: LanguageModel> {
     /// EOS, stop-string, max-tokens and context rule as sampling — so text, tokens and finish reason mean the same.
     /// Beam search has no per-token stream and no per-token log-probabilities (its scores are the beams').
     public func generations(prompt: [Int32], tokenizer: any Tokenizer, options: GenerationOptions,
-                            constraint: (any LogitProcessor)? = nil,
-                            onStep: ((BeamSearchStep) -> Void)? = nil) throws -> [Generation] {
+                            constraint: (any LogitProcessor)? = nil, onStep: ((BeamSearchStep) -> Void)? = nil,
+                            isCancelled: () -> Bool = { false }) throws -> [Generation] {
         let start = Date()
         let hypotheses = try run(prompt: prompt, maxTokens: options.maxTokens, constraint: constraint,
-                                 useKVCache: options.useKVCache, onStep: onStep)
+                                 useKVCache: options.useKVCache, onStep: onStep, isCancelled: isCancelled)
         let seconds = Date().timeIntervalSince(start)
         return hypotheses.map { h in
             var output = GenerationOutput(tokenizer: tokenizer, options: options, stopTokens: model.stopTokens,

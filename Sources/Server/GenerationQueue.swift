@@ -1,8 +1,10 @@
 // GenerationQueue: how a route hands a prepared completion to the scheduler's worker thread and gets its events
 // back — an AsyncStream of step events that ends with the outcome. Cancelling (the client went away) removes the
 // request's sequences from the batch at the next step. Beam search and next-token inspection run as exclusive jobs
-// on the same worker (they use the model too; never on the event loops).
+// on the same worker (they use the model too; never on the event loops); a beam search whose client went away stops
+// before its next step.
 import Decoding
+import NIOConcurrencyHelpers
 import Models
 import Serving
 
@@ -56,8 +58,14 @@ extension LMLabServer {
         -> CompletionResult
     {
         if prepared.request.usesBeamSearch {
-            let handle = model.handle
-            return try await scheduler.exclusive { try handle.complete(prepared) }
+            // It runs whole on the worker; a client that goes away stops it before its next step.
+            let (handle, gone) = (model.handle, Flag())
+            let search = { () async throws -> CompletionResult in
+                do { return try await self.scheduler.exclusive { try handle.complete(prepared, isCancelled: { gone.isSet }) } }
+                catch is CancellationError { throw APIError.clientClosedRequest }
+            }
+            guard let connection else { return try await search() }
+            return try await connection.whileOpen(onClose: { gone.set() }, search)
         }
         let queued = try enqueue(prepared, on: model)
         let ticket = queued.ticket
@@ -75,4 +83,11 @@ extension LMLabServer {
         guard let connection else { return try await collect() }
         return try await connection.whileOpen(onClose: { ticket.cancel() }, collect)
     }
+}
+
+/// A flag set once from one thread (a connection's event loop) and read from another (the worker's).
+final class Flag: Sendable {
+    private let value = NIOLockedValueBox(false)
+    var isSet: Bool { value.withLockedValue { $0 } }
+    func set() { value.withLockedValue { $0 = true } }
 }

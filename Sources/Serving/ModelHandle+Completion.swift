@@ -41,23 +41,24 @@ extension ModelHandle {
         try complete(prepare(request), onEvent: onEvent)
     }
 
-    /// Runs a prepared request to the end.
-    public func complete(_ prepared: PreparedCompletion,
-                         onEvent: (GenerationEvent) -> Void = { _ in }) throws -> CompletionResult {
-        if prepared.request.usesBeamSearch { return try beamSearch(prepared) }
+    /// Runs a prepared request to the end. A beam search asks `isCancelled` before each step and throws
+    /// CancellationError when it says so (a server's client went away).
+    public func complete(_ prepared: PreparedCompletion, onEvent: (GenerationEvent) -> Void = { _ in },
+                         isCancelled: () -> Bool = { false }) throws -> CompletionResult {
+        if prepared.request.usesBeamSearch { return try beamSearch(prepared, isCancelled: isCancelled) }
         return prepared.result(try generator.run(prompt: prepared.promptTokens, samplers: prepared.samplers(),
                                                  options: prepared.options, onEvent: onEvent))
     }
 
     /// Runs a prepared beam-search request; `onStep` hears each step's candidates and their fate (the playground's
     /// Beams view, /v1/beam_search).
-    public func beamSearch(_ prepared: PreparedCompletion,
-                           onStep: ((BeamSearchStep) -> Void)? = nil) throws -> CompletionResult {
+    public func beamSearch(_ prepared: PreparedCompletion, onStep: ((BeamSearchStep) -> Void)? = nil,
+                           isCancelled: () -> Bool = { false }) throws -> CompletionResult {
         precondition(prepared.request.usesBeamSearch, "ModelHandle.beamSearch: the request has num_beams ≤ 1")
         let search = BeamSearch(model: runtime, parameters: prepared.beamParameters)
         return prepared.result(try search.generations(prompt: prepared.promptTokens, tokenizer: tokenizer,
                                                       options: prepared.options, constraint: prepared.constraint,
-                                                      onStep: onStep))
+                                                      onStep: onStep, isCancelled: isCancelled))
     }
 
     /// What the prompt pass of a prepared (sampling) request feeds — for `Generator.step(_:prefilling:onEvents:)`,

@@ -37,6 +37,23 @@ final class BeamSearchTests: XCTestCase {
         XCTAssertEqual(hyps[1].score, Foundation.log(0.24) / 2, accuracy: 1e-5)
     }
 
+    /// A search whose `isCancelled` turns true (a server's client went away) stops before its next step with
+    /// CancellationError: with the answer after 3 steps, exactly 3 steps ran (of 40).
+    func testACancelledSearchStopsBeforeItsNextStep() throws {
+        let m = model()
+        var params = BeamSearchParameters()
+        params.numBeams = 2
+        var steps = 0
+        XCTAssertThrowsError(try BeamSearch(model: m, parameters: params).run(prompt: [0], maxTokens: 40,
+                                                                              onStep: { _ in steps += 1 },
+                                                                              isCancelled: { steps >= 3 })) { error in
+            XCTAssertTrue(error is CancellationError, "\(error)")
+        }
+        XCTAssertEqual(steps, 3)
+        // Never cancelled: it runs to its end.
+        XCTAssertNoThrow(try BeamSearch(model: m, parameters: params).run(prompt: [0], maxTokens: 2, isCancelled: { false }))
+    }
+
     /// The trace of the search above, worked out by hand: step 0 weighs the prompt's continuations (a 0.6, b 0.4,
     /// then the ~0 ones) and keeps a and b; step 1 is the last (every candidate ends): b x (0.36) and a x (0.24)
     /// finish, a y, a z, b y… are pruned.

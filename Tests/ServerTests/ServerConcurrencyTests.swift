@@ -165,6 +165,32 @@ final class ServerConcurrencyTests: XCTestCase {
         }
     }
 
+    /// A non-streamed beam search runs whole on the worker, between batch steps; a client that goes away stops it
+    /// before its next step — counted as 499 within seconds (4 beams for up to 5000 tokens would hold the worker for
+    /// minutes) — and the next request is answered.
+    func testAClientGoneBeforeItsBeamSearchAnswerStopsIt() async throws {
+        let server = try ServerFixture.server { $0.maxBatch = 1 }
+        try await server.application().test(.live) { client in
+            let base = "http://127.0.0.1:\(client.port!)"
+            try await Self.withClient { http in
+                let raw = try RawTCPClient(port: client.port!)
+                try raw.post("/v1/completions", json: #"{"model": "\#(ServerFixture.smolName)", "prompt": "Once upon a time", "max_tokens": 5000, "num_beams": 4, "length_penalty": 2.0}"#)
+                try await Task.sleep(for: .seconds(1))   // the search is under way on the worker
+                raw.close(reset: false)
+                var metrics = ""
+                let counted = try await Self.waitUntil(seconds: 20) {
+                    metrics = try await Self.get(http, base + "/metrics")
+                    return metrics.contains(#"lmlab_requests_total{endpoint="/v1/completions",status="499"} 1"#)
+                }
+                XCTAssertTrue(counted, "the beam search of a client that went away was not stopped: \(metrics)")
+                guard counted else { return }   // the next request would wait minutes for the search
+                let (r, json) = try await Self.post(http, base + "/v1/completions", ["prompt": "Hi", "max_tokens": 2, "model": ServerFixture.smolName])
+                XCTAssertEqual(r.status, .ok)
+                XCTAssertEqual(Self.tokenIDs(json).count, 2)
+            }
+        }
+    }
+
     /// A streamed request whose client leaves while it waits in the queue is cancelled at once, not at its next
     /// keep-alive write (60 s here, longer than the test waits): its place in the queue is free again.
     func testAStreamedClientGoneWhileQueuedIsCancelledAtOnce() async throws {
