@@ -112,17 +112,23 @@ final class GenerationBatchTests: XCTestCase {
         XCTAssertEqual(cancelled.tokens.count, 2, "stepped twice, then dropped")
     }
 
+    /// Options with the top-2 log-probs of each new token, and the same echoing the prompt's.
+    func logprobOptions(maxTokens: Int) -> (plain: GenerationOptions, echo: GenerationOptions) {
+        var options = GenerationOptions()
+        options.maxTokens = maxTokens
+        options.logprobs = 2
+        var echo = options
+        echo.echo = true
+        return (options, echo)
+    }
+
     /// Requests join through the step's own pass (`step(_:prefilling:onEvents:)`: their prompts fed with the running
     /// tokens) and get exactly what they get alone — tokens, log-probs, echoed prompt log-probs, n choices —; the
     /// events are handed out before the pass; an empty prompt fails only its own request.
     func testJoiningThroughTheStepsPassEqualsPrefillAlone() throws {
         let (lm, tokenizer) = tinyGPT()
         let generator = Generator(model: lm, tokenizer: tokenizer)
-        var options = GenerationOptions()
-        options.maxTokens = 10
-        options.logprobs = 2
-        var echo = options
-        echo.echo = true
+        let (options, echo) = logprobOptions(maxTokens: 10)
         let requests: [Generator<TransformerRuntime>.PrefillRequest] = [
             .init(prompt: [1, 2, 3], samplers: samplers(1, seed: 100), options: options, firstID: 0),
             .init(prompt: [40], samplers: samplers(2, seed: 200), options: options, firstID: 1),
@@ -243,11 +249,7 @@ final class GenerationBatchTests: XCTestCase {
     func testPromptsFedInChunksEqualOnePass() throws {
         let (lm, tokenizer) = tinyGPT()
         let generator = Generator(model: lm, tokenizer: tokenizer)
-        var options = GenerationOptions()
-        options.maxTokens = 6
-        options.logprobs = 2
-        var echo = options
-        echo.echo = true
+        let (options, echo) = logprobOptions(maxTokens: 6)
         let prompts: [[Int32]] = [[3], [1, 2, 3, 4, 5], Array(10..<21), (0..<23).map { Int32($0 * 7 % 60) }]
         let requests = prompts.enumerated().map { i, p in
             Generator<TransformerRuntime>.PrefillRequest(prompt: p, samplers: samplers(i % 2 + 1, seed: UInt64(10 * i)),
