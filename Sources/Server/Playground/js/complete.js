@@ -59,8 +59,17 @@ export class CompleteView {
   /** Fork at token i: the ids up to it, then `alt` instead of it, and a new stream from there. */
   async fork(i, alt) {
     const kept = this.tokens.slice(0, i);
-    // A scored prompt's tokens are in `tokens` already; otherwise the prompt's ids come first.
-    const before = this.scored ? [] : await this.ensurePromptIDs();
+    // Busy from the click on: the prompt's ids may take a request first, and the output must not look finished
+    // meanwhile. A scored prompt's tokens are in `tokens` already; otherwise the prompt's ids come first.
+    this.busy(true);
+    let before;
+    try {
+      before = this.scored ? [] : await this.ensurePromptIDs();
+    } catch (error) {
+      showError(this.root, error);
+      this.busy(false);
+      return;
+    }
     const ids = [...before, ...kept.map((t) => t.id), alt.id];
     const forked = { id: alt.id, text: alt.token, logprob: alt.logprob, rank: alt.rank, top: this.tokens[i].top, forked: true };
     await this.generate({ prompt: ids }, [...kept, forked], this.promptText);
