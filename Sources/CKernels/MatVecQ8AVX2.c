@@ -279,7 +279,8 @@ INLINE void rows8_q4_few(enum kind k, int NB, const uint8_t *w, long stride, con
 /// turned around so that nothing is kept on the stack: per block, each of the four transposed 32-byte words gives
 /// its low and high nibbles to every vector's 16-bit sum in turn (8 sums in registers, not 8 nibble vectors), and
 /// Q4_1's m_w·s_x terms, a second accumulator in rows8_q4_few, are summed in a pass of their own after the blocks
-/// (in block order, as there). 16 vector registers hold 4 words + 8 sums + 2 nibble vectors + temporaries, where
+/// (in block order, as there; gathering each block's mins a second time there costs less than keeping 8 more
+/// accumulators in the block loop: 58 vs 54 G/s with 8 vectors). 16 vector registers hold 4 words + 8 sums + 2 nibble vectors + temporaries, where
 /// rows8_q4_few needs 8 nibble vectors + 16 accumulators and spills. One thread, Q4_1 1536×576 in cache: 8 vectors
 /// 52 → 60 G multiply–adds/s, 4: 47 → 53, 3: 43 → 48 (for one vector the original order is faster: 26 vs 25).
 INLINE void rows8_q4_many(enum kind k, int NB, const uint8_t *w, long stride, const int8_t *q, const float *d,

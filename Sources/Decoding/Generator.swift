@@ -98,18 +98,23 @@ public struct Generator<Model: LanguageModel> {
     public final class PromptProgress {
         public let request: PrefillRequest
         let feed: PromptFeed<Model.Cache>
+        /// The model's `promptChunkFloor` when the request started.
+        let floor: Int
         /// Prompt tokens in the cache so far.
         public private(set) var fed = 0
         /// Every fed position's logits (for echoed log-probs), else the last chunk's last position's.
         var logits: [Float] = []
         var seconds = 0.0
 
-        init(_ request: PrefillRequest, _ feed: PromptFeed<Model.Cache>) { self.request = request; self.feed = feed }
+        init(_ request: PrefillRequest, _ feed: PromptFeed<Model.Cache>, floor: Int) {
+            self.request = request; self.feed = feed; self.floor = floor
+        }
 
         /// Tokens the next step feeds, with chunks of at most `limit`: what is left if it fits, else an even share
-        /// of it (so a prompt of 300 goes as 150 + 150 under 256, never 256 + 44).
+        /// of it (so a prompt of 300 goes as 150 + 150 under 256, never 256 + 44). The limit is raised to
+        /// 2·floor + 2 if lower, so that every share is longer than `floor`.
         public func nextChunk(limit: Int) -> Int {
-            let left = request.prompt.count - fed
+            let limit = Swift.max(limit, 2 * floor + 2), left = request.prompt.count - fed
             guard left > limit else { return left }
             let parts = (left + limit - 1) / limit
             return (left + parts - 1) / parts
@@ -125,12 +130,13 @@ public struct Generator<Model: LanguageModel> {
     /// A request's prompt, checked (`prefill`'s errors) and given its cache, to feed through `step`.
     public func startPrefill(_ request: PrefillRequest) throws -> PromptProgress {
         try check(request)
-        return PromptProgress(request, promptFeed(request))
+        return PromptProgress(request, promptFeed(request), floor: model.promptChunkFloor)
     }
 
     /// A step of `sequences` with the next chunk of each prompt in `prompts` (at most `chunk` tokens each, nearly
     /// equal parts — never fewer than the model's `promptChunkFloor`, so a chunk's products take the path the whole
-    /// prompt's would and give the same numbers) fed in the same pass. Returns, for each prompt, its new sequences
+    /// prompt's would: the same numbers up to the rounding of matrix–matrix products over fewer rows) fed in the same
+    /// pass. Returns, for each prompt, its new sequences
     /// once its last chunk is in — exactly what `prefill` gives — or nil while chunks remain.
     public func step(_ sequences: [GenerationSequence<Model>], prefilling prompts: [PromptProgress], chunk: Int,
                      onEvents: ([GenerationEvent]) -> Void) throws -> [[GenerationSequence<Model>]?] {
@@ -143,12 +149,11 @@ public struct Generator<Model: LanguageModel> {
             if !s.isFinished { running.append(s) }
         }
         onEvents(events)
-        let limit = Swift.max(chunk, 2 * model.promptChunkFloor + 2)
         var results = [[GenerationSequence<Model>]?](repeating: nil, count: prompts.count)
         var fed: [(index: Int, tokens: Int)] = [], feeds: [PromptFeed<Model.Cache>] = []
         for (i, p) in prompts.enumerated() {
             guard !p.request.samplers.isEmpty else { results[i] = []; continue }
-            let n = p.nextChunk(limit: limit)
+            let n = p.nextChunk(limit: chunk)
             fed.append((i, n))
             var feed = p.feed
             feed.tokens = Array(p.request.prompt[p.fed..<(p.fed + n)])

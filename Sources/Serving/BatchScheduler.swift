@@ -340,7 +340,7 @@ public final class BatchScheduler<Model: LanguageModel>: @unchecked Sendable {
                 var budget = chunk
                 for job in jobs {
                     guard let prompt = job.prompt else { continue }
-                    let n = prompt.nextChunk(limit: max(chunk, 2 * job.generator.model.promptChunkFloor + 2))
+                    let n = prompt.nextChunk(limit: chunk)
                     if !feeding.isEmpty && n > budget { break }
                     feeding.append(job)
                     budget -= n

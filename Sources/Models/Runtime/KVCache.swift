@@ -53,8 +53,8 @@ public final class KVCache: ModelCache {
     /// last `count % 4` positions, which are copied (so the split sits where the kernels' groups of four start).
     /// `prompt` must not be written afterwards (only read, truncated or dropped): the sequences forked from it see
     /// its positions. Forking a forked cache shares the same prompt.
-    public convenience init(forking prompt: KVCache, capacity: Int? = nil) {
-        self.init(layers: prompt.layers, capacity: capacity ?? prompt.capacity, kvDim: prompt.kvDim, precision: prompt.precision)
+    public convenience init(forking prompt: KVCache) {
+        self.init(layers: prompt.layers, capacity: prompt.capacity, kvDim: prompt.kvDim, precision: prompt.precision)
         let (origin, split) = prompt.shared.map { ($0, prompt.sharedCount) } ?? (prompt, prompt.count / 4 * 4)
         if split > 0 { (shared, sharedCount) = (origin, split) }
         copyPositions(split..<prompt.count, from: prompt)

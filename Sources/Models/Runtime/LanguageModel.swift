@@ -36,7 +36,7 @@ public protocol LanguageModel: AnyObject {
     /// An empty cache for up to `capacity` positions (nil: the whole context).
     func makeCache(capacity: Int?) -> Cache
 
-    /// The fewest tokens a prompt may be fed in at a time (chunked prefill) and still get the numbers of one pass:
+    /// The fewest tokens a prompt may be fed in at a time (chunked prefill) and still take the path of one pass:
     /// a model whose short prompts take another path (TransformerRuntime: matrix–vector with 8-bit activations up
     /// to `vectorPromptTokens`) says where that path ends. Default 1.
     var promptChunkFloor: Int { get }
