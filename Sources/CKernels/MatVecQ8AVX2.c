@@ -19,6 +19,7 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include "AVX2Shared.h"
+#include "Rows8.h"
 
 /// The f16 at p, p + stride, p + 2·stride, p + 3·stride as 4 floats.
 INLINE __m128 halves4(const uint8_t *p, long stride) {
@@ -196,47 +197,7 @@ KERNEL32(lmlab_avx2_q5_1_rows4, Q5_1)
 KERNEL32(lmlab_avx2_q8_0_rows4, Q8_0)
 KERNEL32(lmlab_avx2_iq4_nl_rows4, IQ4_NL)
 
-// MARK: Q4_0 and Q4_1: eight rows side by side, one row per lane.
-
-/// The f16 pairs at p + r·stride (r = 0…7) as [d_0…d_7] and [m_0…m_7] (Q4_1's scale and minimum; for Q4_0 the
-/// second half of each pair is the block's first nibbles, unused).
-INLINE void pairs8(const uint8_t *p, long stride, __m256 *dw, __m256 *mw) {
-    __m256i h = _mm256_setr_epi32((int)load32(p), (int)load32(p + stride), (int)load32(p + 2 * stride),
-                                  (int)load32(p + 3 * stride), (int)load32(p + 4 * stride), (int)load32(p + 5 * stride),
-                                  (int)load32(p + 6 * stride), (int)load32(p + 7 * stride));
-    // per 128-bit lane [d d d d m m m m] (16-bit), then the 64-bit halves gathered: [d0…d7 | m0…m7]
-    const __m256i split = _mm256_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15,
-                                           0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
-    h = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(h, split), 0xD8);
-    *dw = _mm256_cvtph_ps(_mm256_castsi256_si128(h));
-    *mw = _mm256_cvtph_ps(_mm256_extracti128_si256(h, 1));
-}
-
-/// The 16 bytes at p + r·stride + off (a block's nibbles) for rows r = 0…7, transposed so that lane r of every
-/// vector is row r: c[k] holds bytes 4k…4k+3 of each row. Rows r and r + 4 share a load; a 4×4 transpose of 32-bit
-/// words per 128-bit lane.
-INLINE void words8(const uint8_t *p, long stride, long off, __m256i c[4]) {
-    __m256i a[4];
-    for (int r = 0; r < 4; r++)
-        a[r] = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(p + r * stride + off))),
-                                       _mm_loadu_si128((const __m128i *)(p + (r + 4) * stride + off)), 1);
-    __m256i t0 = _mm256_unpacklo_epi32(a[0], a[1]), t1 = _mm256_unpackhi_epi32(a[0], a[1]);
-    __m256i t2 = _mm256_unpacklo_epi32(a[2], a[3]), t3 = _mm256_unpackhi_epi32(a[2], a[3]);
-    c[0] = _mm256_unpacklo_epi64(t0, t2), c[1] = _mm256_unpackhi_epi64(t0, t2);
-    c[2] = _mm256_unpacklo_epi64(t1, t3), c[3] = _mm256_unpackhi_epi64(t1, t3);
-}
-
-/// The 32 nibbles of block p + r·stride (16 bytes at +off) for rows r = 0…7 in words8's layout: u[k] holds bytes
-/// 4k…4k+3's low nibbles (elements 4k…4k+3), u[k + 4] their high nibbles (elements 16 + 4k…16 + 4k+3).
-INLINE void nibbles8(const uint8_t *p, long stride, long off, __m256i u[8]) {
-    __m256i c[4];
-    words8(p, stride, off, c);
-    const __m256i m4 = _mm256_set1_epi8(15);
-    for (int k = 0; k < 4; k++) {
-        u[k] = _mm256_and_si256(c[k], m4);
-        u[k + 4] = _mm256_and_si256(_mm256_srli_epi16(c[k], 4), m4);
-    }
-}
+// MARK: Q4_0 and Q4_1: eight rows side by side, one row per lane (the transpositions: Rows8.h).
 
 /// Rows 0…7 of Q4_0 or Q4_1 against NB vectors (NB ≤ 8). The 8 rows' nibbles are transposed once per block into
 /// "one row per 32-bit lane" vectors; each vector then needs only its own 4 activation bytes broadcast per vector
@@ -332,22 +293,6 @@ INLINE void rows8_q4(enum kind k, int NB, const uint8_t *w, long stride, const i
     else rows8_q4_few(k, NB, w, stride, q, d, s, n, y, ldy);
 }
 
-/// The 32 signed bytes of block p + r·stride (at +2) for rows r = 0…7, transposed so that lane r of every vector is
-/// row r: u[k] holds elements 4k…4k+3 of each row. Rows r and r + 4 share a vector; an 8×8 transpose of 32-bit
-/// words split into two 4×4 ones per 128-bit lane.
-INLINE void bytes8(const uint8_t *p, long stride, __m256i u[8]) {
-    for (int half = 0; half < 2; half++) {  // elements 0…15, then 16…31
-        __m256i a[4];
-        for (int r = 0; r < 4; r++)
-            a[r] = _mm256_inserti128_si256(
-                _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(p + r * stride + 2 + 16 * half))),
-                _mm_loadu_si128((const __m128i *)(p + (r + 4) * stride + 2 + 16 * half)), 1);
-        __m256i t0 = _mm256_unpacklo_epi32(a[0], a[1]), t1 = _mm256_unpackhi_epi32(a[0], a[1]);
-        __m256i t2 = _mm256_unpacklo_epi32(a[2], a[3]), t3 = _mm256_unpackhi_epi32(a[2], a[3]);
-        u[4 * half] = _mm256_unpacklo_epi64(t0, t2), u[4 * half + 1] = _mm256_unpackhi_epi64(t0, t2);
-        u[4 * half + 2] = _mm256_unpacklo_epi64(t1, t3), u[4 * half + 3] = _mm256_unpackhi_epi64(t1, t3);
-    }
-}
 
 /// Rows 0…7 of Q8_0 against NB vectors, one row per lane as rows8_q4: per 4 elements, |w| × (x with w's sign)
 /// through vpmaddubsw and straight to 32 bits (|pair| ≤ 2·127², so 16-bit sums of two would overflow), then
@@ -361,9 +306,7 @@ INLINE void rows8_q8(int NB, const uint8_t *w, long stride, const int8_t *q, con
     for (long b = 0; b < nd; b++) {
         const uint8_t *p = w + 34 * b;
         prefetch(w + 8 * stride + 8 * 34 * b, 8 * 34);
-        const __m256 dw = _mm256_cvtph_ps(_mm_setr_epi16((short)load16(p), (short)load16(p + stride),
-            (short)load16(p + 2 * stride), (short)load16(p + 3 * stride), (short)load16(p + 4 * stride),
-            (short)load16(p + 5 * stride), (short)load16(p + 6 * stride), (short)load16(p + 7 * stride)));
+        const __m256 dw = halves8(p, stride);
         __m256i u[8], a[8];
         bytes8(p, stride, u);
         for (int j = 0; j < 8; j++) a[j] = _mm256_abs_epi8(u[j]);

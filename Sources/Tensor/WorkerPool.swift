@@ -1,10 +1,11 @@
 // WorkerPool: threads that stay awake between many small parallel loops. Generating one token of a 135M model
 // runs ~210 matrix–vector products of 15–150 µs each; handing each to Dispatch costs a thread wake-up (futex,
-// several µs) per product. Here the workers spin for a short while after each loop (like llama.cpp's and
-// OpenMP's thread pools), so the next loop starts at once, and only then go to sleep on a semaphore.
+// several µs, and more in a virtual machine) per product. Here the workers spin for a while after each loop (like
+// llama.cpp's and OpenMP's thread pools), so the next loop starts at once, and only then go to sleep on a semaphore.
 //
 // A loop is split into more chunks than threads, taken from a shared counter, so a thread that starts late (the
 // machine is busy) just takes fewer chunks; the caller takes part and returns when every chunk is done.
+import CKernels
 import Dispatch
 import Foundation
 import Synchronization
@@ -27,8 +28,16 @@ public final class WorkerPool: @unchecked Sendable {
 
     /// Extra threads besides the caller.
     public let workers: Int
-    /// Spin iterations (each a pause hint) a worker waits for the next loop before it sleeps: ~50–100 µs.
-    static let spinLimit = 20_000
+    /// How long a worker spins (with pause hints) waiting for the next loop before it sleeps: longer than the serial
+    /// steps between the loops of a forward pass (norms, a batch's attention set-up: tens of µs), so the workers
+    /// stay awake through a pass — a sleeping worker costs a futex wake and a late start, several times per pass
+    /// when the limit was ~13 µs (2-core Zen 4 VM: ~16 000 sleeps in a 3.7 s benchmark) — and shorter than the
+    /// sampling between steps of a large batch (~0.5 ms), so an idle pool soon stops taking a core.
+    static let spinNanoseconds: UInt64 = 200_000
+    /// How long the caller waits for a late worker's last chunk before it yields its core on each check (the
+    /// machine is busy and the worker may be waiting for a core): a yield is a system call, ~1 µs, and most waits
+    /// are a fraction of a chunk.
+    static let yieldAfterNanoseconds: UInt64 = 50_000
 
     private let generation = Atomic<Int>(0)   // the current loop's number: workers wake on a change
     private let next = Atomic<Int>(0)         // (loop << 32) | (chunks << 16) | the next chunk to take
@@ -63,10 +72,9 @@ public final class WorkerPool: @unchecked Sendable {
         generation.store(loop, ordering: .sequentiallyConsistent)
         for _ in 0..<sleeping.load(ordering: .sequentiallyConsistent) { wake.signal() }
         takeChunks(loop: loop)
-        var spins = 0
+        var waiting = Spin()
         while remaining.load(ordering: .acquiring) > 0 {
-            spins += 1
-            if spins > 64 { sched_yield() }  // a worker is late: the machine is busy, give it the core
+            if waiting.next() > Self.yieldAfterNanoseconds { sched_yield() }  // the worker is late: give it the core
         }
         self.body = nil
     }
@@ -90,17 +98,34 @@ public final class WorkerPool: @unchecked Sendable {
     private func workerLoop() {
         var seen = generation.load(ordering: .acquiring)
         while true {
-            var spins = 0
+            var waiting = Spin()
             while generation.load(ordering: .acquiring) == seen {
-                spins += 1
-                if spins < Self.spinLimit { continue }
+                if waiting.next() < Self.spinNanoseconds { continue }
                 sleeping.add(1, ordering: .sequentiallyConsistent)
                 if generation.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }
                 sleeping.subtract(1, ordering: .sequentiallyConsistent)
-                spins = 0
+                waiting = Spin()
             }
             seen = generation.load(ordering: .acquiring)
             takeChunks(loop: seen)
         }
+    }
+}
+
+/// A spin-wait: each `next()` is one pause hint, and returns the nanoseconds since the wait began — read from the
+/// clock every 64th call (a monotonic clock read is ~20 ns; a pause, 10–150 cycles), 0 before the first read.
+struct Spin {
+    private var spins = 0
+    private var start: UInt64 = 0
+    private var elapsed: UInt64 = 0
+
+    mutating func next() -> UInt64 {
+        lmlab_spin_pause()
+        spins += 1
+        if spins & 63 == 0 {
+            let now = DispatchTime.now().uptimeNanoseconds
+            if start == 0 { start = now } else { elapsed = now - start }
+        }
+        return elapsed
     }
 }

@@ -129,7 +129,7 @@ final class MatVecTests: XCTestCase {
     /// portable set has none: the tests above really compared two different implementations with the reference.
     func testEveryQuantizedTypeHasAVX2KernelsOnAVX2() throws {
         guard KernelSet.avx2.isAvailable else { throw XCTSkip("no AVX2 on this CPU") }
-        XCTAssertEqual(KernelSet.best, .avx2)
+        XCTAssertEqual(KernelSet.best, KernelSet.avx512vnni.isAvailable ? .avx512vnni : .avx2)
         for type in Self.q8Types {
             XCTAssertNotNil(MatVecKernelTable.kernels(for: type, set: .avx2)?.q8Rows4Batch, "\(type): no AVX2 kernel")
             XCTAssertNil(MatVecKernelTable.kernels(for: type, set: .portable)?.q8Rows4Batch, "\(type)")
@@ -142,13 +142,33 @@ final class MatVecTests: XCTestCase {
         }
     }
 
+    /// On a CPU with AVX-512 VNNI its set has its own eight-row kernels for Q4_0, Q4_1 and Q8_0 (so the tests that
+    /// run every available set check them against the reference and the other sets) and the AVX2 set's others.
+    func testVNNISetHasItsOwnEightRowKernels() throws {
+        guard KernelSet.avx512vnni.isAvailable else { throw XCTSkip("no AVX-512 VNNI on this CPU") }
+        for type in Self.q8Types {
+            let (vnni, avx2) = (try XCTUnwrap(MatVecKernelTable.kernels(for: type, set: .avx512vnni)),
+                                try XCTUnwrap(MatVecKernelTable.kernels(for: type, set: .avx2)))
+            XCTAssertNotNil(vnni.q8Rows4Batch, "\(type)")
+            if [GGMLType.q4_0, .q4_1, .q8_0].contains(type) {
+                let (a, b) = (try XCTUnwrap(vnni.q8Rows8Batch), try XCTUnwrap(avx2.q8Rows8Batch))
+                XCTAssertNotEqual(unsafeBitCast(a, to: UnsafeRawPointer.self), unsafeBitCast(b, to: UnsafeRawPointer.self),
+                                  "\(type): the VNNI set uses the AVX2 eight-row kernel")
+            } else {
+                XCTAssertNil(vnni.q8Rows8Batch, "\(type)")
+            }
+        }
+    }
+
     /// The eight-row kernels give each row exactly the four-row kernels' bits (the same exact integers, the same
     /// float steps in the same order), for 1…11 vectors — which lets a product pick either by speed.
     func testEightRowKernelsEqualFourRowKernelsBitForBit() throws {
         guard KernelSet.avx2.isAvailable else { throw XCTSkip("no AVX2 on this CPU") }
         let (rows, cols) = (16, 768)
-        for type in [GGMLType.q4_0, .q4_1, .q8_0] {
-            let table = try XCTUnwrap(MatVecKernelTable.kernels(for: type, set: .avx2))
+        // the AVX2 eight-row kernels, and the AVX-512 VNNI ones where the CPU has them: each against AVX2's four-row
+        let sets = [KernelSet.avx2, .avx512vnni].filter(\.isAvailable)
+        for (type, set) in [GGMLType.q4_0, .q4_1, .q8_0].flatMap({ t in sets.map { (t, $0) } }) {
+            let table = try XCTUnwrap(MatVecKernelTable.kernels(for: type, set: set))
             let (rows4, rows8) = (try XCTUnwrap(table.q8Rows4Batch), try XCTUnwrap(table.q8Rows8Batch))
             var rng = TestRNG(seed: UInt64(type.id) &* 977)
             let w = randomBlocks(type, rows: rows, cols: cols, rng: &rng)
@@ -176,8 +196,8 @@ final class MatVecTests: XCTestCase {
                         }
                     }
                 }
-                XCTAssertFalse(four.contains { $0.isNaN }, "\(type) batch \(batch): rows not written")
-                XCTAssertEqual(four.map(\.bitPattern), eight.map(\.bitPattern), "\(type) batch \(batch)")
+                XCTAssertFalse(four.contains { $0.isNaN }, "\(type) \(set) batch \(batch): rows not written")
+                XCTAssertEqual(four.map(\.bitPattern), eight.map(\.bitPattern), "\(type) \(set) batch \(batch)")
             }
         }
     }

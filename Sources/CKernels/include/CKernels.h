@@ -23,6 +23,18 @@ extern "C" {
 
 /// 1 if the CPU runs AVX2, FMA and F16C (x86-64 only; 0 elsewhere). Checked once; cheap to call.
 int lmlab_cpu_has_avx2(void);
+/// 1 if the CPU also runs AVX-512 F, VL, BW and VNNI (vpdpbusd), what the lmlab_vnni_ kernels use.
+int lmlab_cpu_has_avx512vnni(void);
+
+/// A spin-wait hint (x86 `pause`, Arm `yield`): tells the core this thread only waits, so it spends ~10–150 cycles
+/// per call instead of ~1 and leaves the memory system alone (WorkerPool's spinning threads).
+static inline void lmlab_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
 
 /// The signature shared by all kernels below.
 typedef void (*lmlab_q8_rows4)(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
@@ -46,6 +58,13 @@ void lmlab_avx2_q4_0_rows8(const void *w, long stride, const int8_t *q, const fl
 void lmlab_avx2_q4_1_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
                            long batch, float *y, long ldy);
 void lmlab_avx2_q8_0_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+/// The same three on AVX-512 VNNI (MatVecQ8VNNI.c): the AVX2 ones' bits, faster.
+void lmlab_vnni_q4_0_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_vnni_q4_1_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+void lmlab_vnni_q8_0_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
                            long batch, float *y, long ldy);
 void lmlab_avx2_q4_K_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
                            long batch, float *y, long ldy);

@@ -17,7 +17,7 @@ public enum AttentionF16 {
     @inline(__always)
     public static func dotKeys(_ q: UnsafePointer<Float>, _ keys: UnsafePointer<UInt16>, stride: Int, count: Int,
                                _ hs: Int, scale: Float, into scores: UnsafeMutablePointer<Float>, kernels: KernelSet) {
-        if kernels == .avx2 && hs % 16 == 0 {
+        if kernels.hasAVX2 && hs % 16 == 0 {
             lmlab_avx2_f16_dot_keys(q, keys, stride, count, hs, scale, scores)
         } else {
             dotKeysSwift(q, keys, stride: stride, count: count, hs, scale: scale, into: scores)
@@ -32,7 +32,7 @@ public enum AttentionF16 {
                                  tail: UnsafePointer<UInt16>? = nil, stride: Int, count: Int, _ hs: Int,
                                  into out: UnsafeMutablePointer<Float>, kernels: KernelSet) {
         let (split, tail) = tail.map { (split, $0) } ?? (count, values)
-        if kernels == .avx2 && hs % 16 == 0 {
+        if kernels.hasAVX2 && hs % 16 == 0 {
             lmlab_avx2_f16_mix_values(weights, values, split, tail, stride, count, hs, out)
         } else {
             mixValuesSwift(weights, values, split: split, tail: tail, stride: stride, count: count, hs, into: out)
@@ -46,7 +46,7 @@ public enum AttentionF16 {
     public static func dotKeys(_ q: UnsafePointer<Float>, queries: Int, _ keys: UnsafePointer<UInt16>, stride: Int,
                                count: Int, _ hs: Int, scale: Float, into scores: UnsafeMutablePointer<Float>, ld: Int,
                                kernels: KernelSet) {
-        if kernels == .avx2 && hs % 16 == 0 {
+        if kernels.hasAVX2 && hs % 16 == 0 {
             lmlab_avx2_f16_dot_keys_group(q, queries, keys, stride, count, hs, scale, scores, ld)
         } else {
             for g in 0..<queries {
@@ -62,7 +62,7 @@ public enum AttentionF16 {
                                  split: Int = .max, tail: UnsafePointer<UInt16>? = nil, stride: Int, count: Int,
                                  _ hs: Int, into out: UnsafeMutablePointer<Float>, kernels: KernelSet) {
         let (split, tail) = tail.map { (split, $0) } ?? (count, values)
-        if kernels == .avx2 && hs % 16 == 0 {
+        if kernels.hasAVX2 && hs % 16 == 0 {
             lmlab_avx2_f16_mix_values_group(weights, queries, ld, values, split, tail, stride, count, hs, out)
         } else {
             for g in 0..<queries {
@@ -75,7 +75,7 @@ public enum AttentionF16 {
     /// h[i] = x[i] rounded to float16, to nearest even (IEEE 754's default; overflow gives ±inf).
     @inline(__always)
     public static func toHalf(_ x: UnsafePointer<Float>, _ h: UnsafeMutablePointer<UInt16>, _ n: Int, kernels: KernelSet) {
-        if kernels == .avx2 {
+        if kernels.hasAVX2 {
             lmlab_avx2_f32_to_f16(x, h, n)
         } else {
             for i in 0..<n { h[i] = floatToHalf(x[i]) }

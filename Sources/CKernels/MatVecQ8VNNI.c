@@ -1,0 +1,130 @@
+// AVX-512 VNNI kernels: MatVecQ8AVX2.c's eight-row kernels (Q4_0, Q4_1, Q8_0: eight rows side by side, one row per
+// 32-bit lane) on vpdpbusd, which multiplies unsigned by signed bytes and adds each group of four products straight
+// into a 32-bit lane — one instruction where AVX2 needs vpmaddubsw, vpmaddwd (or 16-bit adds) and an add. AVX-512's
+// 32 vector registers (usable by 256-bit code with AVX512VL) hold a block's eight weight vectors and every vector's
+// accumulators, so nothing spills. The integers are exact either way and the float steps are the AVX2 kernels', in
+// their order, so every row gets the AVX2 kernels' bits (MatVecTests.testEightRowKernelsEqualFourRowKernelsBitForBit).
+// Zen 4 and Intel from Ice Lake / Cascade Lake have it; lmlab_cpu_has_avx512vnni() says whether this CPU does.
+#include "CKernels.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include "AVX2Shared.h"
+#include "Rows8.h"
+
+#define VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni")))
+#define VNNI_INLINE static inline __attribute__((always_inline)) VNNI
+
+/// Rows 0…7 of Q4_0 or Q4_1 against NB vectors (NB ≤ 8): per block and vector, Σ n·q for the eight rows by eight
+/// vpdpbusd — nibble vector j (nibbles8: elements 4j…4j+3 of every row) against the vector's activation bytes
+/// 4j…4j+3 broadcast — then the AVX2 kernel's float steps: f = d_x·Σ n·q; Q4_1: d_w·f, plus m_w·s_x summed apart and
+/// added at the end; Q4_0: d_w·(f − 8·s_x).
+VNNI_INLINE void rows8_q4_vnni(enum kind k, int NB, const uint8_t *w, long stride, const int8_t *q, const float *d,
+                               const float *s, long n, float *y, long ldy) {
+    const long bb = block_bytes(k), nd = n / 32;
+    __m256 acc[8], accm[8];
+    for (int v = 0; v < 8; v++) acc[v] = accm[v] = _mm256_setzero_ps();
+    for (long b = 0; b < nd; b++) {
+        const uint8_t *p = w + bb * b;
+        prefetch(w + 8 * stride + 8 * bb * b, 8 * bb);
+        __m256i u[8];
+        nibbles8(p, stride, k == Q4_0 ? 2 : 4, u);
+        __m256 dw, mw;
+        pairs8(p, stride, &dw, &mw);
+        for (int v = 0; v < NB; v++) {
+            const uint8_t *x = (const uint8_t *)(q + v * n + 32 * b);
+            __m256i t = _mm256_setzero_si256();
+            for (int j = 0; j < 8; j++) t = _mm256_dpbusd_epi32(t, u[j], _mm256_set1_epi32((int)load32(x + 4 * j)));
+            const __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(t), _mm256_set1_ps(d[v * nd + b]));
+            if (k == Q4_1) {
+                acc[v] = _mm256_fmadd_ps(dw, f, acc[v]);
+                accm[v] = _mm256_fmadd_ps(mw, _mm256_set1_ps(s[v * nd + b]), accm[v]);
+            } else {
+                acc[v] = _mm256_fmadd_ps(dw, _mm256_sub_ps(f, _mm256_set1_ps(8.0f * s[v * nd + b])), acc[v]);
+            }
+        }
+    }
+    for (int v = 0; v < NB; v++) _mm256_storeu_ps(y + v * ldy, k == Q4_1 ? _mm256_add_ps(acc[v], accm[v]) : acc[v]);
+}
+
+/// Rows 0…7 of Q8_0 against NB vectors. Both factors are signed, and vpdpbusd wants one unsigned: the activations
+/// are moved up by 128 (q + 128 ∈ 1…255, one xor of the sign bit per 32 bytes) and 128·Σw taken off again —
+/// Σ (q + 128)·w − 128·Σ w = Σ q·w, exact in 32 bits — where AVX2 moves w's sign onto every broadcast activation.
+/// Σ w per row costs eight vpdpbusd by ones per block, shared by all vectors. Then rows8_q8's d_w·(d_x·Σ w·q).
+VNNI_INLINE void rows8_q8_vnni(int NB, const uint8_t *w, long stride, const int8_t *q, const float *d, long n, float *y,
+                               long ldy) {
+    const long nd = n / 32;
+    const __m256i ones = _mm256_set1_epi8(1), top = _mm256_set1_epi8((char)0x80);
+    __m256 acc[8];
+    for (int v = 0; v < 8; v++) acc[v] = _mm256_setzero_ps();
+    for (long b = 0; b < nd; b++) {
+        const uint8_t *p = w + 34 * b;
+        prefetch(w + 8 * stride + 8 * 34 * b, 8 * 34);
+        const __m256 dw = halves8(p, stride);
+        __m256i u[8], sum = _mm256_setzero_si256();
+        bytes8(p, stride, u);
+        for (int j = 0; j < 8; j++) sum = _mm256_dpbusd_epi32(sum, ones, u[j]);
+        const __m256i offset = _mm256_slli_epi32(sum, 7);  // 128·Σ w, per row
+        for (int v = 0; v < NB; v++) {
+            uint32_t up[8];  // the block's q + 128, four bytes per word
+            _mm256_storeu_si256((__m256i *)up, _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(q + v * n + 32 * b)), top));
+            __m256i t = _mm256_setzero_si256();
+            for (int j = 0; j < 8; j++) t = _mm256_dpbusd_epi32(t, _mm256_set1_epi32((int)up[j]), u[j]);
+            t = _mm256_sub_epi32(t, offset);
+            acc[v] = _mm256_fmadd_ps(dw, _mm256_mul_ps(_mm256_cvtepi32_ps(t), _mm256_set1_ps(d[v * nd + b])), acc[v]);
+        }
+    }
+    for (int v = 0; v < NB; v++) _mm256_storeu_ps(y + v * ldy, acc[v]);
+}
+
+/// Any of the three against NB vectors.
+VNNI_INLINE void rows8_vnni(enum kind k, int NB, const uint8_t *w, long stride, const int8_t *q, const float *d,
+                            const float *s, long n, float *y, long ldy) {
+    if (k == Q8_0) rows8_q8_vnni(NB, w, stride, q, d, n, y, ldy);
+    else rows8_q4_vnni(k, NB, w, stride, q, d, s, n, y, ldy);
+}
+
+/// `batch` vectors, eight at a time (NB a constant in each call, so the loops over vectors unroll).
+VNNI_INLINE void rows8_vnni_batch(enum kind k, const uint8_t *w, long stride, const int8_t *q, const float *d,
+                                  const float *s, long n, long batch, float *y, long ldy) {
+    for (long v = 0; v < batch; v += 8) {
+        const int8_t *qv = q + v * n;
+        const float *dv = d + v * (n / 32), *sv = s + v * (n / 32);
+        float *yv = y + v * ldy;
+        switch (batch - v) {
+        case 1: rows8_vnni(k, 1, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 2: rows8_vnni(k, 2, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 3: rows8_vnni(k, 3, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 4: rows8_vnni(k, 4, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 5: rows8_vnni(k, 5, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 6: rows8_vnni(k, 6, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 7: rows8_vnni(k, 7, w, stride, qv, dv, sv, n, yv, ldy); break;
+        default: rows8_vnni(k, 8, w, stride, qv, dv, sv, n, yv, ldy); break;
+        }
+    }
+}
+
+VNNI void lmlab_vnni_q4_0_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                                long batch, float *y, long ldy) {
+    rows8_vnni_batch(Q4_0, w, stride, q, d, s, n, batch, y, ldy);
+}
+VNNI void lmlab_vnni_q4_1_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                                long batch, float *y, long ldy) {
+    rows8_vnni_batch(Q4_1, w, stride, q, d, s, n, batch, y, ldy);
+}
+VNNI void lmlab_vnni_q8_0_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                                long batch, float *y, long ldy) {
+    rows8_vnni_batch(Q8_0, w, stride, q, d, s, n, batch, y, ldy);
+}
+
+#else
+// Not x86-64: lmlab_cpu_has_avx512vnni() is 0 and these are never called.
+#define UNAVAILABLE(name)                                                                                            \
+    void name(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, long batch,        \
+              float *y, long ldy) {                                                                                  \
+        (void)w; (void)stride; (void)q; (void)d; (void)s; (void)n; (void)batch; (void)y; (void)ldy;                  \
+        __builtin_trap();                                                                                            \
+    }
+UNAVAILABLE(lmlab_vnni_q4_0_rows8)
+UNAVAILABLE(lmlab_vnni_q4_1_rows8)
+UNAVAILABLE(lmlab_vnni_q8_0_rows8)
+#endif
