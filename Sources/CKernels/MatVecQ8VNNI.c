@@ -14,36 +14,59 @@
 #define VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni")))
 #define VNNI_INLINE static inline __attribute__((always_inline)) VNNI
 
-/// Rows 0…7 of Q4_0 or Q4_1 against NB vectors (NB ≤ 8): per block and vector, Σ n·q for the eight rows by eight
-/// vpdpbusd — nibble vector j (nibbles8: elements 4j…4j+3 of every row) against the vector's activation bytes
-/// 4j…4j+3 broadcast — then the AVX2 kernel's float steps: f = d_x·Σ n·q; Q4_1: d_w·f, plus m_w·s_x summed apart and
-/// added at the end; Q4_0: d_w·(f − 8·s_x).
+/// Rows 0…7 of Q4_0 or Q4_1 against NB vectors (NB ≤ 8), in rows8_q4_many's order: per block, each of the four
+/// transposed 32-bit words (words8: bytes 4j…4j+3 of every row) gives its low nibbles (elements 4j…4j+3) and high
+/// nibbles (16 + 4j…) to every vector's sum by a vpdpbusd each, against that vector's four activation bytes
+/// broadcast. A vpdpbusd takes 4–5 cycles before its sum can take the next, so with few vectors each vector's sum is
+/// split into C independent ones (integers: any order, the same total). Then the AVX2 kernels' float steps:
+/// f = d_x·Σ n·q; Q4_1: d_w·f, plus m_w·s_x summed in a pass of its own (as rows8_q4_many) and added at the end;
+/// Q4_0: d_w·(f − 8·s_x).
 VNNI_INLINE void rows8_q4_vnni(enum kind k, int NB, const uint8_t *w, long stride, const int8_t *q, const float *d,
                                const float *s, long n, float *y, long ldy) {
-    const long bb = block_bytes(k), nd = n / 32;
-    __m256 acc[8], accm[8];
-    for (int v = 0; v < 8; v++) acc[v] = accm[v] = _mm256_setzero_ps();
+    const long bb = block_bytes(k), nd = n / 32, off = k == Q4_0 ? 2 : 4;
+    const int C = NB == 1 ? 4 : NB == 2 ? 2 : 1;
+    const __m256i m4 = _mm256_set1_epi8(15);
+    __m256 acc[8];
+    for (int v = 0; v < 8; v++) acc[v] = _mm256_setzero_ps();
     for (long b = 0; b < nd; b++) {
         const uint8_t *p = w + bb * b;
         prefetch(w + 8 * stride + 8 * bb * b, 8 * bb);
-        __m256i u[8];
-        nibbles8(p, stride, k == Q4_0 ? 2 : 4, u);
+        __m256i c[4];
+        words8(p, stride, off, c);
+        __m256i t[8][4];
+        for (int v = 0; v < NB; v++)
+            for (int i = 0; i < C; i++) t[v][i] = _mm256_setzero_si256();
+#pragma clang loop unroll(full)
+        for (int j = 0; j < 4; j++) {
+            const __m256i lo = _mm256_and_si256(c[j], m4), hi = _mm256_and_si256(_mm256_srli_epi16(c[j], 4), m4);
+            for (int v = 0; v < NB; v++) {
+                const uint8_t *x = (const uint8_t *)(q + 32 * b) + v * n;
+                t[v][(2 * j) % C] = _mm256_dpbusd_epi32(t[v][(2 * j) % C], lo, _mm256_set1_epi32((int)load32(x + 4 * j)));
+                t[v][(2 * j + 1) % C] = _mm256_dpbusd_epi32(t[v][(2 * j + 1) % C], hi,
+                                                            _mm256_set1_epi32((int)load32(x + 16 + 4 * j)));
+            }
+        }
         __m256 dw, mw;
         pairs8(p, stride, &dw, &mw);
         for (int v = 0; v < NB; v++) {
-            const uint8_t *x = (const uint8_t *)(q + v * n + 32 * b);
-            __m256i t = _mm256_setzero_si256();
-            for (int j = 0; j < 8; j++) t = _mm256_dpbusd_epi32(t, u[j], _mm256_set1_epi32((int)load32(x + 4 * j)));
-            const __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(t), _mm256_set1_ps(d[v * nd + b]));
-            if (k == Q4_1) {
-                acc[v] = _mm256_fmadd_ps(dw, f, acc[v]);
-                accm[v] = _mm256_fmadd_ps(mw, _mm256_set1_ps(s[v * nd + b]), accm[v]);
-            } else {
-                acc[v] = _mm256_fmadd_ps(dw, _mm256_sub_ps(f, _mm256_set1_ps(8.0f * s[v * nd + b])), acc[v]);
-            }
+            __m256i total = t[v][0];
+            for (int i = 1; i < C; i++) total = _mm256_add_epi32(total, t[v][i]);
+            const __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(d[v * nd + b]));
+            acc[v] = k == Q4_1 ? _mm256_fmadd_ps(dw, f, acc[v])
+                               : _mm256_fmadd_ps(dw, _mm256_sub_ps(f, _mm256_set1_ps(8.0f * s[v * nd + b])), acc[v]);
         }
     }
-    for (int v = 0; v < NB; v++) _mm256_storeu_ps(y + v * ldy, k == Q4_1 ? _mm256_add_ps(acc[v], accm[v]) : acc[v]);
+    if (k == Q4_1) {
+        __m256 accm[8];
+        for (int v = 0; v < 8; v++) accm[v] = _mm256_setzero_ps();
+        for (long b = 0; b < nd; b++) {
+            __m256 dw, mw;
+            pairs8(w + bb * b, stride, &dw, &mw);
+            for (int v = 0; v < NB; v++) accm[v] = _mm256_fmadd_ps(mw, _mm256_set1_ps(s[v * nd + b]), accm[v]);
+        }
+        for (int v = 0; v < NB; v++) acc[v] = _mm256_add_ps(acc[v], accm[v]);
+    }
+    for (int v = 0; v < NB; v++) _mm256_storeu_ps(y + v * ldy, acc[v]);
 }
 
 /// Rows 0…7 of Q8_0 against NB vectors. Both factors are signed, and vpdpbusd wants one unsigned: the activations
@@ -53,6 +76,7 @@ VNNI_INLINE void rows8_q4_vnni(enum kind k, int NB, const uint8_t *w, long strid
 VNNI_INLINE void rows8_q8_vnni(int NB, const uint8_t *w, long stride, const int8_t *q, const float *d, long n, float *y,
                                long ldy) {
     const long nd = n / 32;
+    const int C = NB == 1 ? 4 : NB == 2 ? 2 : 1;  // independent sums per vector, as rows8_q4_vnni
     const __m256i ones = _mm256_set1_epi8(1), top = _mm256_set1_epi8((char)0x80);
     __m256 acc[8];
     for (int v = 0; v < 8; v++) acc[v] = _mm256_setzero_ps();
@@ -67,10 +91,12 @@ VNNI_INLINE void rows8_q8_vnni(int NB, const uint8_t *w, long stride, const int8
         for (int v = 0; v < NB; v++) {
             uint32_t up[8];  // the block's q + 128, four bytes per word
             _mm256_storeu_si256((__m256i *)up, _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(q + v * n + 32 * b)), top));
-            __m256i t = _mm256_setzero_si256();
-            for (int j = 0; j < 8; j++) t = _mm256_dpbusd_epi32(t, _mm256_set1_epi32((int)up[j]), u[j]);
-            t = _mm256_sub_epi32(t, offset);
-            acc[v] = _mm256_fmadd_ps(dw, _mm256_mul_ps(_mm256_cvtepi32_ps(t), _mm256_set1_ps(d[v * nd + b])), acc[v]);
+            __m256i t[4];
+            for (int i = 0; i < C; i++) t[i] = _mm256_setzero_si256();
+            for (int j = 0; j < 8; j++) t[j % C] = _mm256_dpbusd_epi32(t[j % C], _mm256_set1_epi32((int)up[j]), u[j]);
+            for (int i = 1; i < C; i++) t[0] = _mm256_add_epi32(t[0], t[i]);
+            t[0] = _mm256_sub_epi32(t[0], offset);
+            acc[v] = _mm256_fmadd_ps(dw, _mm256_mul_ps(_mm256_cvtepi32_ps(t[0]), _mm256_set1_ps(d[v * nd + b])), acc[v]);
         }
     }
     for (int v = 0; v < NB; v++) _mm256_storeu_ps(y + v * ldy, acc[v]);
