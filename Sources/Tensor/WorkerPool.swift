@@ -34,6 +34,9 @@ public final class WorkerPool: @unchecked Sendable {
     /// when the limit was ~13 µs (2-core Zen 4 VM: ~16 000 sleeps in a 3.7 s benchmark) — and shorter than the
     /// sampling between steps of a large batch (~0.5 ms), so an idle pool soon stops taking a core.
     static let spinNanoseconds: UInt64 = 200_000
+    /// After this long, a waiting worker yields its core on each check (a system call, ~1 µs — nothing to a loop
+    /// that is not there yet): a server's network threads, or whatever else wants the core, get it meanwhile.
+    static let politeAfterNanoseconds: UInt64 = 20_000
     /// How long the caller waits for a late worker's last chunk before it yields its core on each check (the
     /// machine is busy and the worker may be waiting for a core): a yield is a system call, ~1 µs, and most waits
     /// are a fraction of a chunk.
@@ -100,7 +103,9 @@ public final class WorkerPool: @unchecked Sendable {
         while true {
             var waiting = Spin()
             while generation.load(ordering: .acquiring) == seen {
-                if waiting.next() < Self.spinNanoseconds { continue }
+                let waited = waiting.next()
+                if waited < Self.politeAfterNanoseconds { continue }
+                if waited < Self.spinNanoseconds { sched_yield(); continue }
                 sleeping.add(1, ordering: .sequentiallyConsistent)
                 if generation.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }
                 sleeping.subtract(1, ordering: .sequentiallyConsistent)
