@@ -19,13 +19,7 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include "AVX2Shared.h"
-#include "Rows8.h"
-
-/// The f16 at p, p + stride, p + 2·stride, p + 3·stride as 4 floats.
-INLINE __m128 halves4(const uint8_t *p, long stride) {
-    return _mm_cvtph_ps(_mm_setr_epi16((short)load16(p), (short)load16(p + stride), (short)load16(p + 2 * stride),
-                                       (short)load16(p + 3 * stride), 0, 0, 0, 0));
-}
+#include "RowGroups.h"
 
 /// Σ u_i·x_i of 32 unsigned × 32 signed bytes, as 8 partial sums (each of 4 products).
 INLINE __m256i dot_u8(__m256i u, __m256i x) {
@@ -34,12 +28,6 @@ INLINE __m256i dot_u8(__m256i u, __m256i x) {
 
 /// Σ v_i·x_i of 32 signed × 32 signed bytes: |v| × (x with the sign of v).
 INLINE __m256i dot_s8(__m256i v, __m256i x) { return dot_u8(_mm256_abs_epi8(v), _mm256_sign_epi8(x, v)); }
-
-/// The totals of four 8-lane vectors, as 4 lanes.
-INLINE __m128i sum4(__m256i p0, __m256i p1, __m256i p2, __m256i p3) {
-    __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(p0, p1), _mm256_hadd_epi32(p2, p3));
-    return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
-}
 
 /// Σ u_r·x over 32 bytes for four rows r, as 4 lanes, when every u is ≤ 31 (the Q4/Q5 kinds): the same integers as
 /// sum4(dot_u8(u0, x), …) — integer sums are exact in any order — with three fewer multiplies. vpmaddubsw's 16-bit
@@ -197,7 +185,7 @@ KERNEL32(lmlab_avx2_q5_1_rows4, Q5_1)
 KERNEL32(lmlab_avx2_q8_0_rows4, Q8_0)
 KERNEL32(lmlab_avx2_iq4_nl_rows4, IQ4_NL)
 
-// MARK: Q4_0 and Q4_1: eight rows side by side, one row per lane (the transpositions: Rows8.h).
+// MARK: Q4_0 and Q4_1: eight rows side by side, one row per lane (the transpositions: RowGroups.h).
 
 /// Rows 0…7 of Q4_0 or Q4_1 against NB vectors (NB ≤ 8). The 8 rows' nibbles are transposed once per block into
 /// "one row per 32-bit lane" vectors; each vector then needs only its own 4 activation bytes broadcast per vector

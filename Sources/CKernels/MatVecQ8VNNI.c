@@ -1,5 +1,5 @@
 // AVX-512 VNNI kernels: MatVecQ8AVX2.c's eight-row kernels (Q4_0, Q4_1, Q8_0: eight rows side by side, one row per
-// 32-bit lane) on vpdpbusd, which multiplies unsigned by signed bytes and adds each group of four products straight
+// 32-bit lane), and its four-row kernel of Q8_0, on vpdpbusd, which multiplies unsigned by signed bytes and adds each group of four products straight
 // into a 32-bit lane — one instruction where AVX2 needs vpmaddubsw, vpmaddwd (or 16-bit adds) and an add. AVX-512's
 // 32 vector registers (usable by 256-bit code with AVX512VL) hold a block's eight weight vectors and every vector's
 // accumulators, so nothing spills. The integers are exact either way and the float steps are the AVX2 kernels', in
@@ -9,7 +9,7 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include "AVX2Shared.h"
-#include "Rows8.h"
+#include "RowGroups.h"
 
 #define VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni")))
 #define VNNI_INLINE static inline __attribute__((always_inline)) VNNI
@@ -102,44 +102,78 @@ VNNI_INLINE void rows8_q8_vnni(int NB, const uint8_t *w, long stride, const int8
     for (int v = 0; v < NB; v++) _mm256_storeu_ps(y + v * ldy, acc[v]);
 }
 
-/// Any of the three against NB vectors.
-VNNI_INLINE void rows8_vnni(enum kind k, int NB, const uint8_t *w, long stride, const int8_t *q, const float *d,
-                            const float *s, long n, float *y, long ldy) {
-    if (k == Q8_0) rows8_q8_vnni(NB, w, stride, q, d, n, y, ldy);
+/// Rows 0…3 of Q8_0 against NB vectors, MatVecQ8AVX2.c's rows4_32 for Q8_0 with one vpdpbusd where it has
+/// vpmaddubsw and vpmaddwd: |w| × (q with w's sign), four products at a time straight to 32 bits; then its
+/// d_w·(d_x·Σ w·q). For one vector, where the eight-row kernel's transposition costs more than it saves.
+VNNI_INLINE void rows4_q8_vnni(int NB, const uint8_t *w, long stride, const int8_t *q, const float *d, long n, float *y,
+                               long ldy) {
+    const long nd = n / 32;
+    __m128 acc[8];
+    for (int v = 0; v < 8; v++) acc[v] = _mm_setzero_ps();
+    for (long b = 0; b < nd; b++) {
+        const uint8_t *p = w + 34 * b;
+        prefetch(w + 4 * stride + 4 * 34 * b, 4 * 34);
+        __m256i u[4], a[4];
+        for (int r = 0; r < 4; r++) {
+            u[r] = _mm256_loadu_si256((const __m256i *)(p + r * stride + 2));
+            a[r] = _mm256_abs_epi8(u[r]);
+        }
+        const __m128 d4 = halves4(p, stride);
+        for (int v = 0; v < NB; v++) {
+            const __m256i x = _mm256_loadu_si256((const __m256i *)(q + v * n + 32 * b)), zero = _mm256_setzero_si256();
+            __m128i t = sum4(_mm256_dpbusd_epi32(zero, a[0], _mm256_sign_epi8(x, u[0])),
+                             _mm256_dpbusd_epi32(zero, a[1], _mm256_sign_epi8(x, u[1])),
+                             _mm256_dpbusd_epi32(zero, a[2], _mm256_sign_epi8(x, u[2])),
+                             _mm256_dpbusd_epi32(zero, a[3], _mm256_sign_epi8(x, u[3])));
+            acc[v] = _mm_fmadd_ps(d4, _mm_mul_ps(_mm_cvtepi32_ps(t), _mm_set1_ps(d[v * nd + b])), acc[v]);
+        }
+    }
+    for (int v = 0; v < NB; v++) _mm_storeu_ps(y + v * ldy, acc[v]);
+}
+
+/// Any of the four against NB vectors: the eight-row kernels of Q4_0, Q4_1 and Q8_0, Q8_0's four-row one.
+VNNI_INLINE void rows_vnni(enum kind k, int four, int NB, const uint8_t *w, long stride, const int8_t *q,
+                           const float *d, const float *s, long n, float *y, long ldy) {
+    if (four) rows4_q8_vnni(NB, w, stride, q, d, n, y, ldy);
+    else if (k == Q8_0) rows8_q8_vnni(NB, w, stride, q, d, n, y, ldy);
     else rows8_q4_vnni(k, NB, w, stride, q, d, s, n, y, ldy);
 }
 
 /// `batch` vectors, eight at a time (NB a constant in each call, so the loops over vectors unroll).
-VNNI_INLINE void rows8_vnni_batch(enum kind k, const uint8_t *w, long stride, const int8_t *q, const float *d,
-                                  const float *s, long n, long batch, float *y, long ldy) {
+VNNI_INLINE void rows_vnni_batch(enum kind k, int four, const uint8_t *w, long stride, const int8_t *q, const float *d,
+                                 const float *s, long n, long batch, float *y, long ldy) {
     for (long v = 0; v < batch; v += 8) {
         const int8_t *qv = q + v * n;
         const float *dv = d + v * (n / 32), *sv = s + v * (n / 32);
         float *yv = y + v * ldy;
         switch (batch - v) {
-        case 1: rows8_vnni(k, 1, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 2: rows8_vnni(k, 2, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 3: rows8_vnni(k, 3, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 4: rows8_vnni(k, 4, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 5: rows8_vnni(k, 5, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 6: rows8_vnni(k, 6, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 7: rows8_vnni(k, 7, w, stride, qv, dv, sv, n, yv, ldy); break;
-        default: rows8_vnni(k, 8, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 1: rows_vnni(k, four, 1, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 2: rows_vnni(k, four, 2, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 3: rows_vnni(k, four, 3, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 4: rows_vnni(k, four, 4, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 5: rows_vnni(k, four, 5, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 6: rows_vnni(k, four, 6, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 7: rows_vnni(k, four, 7, w, stride, qv, dv, sv, n, yv, ldy); break;
+        default: rows_vnni(k, four, 8, w, stride, qv, dv, sv, n, yv, ldy); break;
         }
     }
 }
 
 VNNI void lmlab_vnni_q4_0_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
                                 long batch, float *y, long ldy) {
-    rows8_vnni_batch(Q4_0, w, stride, q, d, s, n, batch, y, ldy);
+    rows_vnni_batch(Q4_0, 0, w, stride, q, d, s, n, batch, y, ldy);
 }
 VNNI void lmlab_vnni_q4_1_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
                                 long batch, float *y, long ldy) {
-    rows8_vnni_batch(Q4_1, w, stride, q, d, s, n, batch, y, ldy);
+    rows_vnni_batch(Q4_1, 0, w, stride, q, d, s, n, batch, y, ldy);
 }
 VNNI void lmlab_vnni_q8_0_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
                                 long batch, float *y, long ldy) {
-    rows8_vnni_batch(Q8_0, w, stride, q, d, s, n, batch, y, ldy);
+    rows_vnni_batch(Q8_0, 0, w, stride, q, d, s, n, batch, y, ldy);
+}
+VNNI void lmlab_vnni_q8_0_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                                long batch, float *y, long ldy) {
+    rows_vnni_batch(Q8_0, 1, w, stride, q, d, s, n, batch, y, ldy);
 }
 
 #else
@@ -153,4 +187,5 @@ VNNI void lmlab_vnni_q8_0_rows8(const void *w, long stride, const int8_t *q, con
 UNAVAILABLE(lmlab_vnni_q4_0_rows8)
 UNAVAILABLE(lmlab_vnni_q4_1_rows8)
 UNAVAILABLE(lmlab_vnni_q8_0_rows8)
+UNAVAILABLE(lmlab_vnni_q8_0_rows4)
 #endif

@@ -160,23 +160,26 @@ final class MatVecTests: XCTestCase {
         }
     }
 
-    /// The eight-row kernels give each row exactly the four-row kernels' bits (the same exact integers, the same
-    /// float steps in the same order), for 1…11 vectors — which lets a product pick either by speed.
+    /// The eight-row kernels (and the VNNI set's four-row one) give each row exactly the AVX2 four-row kernels' bits
+    /// (the same exact integers, the same float steps in the same order), for 1…11 vectors — which lets a product
+    /// pick either by speed, and a CPU either set.
     func testEightRowKernelsEqualFourRowKernelsBitForBit() throws {
         guard KernelSet.avx2.isAvailable else { throw XCTSkip("no AVX2 on this CPU") }
         let (rows, cols) = (16, 768)
-        // the AVX2 eight-row kernels, and the AVX-512 VNNI ones where the CPU has them: each against AVX2's four-row
+        // the AVX2 eight-row kernels, and the AVX-512 VNNI ones where the CPU has them (eight-row, and Q8_0's
+        // four-row): each against AVX2's four-row kernel
         let sets = [KernelSet.avx2, .avx512vnni].filter(\.isAvailable)
         for (type, set) in [GGMLType.q4_0, .q4_1, .q8_0].flatMap({ t in sets.map { (t, $0) } }) {
             let table = try XCTUnwrap(MatVecKernelTable.kernels(for: type, set: set))
-            let (rows4, rows8) = (try XCTUnwrap(table.q8Rows4Batch), try XCTUnwrap(table.q8Rows8Batch))
+            let rows4 = try XCTUnwrap(MatVecKernelTable.kernels(for: type, set: .avx2)?.q8Rows4Batch)
+            let (ownRows4, rows8) = (try XCTUnwrap(table.q8Rows4Batch), try XCTUnwrap(table.q8Rows8Batch))
             var rng = TestRNG(seed: UInt64(type.id) &* 977)
             let w = randomBlocks(type, rows: rows, cols: cols, rng: &rng)
             let rowBytes = w.count / rows
             for batch in 1...11 {
                 let x = (0..<(batch * cols)).map { _ in rng.float() * 2 }
                 let xq = x.withUnsafeBufferPointer { QuantizedActivations($0, columns: cols) }
-                var four = [Float](repeating: .nan, count: batch * rows), eight = four
+                var four = [Float](repeating: .nan, count: batch * rows), eight = four, ownFour = four
                 w.withUnsafeBytes { wb in
                     xq.values.withUnsafeBufferPointer { q in
                         xq.scales.withUnsafeBufferPointer { d in
@@ -192,12 +195,18 @@ final class MatVecTests: XCTestCase {
                                         rows8(wp + r * rowBytes, rowBytes, qp, dp, sp, cols, batch, y.baseAddress! + r, rows)
                                     }
                                 }
+                                ownFour.withUnsafeMutableBufferPointer { y in
+                                    for r in stride(from: 0, to: rows, by: 4) {
+                                        ownRows4(wp + r * rowBytes, rowBytes, qp, dp, sp, cols, batch, y.baseAddress! + r, rows)
+                                    }
+                                }
                             }
                         }
                     }
                 }
                 XCTAssertFalse(four.contains { $0.isNaN }, "\(type) \(set) batch \(batch): rows not written")
                 XCTAssertEqual(four.map(\.bitPattern), eight.map(\.bitPattern), "\(type) \(set) batch \(batch)")
+                XCTAssertEqual(four.map(\.bitPattern), ownFour.map(\.bitPattern), "\(type) \(set) four-row, batch \(batch)")
             }
         }
     }

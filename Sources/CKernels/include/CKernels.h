@@ -66,6 +66,9 @@ void lmlab_vnni_q4_1_rows8(const void *w, long stride, const int8_t *q, const fl
                            long batch, float *y, long ldy);
 void lmlab_vnni_q8_0_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
                            long batch, float *y, long ldy);
+/// Q8_0's four-row kernel on AVX-512 VNNI.
+void lmlab_vnni_q8_0_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
 void lmlab_avx2_q4_K_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
                            long batch, float *y, long ldy);
 void lmlab_avx2_q5_K_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,

@@ -1,11 +1,24 @@
-// What the eight-row kernels share (MatVecQ8AVX2.c's AVX2 ones, MatVecQ8VNNI.c's AVX-512 VNNI ones): a block of
-// each of eight rows read and transposed so that lane r of a vector is row r, and the rows' f16 scales (and Q4_1's
-// minimums) gathered the same way. AVX2 code (AVX2Shared.h's target), inlined into either file's kernels. x86-64
+// What the kernels of several rows at once share (MatVecQ8AVX2.c's AVX2 ones, MatVecQ8VNNI.c's AVX-512 VNNI ones):
+// the four-row kernels' scales and sums of four rows, and for the eight-row kernels a block of each of eight rows
+// read and transposed so that lane r of a vector is row r, with the rows' f16 scales (and Q4_1's minimums) gathered
+// the same way. AVX2 code (AVX2Shared.h's target), inlined into either file's kernels. x86-64
 // only: include it inside the files' __x86_64__ branch, after AVX2Shared.h.
-#ifndef LMLAB_ROWS8_H
-#define LMLAB_ROWS8_H
+#ifndef LMLAB_ROW_GROUPS_H
+#define LMLAB_ROW_GROUPS_H
 
 #include "AVX2Shared.h"
+
+/// The f16 at p, p + stride, p + 2·stride, p + 3·stride as 4 floats.
+INLINE __m128 halves4(const uint8_t *p, long stride) {
+    return _mm_cvtph_ps(_mm_setr_epi16((short)load16(p), (short)load16(p + stride), (short)load16(p + 2 * stride),
+                                       (short)load16(p + 3 * stride), 0, 0, 0, 0));
+}
+
+/// The totals of four 8-lane vectors, as 4 lanes.
+INLINE __m128i sum4(__m256i p0, __m256i p1, __m256i p2, __m256i p3) {
+    __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(p0, p1), _mm256_hadd_epi32(p2, p3));
+    return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
 
 /// The f16 at p + r·stride (r = 0…7) as 8 floats: the rows' block scales (Q8_0).
 INLINE __m256 halves8(const uint8_t *p, long stride) {
