@@ -20,3 +20,12 @@ int lmlab_cpu_has_avx512vnni(void) {
     return 0;
 #endif
 }
+
+int lmlab_cpu_has_avx512bitalg(void) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    __builtin_cpu_init();
+    return lmlab_cpu_has_avx512vnni() && __builtin_cpu_supports("avx512bitalg");
+#else
+    return 0;
+#endif
+}

@@ -102,6 +102,78 @@ VNNI_INLINE void rows8_q8_vnni(int NB, const uint8_t *w, long stride, const int8
     for (int v = 0; v < NB; v++) _mm256_storeu_ps(y + v * ldy, acc[v]);
 }
 
+/// Rows 0…7 of Q5_0 against NB vectors, as rows8_q4_vnni with a fifth bit per element: n + 16·h ∈ 0…31 (the
+/// stored value plus 16), then MatVecQ8AVX2.c's rows4_32 steps for Q5_0: d_w·(d_x·Σ (n + 16h)·q − 16·s_x). The eight
+/// rows' 32-bit qh words sit one per lane of a vector; for each transposed nibble vector, vpshufbitqmb
+/// (AVX512_BITALG) picks, for byte k of lane r, bit 4j + k of row r's qh (+16 for the high nibbles) — its indices
+/// count within a 64-bit lane, which holds rows 2m and 2m + 1 — and a masked byte add puts the 16 in.
+#define QBITS __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni,avx512bitalg")))
+static inline __attribute__((always_inline)) QBITS void rows8_q5_vnni(int NB, const uint8_t *w, long stride,
+                                                                       const int8_t *q, const float *d, const float *s,
+                                                                       long n, float *y, long ldy) {
+    const long nd = n / 32;
+    const int C = NB == 1 ? 4 : NB == 2 ? 2 : 1;
+    const __m256i m4 = _mm256_set1_epi8(15), sixteen = _mm256_set1_epi8(16);
+    __m256 acc[8];
+    for (int v = 0; v < 8; v++) acc[v] = _mm256_setzero_ps();
+    for (long b = 0; b < nd; b++) {
+        const uint8_t *p = w + 22 * b;
+        prefetch(w + 8 * stride + 8 * 22 * b, 8 * 22);
+        __m256i c[4];
+        words8(p, stride, 6, c);
+        const __m256i qh = _mm256_setr_epi32((int)load32(p + 2), (int)load32(p + stride + 2), (int)load32(p + 2 * stride + 2),
+                                             (int)load32(p + 3 * stride + 2), (int)load32(p + 4 * stride + 2),
+                                             (int)load32(p + 5 * stride + 2), (int)load32(p + 6 * stride + 2),
+                                             (int)load32(p + 7 * stride + 2));
+        __m256i t[8][4];
+        for (int v = 0; v < NB; v++)
+            for (int i = 0; i < C; i++) t[v][i] = _mm256_setzero_si256();
+#pragma clang loop unroll(full)
+        for (int j = 0; j < 4; j++) {
+            // bit indices, per 64-bit lane: row 2m's bits 4j…4j+3, row 2m + 1's (+32); +16 for the high nibbles
+            const __m256i at = _mm256_set1_epi64x((long long)(0x2322212003020100ULL + 0x0404040404040404ULL * (unsigned)j));
+            const __m256i lo = _mm256_mask_add_epi8(_mm256_and_si256(c[j], m4), _mm256_bitshuffle_epi64_mask(qh, at),
+                                                    _mm256_and_si256(c[j], m4), sixteen);
+            const __m256i h4 = _mm256_and_si256(_mm256_srli_epi16(c[j], 4), m4);
+            const __m256i hi = _mm256_mask_add_epi8(h4, _mm256_bitshuffle_epi64_mask(qh, _mm256_add_epi8(at, sixteen)), h4,
+                                                    sixteen);
+            for (int v = 0; v < NB; v++) {
+                const uint8_t *x = (const uint8_t *)(q + 32 * b) + v * n;
+                t[v][(2 * j) % C] = _mm256_dpbusd_epi32(t[v][(2 * j) % C], lo, _mm256_set1_epi32((int)load32(x + 4 * j)));
+                t[v][(2 * j + 1) % C] = _mm256_dpbusd_epi32(t[v][(2 * j + 1) % C], hi,
+                                                            _mm256_set1_epi32((int)load32(x + 16 + 4 * j)));
+            }
+        }
+        const __m256 dw = halves8(p, stride);
+        for (int v = 0; v < NB; v++) {
+            __m256i total = t[v][0];
+            for (int i = 1; i < C; i++) total = _mm256_add_epi32(total, t[v][i]);
+            const __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(d[v * nd + b]));
+            acc[v] = _mm256_fmadd_ps(dw, _mm256_sub_ps(f, _mm256_set1_ps(16.0f * s[v * nd + b])), acc[v]);
+        }
+    }
+    for (int v = 0; v < NB; v++) _mm256_storeu_ps(y + v * ldy, acc[v]);
+}
+
+QBITS void lmlab_vnni_q5_0_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                                 long batch, float *y, long ldy) {
+    for (long v = 0; v < batch; v += 8) {
+        const int8_t *qv = q + v * n;
+        const float *dv = d + v * (n / 32), *sv = s + v * (n / 32);
+        float *yv = y + v * ldy;
+        switch (batch - v) {
+        case 1: rows8_q5_vnni(1, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 2: rows8_q5_vnni(2, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 3: rows8_q5_vnni(3, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 4: rows8_q5_vnni(4, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 5: rows8_q5_vnni(5, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 6: rows8_q5_vnni(6, w, stride, qv, dv, sv, n, yv, ldy); break;
+        case 7: rows8_q5_vnni(7, w, stride, qv, dv, sv, n, yv, ldy); break;
+        default: rows8_q5_vnni(8, w, stride, qv, dv, sv, n, yv, ldy); break;
+        }
+    }
+}
+
 /// Rows 0…3 of Q8_0 against NB vectors, MatVecQ8AVX2.c's rows4_32 for Q8_0 with one vpdpbusd where it has
 /// vpmaddubsw and vpmaddwd: |w| × (q with w's sign), four products at a time straight to 32 bits; then its
 /// d_w·(d_x·Σ w·q). For one vector, where the eight-row kernel's transposition costs more than it saves.
@@ -188,4 +260,5 @@ UNAVAILABLE(lmlab_vnni_q4_0_rows8)
 UNAVAILABLE(lmlab_vnni_q4_1_rows8)
 UNAVAILABLE(lmlab_vnni_q8_0_rows8)
 UNAVAILABLE(lmlab_vnni_q8_0_rows4)
+UNAVAILABLE(lmlab_vnni_q5_0_rows8)
 #endif

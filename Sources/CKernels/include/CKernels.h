@@ -25,6 +25,8 @@ extern "C" {
 int lmlab_cpu_has_avx2(void);
 /// 1 if the CPU also runs AVX-512 F, VL, BW and VNNI (vpdpbusd), what the lmlab_vnni_ kernels use.
 int lmlab_cpu_has_avx512vnni(void);
+/// 1 if the CPU also runs AVX512_BITALG (vpshufbitqmb: Zen 4, Intel from Ice Lake, not Cascade Lake).
+int lmlab_cpu_has_avx512bitalg(void);
 
 /// A spin-wait hint (x86 `pause`, Arm `yield`): tells the core this thread only waits, so it spends ~10–150 cycles
 /// per call instead of ~1 and leaves the memory system alone (WorkerPool's spinning threads).
@@ -65,6 +67,9 @@ void lmlab_vnni_q4_0_rows8(const void *w, long stride, const int8_t *q, const fl
 void lmlab_vnni_q4_1_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
                            long batch, float *y, long ldy);
 void lmlab_vnni_q8_0_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                           long batch, float *y, long ldy);
+/// Q5_0's eight-row kernel on AVX-512 VNNI with AVX512_BITALG (lmlab_cpu_has_avx512bitalg).
+void lmlab_vnni_q5_0_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
                            long batch, float *y, long ldy);
 /// Q8_0's four-row kernel on AVX-512 VNNI.
 void lmlab_vnni_q8_0_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,

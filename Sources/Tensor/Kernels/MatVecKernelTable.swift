@@ -12,8 +12,9 @@ public enum KernelSet: String, Sendable, Codable, CaseIterable {
     /// The AVX2 C kernels (CKernels): the 8-bit-activation ones, and for the 32-element types float-activation ones
     /// that give the Swift kernels' results bit for bit.
     case avx2
-    /// The AVX2 set with the eight-row kernels of Q4_0, Q4_1 and Q8_0, and Q8_0's four-row one, on AVX-512 VNNI's
-    /// vpdpbusd (MatVecQ8VNNI.c): the same bits, fewer instructions per multiply–add (Zen 4, Intel from Ice Lake).
+    /// The AVX2 set with the eight-row kernels of Q4_0, Q4_1, Q8_0 and (with AVX512_BITALG) Q5_0, and Q8_0's
+    /// four-row one, on AVX-512 VNNI's vpdpbusd (MatVecQ8VNNI.c): the same bits, fewer instructions per
+    /// multiply–add (Zen 4, Intel from Ice Lake).
     case avx512vnni
 
     /// The fastest set this CPU runs (asked once, at first use).
@@ -28,6 +29,9 @@ public enum KernelSet: String, Sendable, Codable, CaseIterable {
         case .avx512vnni: KernelSet.best == .avx512vnni
         }
     }
+
+    /// Whether the CPU also has AVX512_BITALG, which the VNNI set's Q5_0 kernel needs.
+    static let hasBitalg = lmlab_cpu_has_avx512bitalg() != 0
 
     /// Whether the set's kernels include the AVX2 C ones (every set but the portable one).
     public var hasAVX2: Bool { self != .portable }
@@ -73,6 +77,12 @@ struct MatVecKernelTable {
                 // vectors 81 → 118, one vector 39 → 40; Q8_0 8 vectors 57 → 67, two 40 → 47, but one 31 → 28 (its
                 // transposition then costs more than it saves: AVX2's four-row kernel, as before).
                 (table.q8Rows8Batch, table.q8Rows8MinimumBatch) = (rows8, type == .q8_0 ? 2 : 1)
+            }
+            if set == .avx512vnni, type == .q5_0, KernelSet.hasBitalg {
+                // Q5_0 (most matrices of a Q4_K_M or Q5_K_M file whose rows are not a multiple of 256: llama-quantize
+                // falls back to it), Zen 4, 1536×576: 2 vectors 40 → 54 G/s, 8: 51 → 110; one vector 24 → 20 (the
+                // fifth bits cost more than they save: the four-row kernel)
+                (table.q8Rows8Batch, table.q8Rows8MinimumBatch) = (lmlab_vnni_q5_0_rows8, 2)
             }
         }
         if set.hasAVX2, set.isAvailable, let rows4 = avx2FloatRows4(type) {
