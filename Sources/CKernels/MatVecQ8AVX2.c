@@ -228,8 +228,7 @@ INLINE void rows8_q4_few(enum kind k, int NB, const uint8_t *w, long stride, con
 /// turned around so that nothing is kept on the stack: per block, each of the four transposed 32-byte words gives
 /// its low and high nibbles to every vector's 16-bit sum in turn (8 sums in registers, not 8 nibble vectors), and
 /// Q4_1's m_w·s_x terms, a second accumulator in rows8_q4_few, are summed in a pass of their own after the blocks
-/// (in block order, as there; gathering each block's mins a second time there costs less than keeping 8 more
-/// accumulators in the block loop: 58 vs 54 G/s with 8 vectors). 16 vector registers hold 4 words + 8 sums + 2 nibble vectors + temporaries, where
+/// (rows8_minimums). 16 vector registers hold 4 words + 8 sums + 2 nibble vectors + temporaries, where
 /// rows8_q4_few needs 8 nibble vectors + 16 accumulators and spills. One thread, Q4_1 1536×576 in cache: 8 vectors
 /// 52 → 60 G multiply–adds/s, 4: 47 → 53, 3: 43 → 48 (for one vector the original order is faster: 26 vs 25).
 INLINE void rows8_q4_many(enum kind k, int NB, const uint8_t *w, long stride, const int8_t *q, const float *d,
@@ -256,22 +255,10 @@ INLINE void rows8_q4_many(enum kind k, int NB, const uint8_t *w, long stride, co
         }
         __m256 dw, mw;
         pairs8(p, stride, &dw, &mw);
-        for (int v = 0; v < NB; v++) {
-            const __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(t[v], ones)), _mm256_set1_ps(d[v * nd + b]));
-            acc[v] = k == Q4_1 ? _mm256_fmadd_ps(dw, f, acc[v])
-                               : _mm256_fmadd_ps(dw, _mm256_sub_ps(f, _mm256_set1_ps(8.0f * s[v * nd + b])), acc[v]);
-        }
+        for (int v = 0; v < NB; v++)
+            acc[v] = rows8_step(k, acc[v], dw, _mm256_madd_epi16(t[v], ones), d[v * nd + b], s[v * nd + b]);
     }
-    if (k == Q4_1) {
-        __m256 accm[8];
-        for (int v = 0; v < 8; v++) accm[v] = _mm256_setzero_ps();
-        for (long b = 0; b < nd; b++) {
-            __m256 dw, mw;
-            pairs8(w + bb * b, stride, &dw, &mw);
-            for (int v = 0; v < NB; v++) accm[v] = _mm256_fmadd_ps(mw, _mm256_set1_ps(s[v * nd + b]), accm[v]);
-        }
-        for (int v = 0; v < NB; v++) acc[v] = _mm256_add_ps(acc[v], accm[v]);
-    }
+    if (k == Q4_1) rows8_minimums(NB, w, stride, nd, s, acc);
     for (int v = 0; v < NB; v++) _mm256_storeu_ps(y + v * ldy, acc[v]);
 }
 

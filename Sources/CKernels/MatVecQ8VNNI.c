@@ -1,10 +1,11 @@
 // AVX-512 VNNI kernels: MatVecQ8AVX2.c's eight-row kernels (Q4_0, Q4_1, Q8_0: eight rows side by side, one row per
-// 32-bit lane), and its four-row kernel of Q8_0, on vpdpbusd, which multiplies unsigned by signed bytes and adds each group of four products straight
-// into a 32-bit lane — one instruction where AVX2 needs vpmaddubsw, vpmaddwd (or 16-bit adds) and an add. AVX-512's
-// 32 vector registers (usable by 256-bit code with AVX512VL) hold a block's eight weight vectors and every vector's
-// accumulators, so nothing spills. The integers are exact either way and the float steps are the AVX2 kernels', in
-// their order, so every row gets the AVX2 kernels' bits (MatVecTests.testEightRowKernelsEqualFourRowKernelsBitForBit).
-// Zen 4 and Intel from Ice Lake / Cascade Lake have it; lmlab_cpu_has_avx512vnni() says whether this CPU does.
+// 32-bit lane), its four-row kernel of Q8_0, and an eight-row kernel of Q5_0, on vpdpbusd, which multiplies unsigned
+// by signed bytes and adds each group of four products straight into a 32-bit lane — one instruction where AVX2
+// needs vpmaddubsw, vpmaddwd (or 16-bit adds) and an add. AVX-512's 32 vector registers (usable by 256-bit code with
+// AVX512VL) hold a block's eight weight vectors and every vector's accumulators. The integers are exact either way
+// and the float steps are the AVX2 kernels', in their order, so every row gets the AVX2 four-row kernels' bits
+// (MatVecTests.testEightRowKernelsEqualFourRowKernelsBitForBit). Zen 4 and Intel from Cascade Lake have VNNI
+// (lmlab_cpu_has_avx512vnni), Zen 4 and Intel from Ice Lake the BITALG the Q5_0 kernel also needs.
 #include "CKernels.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -14,13 +15,19 @@
 #define VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni")))
 #define VNNI_INLINE static inline __attribute__((always_inline)) VNNI
 
+/// The C partial sums of a vector as one (integers: exact in any order).
+VNNI_INLINE __m256i total(int C, const __m256i t[4]) {
+    __m256i sum = t[0];
+    for (int i = 1; i < C; i++) sum = _mm256_add_epi32(sum, t[i]);
+    return sum;
+}
+
 /// Rows 0…7 of Q4_0 or Q4_1 against NB vectors (NB ≤ 8), in rows8_q4_many's order: per block, each of the four
 /// transposed 32-bit words (words8: bytes 4j…4j+3 of every row) gives its low nibbles (elements 4j…4j+3) and high
 /// nibbles (16 + 4j…) to every vector's sum by a vpdpbusd each, against that vector's four activation bytes
 /// broadcast. A vpdpbusd takes 4–5 cycles before its sum can take the next, so with few vectors each vector's sum is
-/// split into C independent ones (integers: any order, the same total). Then the AVX2 kernels' float steps:
-/// f = d_x·Σ n·q; Q4_1: d_w·f, plus m_w·s_x summed in a pass of its own (as rows8_q4_many) and added at the end;
-/// Q4_0: d_w·(f − 8·s_x).
+/// split into C independent ones (integers: any order, the same total). Then the AVX2 kernels' float steps
+/// (rows8_step, rows8_minimums).
 VNNI_INLINE void rows8_q4_vnni(enum kind k, int NB, const uint8_t *w, long stride, const int8_t *q, const float *d,
                                const float *s, long n, float *y, long ldy) {
     const long bb = block_bytes(k), nd = n / 32, off = k == Q4_0 ? 2 : 4;
@@ -48,24 +55,9 @@ VNNI_INLINE void rows8_q4_vnni(enum kind k, int NB, const uint8_t *w, long strid
         }
         __m256 dw, mw;
         pairs8(p, stride, &dw, &mw);
-        for (int v = 0; v < NB; v++) {
-            __m256i total = t[v][0];
-            for (int i = 1; i < C; i++) total = _mm256_add_epi32(total, t[v][i]);
-            const __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(d[v * nd + b]));
-            acc[v] = k == Q4_1 ? _mm256_fmadd_ps(dw, f, acc[v])
-                               : _mm256_fmadd_ps(dw, _mm256_sub_ps(f, _mm256_set1_ps(8.0f * s[v * nd + b])), acc[v]);
-        }
+        for (int v = 0; v < NB; v++) acc[v] = rows8_step(k, acc[v], dw, total(C, t[v]), d[v * nd + b], s[v * nd + b]);
     }
-    if (k == Q4_1) {
-        __m256 accm[8];
-        for (int v = 0; v < 8; v++) accm[v] = _mm256_setzero_ps();
-        for (long b = 0; b < nd; b++) {
-            __m256 dw, mw;
-            pairs8(w + bb * b, stride, &dw, &mw);
-            for (int v = 0; v < NB; v++) accm[v] = _mm256_fmadd_ps(mw, _mm256_set1_ps(s[v * nd + b]), accm[v]);
-        }
-        for (int v = 0; v < NB; v++) acc[v] = _mm256_add_ps(acc[v], accm[v]);
-    }
+    if (k == Q4_1) rows8_minimums(NB, w, stride, nd, s, acc);
     for (int v = 0; v < NB; v++) _mm256_storeu_ps(y + v * ldy, acc[v]);
 }
 
@@ -103,8 +95,8 @@ VNNI_INLINE void rows8_q8_vnni(int NB, const uint8_t *w, long stride, const int8
 }
 
 /// Rows 0…7 of Q5_0 against NB vectors, as rows8_q4_vnni with a fifth bit per element: n + 16·h ∈ 0…31 (the
-/// stored value plus 16), then MatVecQ8AVX2.c's rows4_32 steps for Q5_0: d_w·(d_x·Σ (n + 16h)·q − 16·s_x). The eight
-/// rows' 32-bit qh words sit one per lane of a vector; for each transposed nibble vector, vpshufbitqmb
+/// stored value plus 16), then rows4_32's float steps for Q5_0 (rows8_step): d_w·(d_x·Σ (n + 16h)·q − 16·s_x).
+/// The eight rows' 32-bit qh words sit one per lane of a vector; for each transposed nibble vector, vpshufbitqmb
 /// (AVX512_BITALG) picks, for byte k of lane r, bit 4j + k of row r's qh (+16 for the high nibbles) — its indices
 /// count within a 64-bit lane, which holds rows 2m and 2m + 1 — and a masked byte add puts the 16 in.
 #define QBITS __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni,avx512bitalg")))
@@ -145,12 +137,8 @@ static inline __attribute__((always_inline)) QBITS void rows8_q5_vnni(int NB, co
             }
         }
         const __m256 dw = halves8(p, stride);
-        for (int v = 0; v < NB; v++) {
-            __m256i total = t[v][0];
-            for (int i = 1; i < C; i++) total = _mm256_add_epi32(total, t[v][i]);
-            const __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(d[v * nd + b]));
-            acc[v] = _mm256_fmadd_ps(dw, _mm256_sub_ps(f, _mm256_set1_ps(16.0f * s[v * nd + b])), acc[v]);
-        }
+        for (int v = 0; v < NB; v++)
+            acc[v] = rows8_step(Q5_0, acc[v], dw, total(C, t[v]), d[v * nd + b], s[v * nd + b]);
     }
     for (int v = 0; v < NB; v++) _mm256_storeu_ps(y + v * ldy, acc[v]);
 }
