@@ -467,12 +467,7 @@ KERNEL256(lmlab_avx2_iq4_xs_rows4, iq4_xs_q8)
 
 #else
 // Not x86-64: lmlab_cpu_has_avx2() is 0 and these are never called.
-#define UNAVAILABLE(name)                                                                                            \
-    void name(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, long batch,        \
-              float *y, long ldy) {                                                                                  \
-        (void)w; (void)stride; (void)q; (void)d; (void)s; (void)n; (void)batch; (void)y; (void)ldy;                  \
-        __builtin_trap();                                                                                            \
-    }
+#include "Unavailable.h"
 UNAVAILABLE(lmlab_avx2_q4_0_rows4)
 UNAVAILABLE(lmlab_avx2_q4_1_rows4)
 UNAVAILABLE(lmlab_avx2_q4_0_rows8)

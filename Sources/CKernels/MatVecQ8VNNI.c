@@ -238,12 +238,7 @@ VNNI void lmlab_vnni_q8_0_rows4(const void *w, long stride, const int8_t *q, con
 
 #else
 // Not x86-64: lmlab_cpu_has_avx512vnni() is 0 and these are never called.
-#define UNAVAILABLE(name)                                                                                            \
-    void name(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, long batch,        \
-              float *y, long ldy) {                                                                                  \
-        (void)w; (void)stride; (void)q; (void)d; (void)s; (void)n; (void)batch; (void)y; (void)ldy;                  \
-        __builtin_trap();                                                                                            \
-    }
+#include "Unavailable.h"
 UNAVAILABLE(lmlab_vnni_q4_0_rows8)
 UNAVAILABLE(lmlab_vnni_q4_1_rows8)
 UNAVAILABLE(lmlab_vnni_q8_0_rows8)
