@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import Lectures
+import Tensor
 
 struct Lectures: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -78,6 +79,11 @@ struct LecturesCheck: ParsableCommand {
         process.arguments = ["-c", command]
         var env = ProcessInfo.processInfo.environment
         env["PATH"] = path + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+        // OpenBLAS picks its sgemm kernel by CPU when it loads (Haswell's on AVX2 machines, SkylakeX's or Cooperlake's
+        // on AVX-512 ones), and they add in different orders: a prompt's logits differ in the 4th decimal between
+        // machine kinds (18.1552 / 18.1553), and a sample at T = 1 can take another token. The lessons' outputs were
+        // recorded with the AVX2 kernel, which every AVX2 CPU runs: their commands get it unless the caller set one.
+        if KernelSet.avx2.isAvailable, env["OPENBLAS_CORETYPE"] == nil { env["OPENBLAS_CORETYPE"] = "Haswell" }
         process.environment = env
         // stderr (progress bars can be long) goes to a file, so neither stream can block on a full pipe.
         let errPath = NSTemporaryDirectory() + "lmlab-lecture-\(UUID().uuidString).stderr"
