@@ -1,6 +1,6 @@
 // What the AVX2 kernel files share: the per-function target attributes (all of them: MatVecQ8AVX2.c,
 // MatVecFloatAVX2.c, AttentionF16AVX2.c); for the two matrix–vector files the unaligned little-endian loads and f16
-// conversion of a block's fields, software prefetch, and the 32-element ggml block kinds with their sizes (layouts:
+// conversion of a block's fields, software prefetch, a block's nibbles and the IQ4 grid, and the 32-element ggml block kinds with their sizes (layouts:
 // Sources/Tensor/Quantization/Dequantize*.swift). Internal to CKernels — the public declarations are in
 // include/CKernels.h. x86-64 only: include it inside the files' __x86_64__ branch.
 #ifndef LMLAB_AVX2_SHARED_H
@@ -26,6 +26,19 @@ INLINE float half(const uint8_t *p) { return _cvtsh_ss(load16(p)); }
 /// streaming 70 MB of Q4_1: 5.5 GB/s without, 8.3 GB/s with. (Prefetches never fault, past the end either.)
 INLINE void prefetch(const uint8_t *p, long bytes) {
     for (long o = 0; o < bytes; o += 64) _mm_prefetch((const char *)p + o, _MM_HINT_T0);
+}
+
+/// 16 bytes of nibbles as 32 values 0…15: byte i holds element i (low nibble) and element i + 16 (high nibble).
+INLINE __m256i nibbles32(const uint8_t *p) {
+    __m256i t = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)p));
+    return _mm256_and_si256(_mm256_srlv_epi32(t, _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4)), _mm256_set1_epi8(15));
+}
+
+/// The 16 values of the IQ4_NL/IQ4_XS grid (ggml kvalues_iq4nl), looked up by nibble with vpshufb.
+INLINE __m256i iq4_grid(__m256i nibbles) {
+    const __m256i grid = _mm256_setr_epi8(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113,
+                                          -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
+    return _mm256_shuffle_epi8(grid, nibbles);
 }
 
 /// The ggml types stored in blocks of 32 elements.

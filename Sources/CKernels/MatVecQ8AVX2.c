@@ -54,12 +54,6 @@ INLINE float total8(__m256 v) {
     return _mm_cvtss_f32(_mm_add_ss(a, _mm_movehdup_ps(a)));
 }
 
-/// 16 bytes of nibbles as 32 values 0…15: byte i holds element i (low nibble) and element i + 16 (high nibble).
-INLINE __m256i nibbles32(const uint8_t *p) {
-    __m256i t = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)p));
-    return _mm256_and_si256(_mm256_srlv_epi32(t, _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4)), _mm256_set1_epi8(15));
-}
-
 /// Bit j of qh as byte j: 0x10 where set (the fifth bit of Q5_0/Q5_1 element j), else 0.
 INLINE __m256i fifth_bits(uint32_t qh) {
     const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -67,13 +61,6 @@ INLINE __m256i fifth_bits(uint32_t qh) {
     const __m256i bit = _mm256_set1_epi64x(0x8040201008040201LL);
     __m256i b = _mm256_and_si256(_mm256_shuffle_epi8(_mm256_set1_epi32((int)qh), spread), bit);
     return _mm256_and_si256(_mm256_cmpeq_epi8(b, bit), _mm256_set1_epi8(0x10));
-}
-
-/// The 16 values of the IQ4_NL/IQ4_XS grid (ggml kvalues_iq4nl), looked up by nibble with vpshufb.
-INLINE __m256i iq4_grid(__m256i nibbles) {
-    const __m256i grid = _mm256_setr_epi8(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113,
-                                          -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
-    return _mm256_shuffle_epi8(grid, nibbles);
 }
 
 INLINE __m256i load_x(const int8_t *q) { return _mm256_loadu_si256((const __m256i *)q); }

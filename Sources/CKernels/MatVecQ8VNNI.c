@@ -1,11 +1,12 @@
 // AVX-512 VNNI kernels: MatVecQ8AVX2.c's eight-row kernels (Q4_0, Q4_1, Q8_0: eight rows side by side, one row per
-// 32-bit lane), its four-row kernel of Q8_0, and an eight-row kernel of Q5_0, on vpdpbusd, which multiplies unsigned
-// by signed bytes and adds each group of four products straight into a 32-bit lane — one instruction where AVX2
-// needs vpmaddubsw, vpmaddwd (or 16-bit adds) and an add. AVX-512's 32 vector registers (usable by 256-bit code with
-// AVX512VL) hold a block's eight weight vectors and every vector's accumulators. The integers are exact either way
-// and the float steps are the AVX2 kernels', in their order, so every row gets the AVX2 four-row kernels' bits
-// (MatVecTests.testEightRowKernelsEqualFourRowKernelsBitForBit). Zen 4 and Intel from Cascade Lake have VNNI
-// (lmlab_cpu_has_avx512vnni), Zen 4 and Intel from Ice Lake the BITALG the Q5_0 kernel also needs.
+// 32-bit lane), its four-row kernel of Q8_0, and eight-row kernels of Q5_0 and IQ4_NL, on vpdpbusd, which
+// multiplies unsigned by signed bytes and adds each group of four products straight into a 32-bit lane — one
+// instruction where AVX2 needs vpmaddubsw, vpmaddwd (or 16-bit adds) and an add. AVX-512's 32 vector registers
+// (usable by 256-bit code with AVX512VL) hold a block's eight weight vectors and every vector's accumulators. The
+// integers are exact either way and the float steps are the AVX2 kernels', in their order, so every row gets the
+// AVX2 four-row kernels' bits (MatVecTests.testEightRowKernelsEqualFourRowKernelsBitForBit). Zen 4 and Intel from
+// Cascade Lake have VNNI (lmlab_cpu_has_avx512vnni), Zen 4 and Intel from Ice Lake the BITALG the Q5_0 kernel also
+// needs.
 #include "CKernels.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -61,23 +62,29 @@ VNNI_INLINE void rows8_q4_vnni(enum kind k, int NB, const uint8_t *w, long strid
     for (int v = 0; v < NB; v++) _mm256_storeu_ps(y + v * ldy, acc[v]);
 }
 
-/// Rows 0…7 of Q8_0 against NB vectors. Both factors are signed, and vpdpbusd wants one unsigned: the activations
+/// Rows 0…7 of Q8_0 or IQ4_NL (its nibbles looked up in the grid: the same signed bytes, in nibbles8's order,
+/// which is bytes8's) against NB vectors. Both factors are signed, and vpdpbusd wants one unsigned: the activations
 /// are moved up by 128 (q + 128 ∈ 1…255, one xor of the sign bit per 32 bytes) and 128·Σw taken off again —
 /// Σ (q + 128)·w − 128·Σ w = Σ q·w, exact in 32 bits — where AVX2 moves w's sign onto every broadcast activation.
-/// Σ w per row costs eight vpdpbusd by ones per block, shared by all vectors. Then rows8_q8's d_w·(d_x·Σ w·q).
-VNNI_INLINE void rows8_q8_vnni(int NB, const uint8_t *w, long stride, const int8_t *q, const float *d, long n, float *y,
-                               long ldy) {
-    const long nd = n / 32;
+/// Σ w per row costs eight vpdpbusd by ones per block, shared by all vectors. Then rows4_32's d_w·(d_x·Σ w·q).
+VNNI_INLINE void rows8_signed_vnni(enum kind k, int NB, const uint8_t *w, long stride, const int8_t *q, const float *d,
+                                   long n, float *y, long ldy) {
+    const long nd = n / 32, bb = block_bytes(k);
     const int C = NB == 1 ? 4 : NB == 2 ? 2 : 1;  // independent sums per vector, as rows8_q4_vnni
     const __m256i ones = _mm256_set1_epi8(1), top = _mm256_set1_epi8((char)0x80);
     __m256 acc[8];
     for (int v = 0; v < 8; v++) acc[v] = _mm256_setzero_ps();
     for (long b = 0; b < nd; b++) {
-        const uint8_t *p = w + 34 * b;
-        prefetch(w + 8 * stride + 8 * 34 * b, 8 * 34);
+        const uint8_t *p = w + bb * b;
+        prefetch(w + 8 * stride + 8 * bb * b, 8 * bb);
         const __m256 dw = halves8(p, stride);
         __m256i u[8], sum = _mm256_setzero_si256();
-        bytes8(p, stride, u);
+        if (k == Q8_0) {
+            bytes8(p, stride, u);
+        } else {
+            nibbles8(p, stride, 2, u);
+            for (int j = 0; j < 8; j++) u[j] = iq4_grid(u[j]);
+        }
         for (int j = 0; j < 8; j++) sum = _mm256_dpbusd_epi32(sum, ones, u[j]);
         const __m256i offset = _mm256_slli_epi32(sum, 7);  // 128·Σ w, per row
         for (int v = 0; v < NB; v++) {
@@ -164,7 +171,8 @@ QBITS void lmlab_vnni_q5_0_rows8(const void *w, long stride, const int8_t *q, co
 
 /// Rows 0…3 of Q8_0 against NB vectors, MatVecQ8AVX2.c's rows4_32 for Q8_0 with one vpdpbusd where it has
 /// vpmaddubsw and vpmaddwd: |w| × (q with w's sign), four products at a time straight to 32 bits; then its
-/// d_w·(d_x·Σ w·q). For one vector, where the eight-row kernel's transposition costs more than it saves.
+/// d_w·(d_x·Σ w·q). For one vector, where the eight-row kernel's transposition costs more than it saves. (The same
+/// for IQ4_NL, its weights looked up in the grid, measured slower than the AVX2 kernel: 27 vs 32 G/s, Zen 4.)
 VNNI_INLINE void rows4_q8_vnni(int NB, const uint8_t *w, long stride, const int8_t *q, const float *d, long n, float *y,
                                long ldy) {
     const long nd = n / 32;
@@ -191,11 +199,11 @@ VNNI_INLINE void rows4_q8_vnni(int NB, const uint8_t *w, long stride, const int8
     for (int v = 0; v < NB; v++) _mm_storeu_ps(y + v * ldy, acc[v]);
 }
 
-/// Any of the four against NB vectors: the eight-row kernels of Q4_0, Q4_1 and Q8_0, Q8_0's four-row one.
+/// Any of them against NB vectors: the eight-row kernels of Q4_0, Q4_1, Q8_0 and IQ4_NL, Q8_0's four-row one.
 VNNI_INLINE void rows_vnni(enum kind k, int four, int NB, const uint8_t *w, long stride, const int8_t *q,
                            const float *d, const float *s, long n, float *y, long ldy) {
     if (four) rows4_q8_vnni(NB, w, stride, q, d, n, y, ldy);
-    else if (k == Q8_0) rows8_q8_vnni(NB, w, stride, q, d, n, y, ldy);
+    else if (k == Q8_0 || k == IQ4_NL) rows8_signed_vnni(k, NB, w, stride, q, d, n, y, ldy);
     else rows8_q4_vnni(k, NB, w, stride, q, d, s, n, y, ldy);
 }
 
@@ -231,6 +239,10 @@ VNNI void lmlab_vnni_q8_0_rows8(const void *w, long stride, const int8_t *q, con
                                 long batch, float *y, long ldy) {
     rows_vnni_batch(Q8_0, 0, w, stride, q, d, s, n, batch, y, ldy);
 }
+VNNI void lmlab_vnni_iq4_nl_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                                  long batch, float *y, long ldy) {
+    rows_vnni_batch(IQ4_NL, 0, w, stride, q, d, s, n, batch, y, ldy);
+}
 VNNI void lmlab_vnni_q8_0_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
                                 long batch, float *y, long ldy) {
     rows_vnni_batch(Q8_0, 1, w, stride, q, d, s, n, batch, y, ldy);
@@ -243,5 +255,6 @@ UNAVAILABLE(lmlab_vnni_q4_0_rows8)
 UNAVAILABLE(lmlab_vnni_q4_1_rows8)
 UNAVAILABLE(lmlab_vnni_q8_0_rows8)
 UNAVAILABLE(lmlab_vnni_q8_0_rows4)
+UNAVAILABLE(lmlab_vnni_iq4_nl_rows8)
 UNAVAILABLE(lmlab_vnni_q5_0_rows8)
 #endif

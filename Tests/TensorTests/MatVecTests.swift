@@ -142,16 +142,16 @@ final class MatVecTests: XCTestCase {
         }
     }
 
-    /// On a CPU with AVX-512 VNNI its set has its own eight-row kernels for Q4_0, Q4_1 and Q8_0, and Q5_0 with
-    /// AVX512_BITALG (the AVX2 set has none for it) — so the tests that run every available set check them against
-    /// the reference and the other sets — and the AVX2 set's others.
+    /// On a CPU with AVX-512 VNNI its set has its own eight-row kernels for Q4_0, Q4_1, Q8_0 and IQ4_NL, and Q5_0
+    /// with AVX512_BITALG (the AVX2 set has none for those two) — so the tests that run every available set check
+    /// them against the reference and the other sets — and the AVX2 set's others.
     func testVNNISetHasItsOwnEightRowKernels() throws {
         guard KernelSet.avx512vnni.isAvailable else { throw XCTSkip("no AVX-512 VNNI on this CPU") }
         for type in Self.q8Types {
             let (vnni, avx2) = (try XCTUnwrap(MatVecKernelTable.kernels(for: type, set: .avx512vnni)),
                                 try XCTUnwrap(MatVecKernelTable.kernels(for: type, set: .avx2)))
             XCTAssertNotNil(vnni.q8Rows4Batch, "\(type)")
-            if [GGMLType.q4_0, .q4_1, .q8_0].contains(type) || (type == .q5_0 && KernelSet.hasBitalg) {
+            if [GGMLType.q4_0, .q4_1, .q8_0, .iq4_nl].contains(type) || (type == .q5_0 && KernelSet.hasBitalg) {
                 let a = try XCTUnwrap(vnni.q8Rows8Batch)
                 if let b = avx2.q8Rows8Batch {
                     XCTAssertNotEqual(unsafeBitCast(a, to: UnsafeRawPointer.self), unsafeBitCast(b, to: UnsafeRawPointer.self),
@@ -172,7 +172,7 @@ final class MatVecTests: XCTestCase {
         // the AVX2 eight-row kernels, and the AVX-512 VNNI ones where the CPU has them (eight-row, and Q8_0's
         // four-row): each against AVX2's four-row kernel
         let sets = [KernelSet.avx2, .avx512vnni].filter(\.isAvailable)
-        for (type, set) in [GGMLType.q4_0, .q4_1, .q8_0, .q5_0].flatMap({ t in sets.map { (t, $0) } }) {
+        for (type, set) in [GGMLType.q4_0, .q4_1, .q8_0, .q5_0, .iq4_nl].flatMap({ t in sets.map { (t, $0) } }) {
             let table = try XCTUnwrap(MatVecKernelTable.kernels(for: type, set: set))
             let rows4 = try XCTUnwrap(MatVecKernelTable.kernels(for: type, set: .avx2)?.q8Rows4Batch)
             // (which sets have which eight-row kernels: the two tests above)

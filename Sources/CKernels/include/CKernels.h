@@ -71,6 +71,9 @@ void lmlab_vnni_q8_0_rows8(const void *w, long stride, const int8_t *q, const fl
 /// Q5_0's eight-row kernel on AVX-512 VNNI with AVX512_BITALG (lmlab_cpu_has_avx512bitalg).
 void lmlab_vnni_q5_0_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
                            long batch, float *y, long ldy);
+/// IQ4_NL's eight-row kernel on AVX-512 VNNI (the AVX2 set has none: the bits of lmlab_avx2_iq4_nl_rows4).
+void lmlab_vnni_iq4_nl_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
+                             long batch, float *y, long ldy);
 /// Q8_0's four-row kernel on AVX-512 VNNI.
 void lmlab_vnni_q8_0_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
                            long batch, float *y, long ldy);

@@ -12,8 +12,8 @@ public enum KernelSet: String, Sendable, Codable, CaseIterable {
     /// The AVX2 C kernels (CKernels): the 8-bit-activation ones, and for the 32-element types float-activation ones
     /// that give the Swift kernels' results bit for bit.
     case avx2
-    /// The AVX2 set with the eight-row kernels of Q4_0, Q4_1, Q8_0 and (with AVX512_BITALG) Q5_0, and Q8_0's
-    /// four-row one, on AVX-512 VNNI's vpdpbusd (MatVecQ8VNNI.c): the same bits, fewer instructions per
+    /// The AVX2 set with the eight-row kernels of Q4_0, Q4_1, Q8_0, IQ4_NL and (with AVX512_BITALG) Q5_0, and
+    /// Q8_0's four-row one, on AVX-512 VNNI's vpdpbusd (MatVecQ8VNNI.c): the same bits, fewer instructions per
     /// multiply–add (Zen 4, Intel from Ice Lake).
     case avx512vnni
 
@@ -75,8 +75,9 @@ struct MatVecKernelTable {
             if set == .avx512vnni, let rows8 = vnniRows8(type) {
                 // Zen 4, one thread, in cache (G multiply–adds/s, AVX2 eight-row → VNNI): Q4_1 1536×576 with 8
                 // vectors 81 → 118, one vector 39 → 40; Q8_0 8 vectors 57 → 67, two 40 → 47, but one 31 → 28 (its
-                // transposition then costs more than it saves: AVX2's four-row kernel, as before).
-                (table.q8Rows8Batch, table.q8Rows8MinimumBatch) = (rows8, type == .q8_0 ? 2 : 1)
+                // transposition then costs more than it saves: AVX2's four-row kernel, as before); IQ4_NL (most matrices
+                // of an IQ4_XS file with 576-wide rows) 1536×576: 8 vectors 49 → 68, two 41 → 47, one 32 → 28.
+                (table.q8Rows8Batch, table.q8Rows8MinimumBatch) = (rows8, type == .q8_0 || type == .iq4_nl ? 2 : 1)
             }
             if set == .avx512vnni, type == .q5_0, KernelSet.hasBitalg {
                 // Q5_0 (most matrices of a Q4_K_M or Q5_K_M file whose rows are not a multiple of 256: llama-quantize
@@ -146,6 +147,7 @@ struct MatVecKernelTable {
         case GGMLType.q4_0.id: return lmlab_vnni_q4_0_rows8
         case GGMLType.q4_1.id: return lmlab_vnni_q4_1_rows8
         case GGMLType.q8_0.id: return lmlab_vnni_q8_0_rows8
+        case GGMLType.iq4_nl.id: return lmlab_vnni_iq4_nl_rows8
         default: return nil
         }
     }
