@@ -1,6 +1,6 @@
 // What the AVX2 kernel files share: the per-function target attributes (all of them: MatVecQ8AVX2.c,
 // MatVecFloatAVX2.c, AttentionF16AVX2.c); for the two matrix–vector files the unaligned little-endian loads and f16
-// conversion of a block's fields, software prefetch, a block's nibbles and the IQ4 grid, and the 32-element ggml block kinds with their sizes (layouts:
+// conversion of a block's fields, software prefetch, a block's nibbles and the IQ4 grid, the batch split into groups of eight vectors, and the 32-element ggml block kinds with their sizes (layouts:
 // Sources/Tensor/Quantization/Dequantize*.swift). Internal to CKernels — the public declarations are in
 // include/CKernels.h. x86-64 only: include it inside the files' __x86_64__ branch.
 #ifndef LMLAB_AVX2_SHARED_H
@@ -40,6 +40,22 @@ INLINE __m256i iq4_grid(__m256i nibbles) {
                                           -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
     return _mm256_shuffle_epi8(grid, nibbles);
 }
+
+/// The vectors of a batch eight at a time: for each group, with `v` its first vector, GROUP(NB) — a macro the caller
+/// defines — runs with NB (1…8) a constant in each expansion, so the kernels' loops over vectors unroll.
+#define EIGHT_AT_A_TIME(batch, GROUP)                                                                               \
+    for (long v = 0; v < (batch); v += 8) {                                                                          \
+        switch ((batch) - v) {                                                                                       \
+        case 1: GROUP(1); break;                                                                                     \
+        case 2: GROUP(2); break;                                                                                     \
+        case 3: GROUP(3); break;                                                                                     \
+        case 4: GROUP(4); break;                                                                                     \
+        case 5: GROUP(5); break;                                                                                     \
+        case 6: GROUP(6); break;                                                                                     \
+        case 7: GROUP(7); break;                                                                                     \
+        default: GROUP(8); break;                                                                                    \
+        }                                                                                                            \
+    }
 
 /// The ggml types stored in blocks of 32 elements.
 enum kind { Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL };

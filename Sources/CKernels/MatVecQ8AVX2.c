@@ -143,21 +143,9 @@ INLINE void rows4_32(enum kind k, int NB, const uint8_t *w, long stride, const i
 /// 4), and 8 accumulators still (nearly) fit the 16 vector registers.
 INLINE void rows4_32_batch(enum kind k, const uint8_t *w, long stride, const int8_t *q, const float *d,
                            const float *s, long n, long batch, float *y, long ldy) {
-    for (long v = 0; v < batch; v += 8) {
-        const int8_t *qv = q + v * n;
-        const float *dv = d + v * (n / 32), *sv = s + v * (n / 32);
-        float *yv = y + v * ldy;
-        switch (batch - v) {
-        case 1: rows4_32(k, 1, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 2: rows4_32(k, 2, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 3: rows4_32(k, 3, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 4: rows4_32(k, 4, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 5: rows4_32(k, 5, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 6: rows4_32(k, 6, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 7: rows4_32(k, 7, w, stride, qv, dv, sv, n, yv, ldy); break;
-        default: rows4_32(k, 8, w, stride, qv, dv, sv, n, yv, ldy); break;
-        }
-    }
+#define GROUP(NB) rows4_32(k, NB, w, stride, q + v * n, d + v * (n / 32), s + v * (n / 32), n, y + v * ldy, ldy)
+    EIGHT_AT_A_TIME(batch, GROUP)
+#undef GROUP
 }
 
 #define KERNEL32(name, kind)                                                                                         \
@@ -288,41 +276,22 @@ INLINE void rows8_q8(int NB, const uint8_t *w, long stride, const int8_t *q, con
 AVX2 void lmlab_avx2_q8_0_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
                                long batch, float *y, long ldy) {
     (void)s;
-    for (long v = 0; v < batch; v += 8) {
-        const int8_t *qv = q + v * n;
-        const float *dv = d + v * (n / 32);
-        float *yv = y + v * ldy;
-        switch (batch - v) {
-        case 1: rows8_q8(1, w, stride, qv, dv, n, yv, ldy); break;
-        case 2: rows8_q8(2, w, stride, qv, dv, n, yv, ldy); break;
-        case 3: rows8_q8(3, w, stride, qv, dv, n, yv, ldy); break;
-        case 4: rows8_q8(4, w, stride, qv, dv, n, yv, ldy); break;
-        case 5: rows8_q8(5, w, stride, qv, dv, n, yv, ldy); break;
-        case 6: rows8_q8(6, w, stride, qv, dv, n, yv, ldy); break;
-        case 7: rows8_q8(7, w, stride, qv, dv, n, yv, ldy); break;
-        default: rows8_q8(8, w, stride, qv, dv, n, yv, ldy); break;
-        }
-    }
+#define GROUP(NB) rows8_q8(NB, w, stride, q + v * n, d + v * (n / 32), n, y + v * ldy, ldy)
+    EIGHT_AT_A_TIME(batch, GROUP)
+#undef GROUP
+}
+
+INLINE void rows8_q4_batch(enum kind k, const uint8_t *w, long stride, const int8_t *q, const float *d, const float *s,
+                           long n, long batch, float *y, long ldy) {
+#define GROUP(NB) rows8_q4(k, NB, w, stride, q + v * n, d + v * (n / 32), s + v * (n / 32), n, y + v * ldy, ldy)
+    EIGHT_AT_A_TIME(batch, GROUP)
+#undef GROUP
 }
 
 #define KERNEL8(name, kind)                                                                                          \
     AVX2 void name(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, long batch,   \
                    float *y, long ldy) {                                                                             \
-        for (long v = 0; v < batch; v += 8) {                                                                        \
-            const int8_t *qv = q + v * n;                                                                            \
-            const float *dv = d + v * (n / 32), *sv = s + v * (n / 32);                                              \
-            float *yv = y + v * ldy;                                                                                 \
-            switch (batch - v) {                                                                                     \
-            case 1: rows8_q4(kind, 1, w, stride, qv, dv, sv, n, yv, ldy); break;                                     \
-            case 2: rows8_q4(kind, 2, w, stride, qv, dv, sv, n, yv, ldy); break;                                     \
-            case 3: rows8_q4(kind, 3, w, stride, qv, dv, sv, n, yv, ldy); break;                                     \
-            case 4: rows8_q4(kind, 4, w, stride, qv, dv, sv, n, yv, ldy); break;                                     \
-            case 5: rows8_q4(kind, 5, w, stride, qv, dv, sv, n, yv, ldy); break;                                     \
-            case 6: rows8_q4(kind, 6, w, stride, qv, dv, sv, n, yv, ldy); break;                                     \
-            case 7: rows8_q4(kind, 7, w, stride, qv, dv, sv, n, yv, ldy); break;                                     \
-            default: rows8_q4(kind, 8, w, stride, qv, dv, sv, n, yv, ldy); break;                                    \
-            }                                                                                                        \
-        }                                                                                                            \
+        rows8_q4_batch(kind, w, stride, q, d, s, n, batch, y, ldy);                                                  \
     }
 KERNEL8(lmlab_avx2_q4_0_rows8, Q4_0)
 KERNEL8(lmlab_avx2_q4_1_rows8, Q4_1)
@@ -554,25 +523,21 @@ INLINE void rows4_256_one(enum kind256 k, const uint8_t *w, long stride, const i
     }
 }
 
+INLINE void rows4_256_batch(enum kind256 k, const uint8_t *w, long stride, const int8_t *q, const float *d,
+                            const float *s, long n, long batch, float *y, long ldy) {
+    if (batch == 1) {  // one vector: the one-row path
+        rows4_256_one(k, w, stride, q, d, s, y, n);
+        return;
+    }
+#define GROUP(NB) rows4_256_many(k, NB, w, stride, q + v * n, d + v * (n / 32), s + v * (n / 32), n, y + v * ldy, ldy)
+    EIGHT_AT_A_TIME(batch, GROUP)
+#undef GROUP
+}
+
 #define KERNEL256(name, kind)                                                                                        \
     AVX2 void name(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, long batch,   \
                    float *y, long ldy) {                                                                             \
-        if (batch == 1) { rows4_256_one(kind, w, stride, q, d, s, y, n); return; }                                   \
-        for (long v = 0; v < batch; v += 8) {                                                                        \
-            const int8_t *qv = q + v * n;                                                                            \
-            const float *dv = d + v * (n / 32), *sv = s + v * (n / 32);                                              \
-            float *yv = y + v * ldy;                                                                                 \
-            switch (batch - v) {                                                                                     \
-            case 1: rows4_256_many(kind, 1, w, stride, qv, dv, sv, n, yv, ldy); break;                               \
-            case 2: rows4_256_many(kind, 2, w, stride, qv, dv, sv, n, yv, ldy); break;                               \
-            case 3: rows4_256_many(kind, 3, w, stride, qv, dv, sv, n, yv, ldy); break;                               \
-            case 4: rows4_256_many(kind, 4, w, stride, qv, dv, sv, n, yv, ldy); break;                               \
-            case 5: rows4_256_many(kind, 5, w, stride, qv, dv, sv, n, yv, ldy); break;                               \
-            case 6: rows4_256_many(kind, 6, w, stride, qv, dv, sv, n, yv, ldy); break;                               \
-            case 7: rows4_256_many(kind, 7, w, stride, qv, dv, sv, n, yv, ldy); break;                               \
-            default: rows4_256_many(kind, 8, w, stride, qv, dv, sv, n, yv, ldy); break;                              \
-            }                                                                                                        \
-        }                                                                                                            \
+        rows4_256_batch(kind, w, stride, q, d, s, n, batch, y, ldy);                                                 \
     }
 KERNEL256(lmlab_avx2_q4_K_rows4, Q4_K)
 KERNEL256(lmlab_avx2_q5_K_rows4, Q5_K)

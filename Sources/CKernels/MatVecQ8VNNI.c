@@ -152,21 +152,9 @@ static inline __attribute__((always_inline)) QBITS void rows8_q5_vnni(int NB, co
 
 QBITS void lmlab_vnni_q5_0_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
                                  long batch, float *y, long ldy) {
-    for (long v = 0; v < batch; v += 8) {
-        const int8_t *qv = q + v * n;
-        const float *dv = d + v * (n / 32), *sv = s + v * (n / 32);
-        float *yv = y + v * ldy;
-        switch (batch - v) {
-        case 1: rows8_q5_vnni(1, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 2: rows8_q5_vnni(2, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 3: rows8_q5_vnni(3, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 4: rows8_q5_vnni(4, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 5: rows8_q5_vnni(5, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 6: rows8_q5_vnni(6, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 7: rows8_q5_vnni(7, w, stride, qv, dv, sv, n, yv, ldy); break;
-        default: rows8_q5_vnni(8, w, stride, qv, dv, sv, n, yv, ldy); break;
-        }
-    }
+#define GROUP(NB) rows8_q5_vnni(NB, w, stride, q + v * n, d + v * (n / 32), s + v * (n / 32), n, y + v * ldy, ldy)
+    EIGHT_AT_A_TIME(batch, GROUP)
+#undef GROUP
 }
 
 /// Rows 0…3 of Q8_0 against NB vectors, MatVecQ8AVX2.c's rows4_32 for Q8_0 with one vpdpbusd where it has
@@ -207,24 +195,12 @@ VNNI_INLINE void rows_vnni(enum kind k, int four, int NB, const uint8_t *w, long
     else rows8_q4_vnni(k, NB, w, stride, q, d, s, n, y, ldy);
 }
 
-/// `batch` vectors, eight at a time (NB a constant in each call, so the loops over vectors unroll).
+/// `batch` vectors, eight at a time.
 VNNI_INLINE void rows_vnni_batch(enum kind k, int four, const uint8_t *w, long stride, const int8_t *q, const float *d,
                                  const float *s, long n, long batch, float *y, long ldy) {
-    for (long v = 0; v < batch; v += 8) {
-        const int8_t *qv = q + v * n;
-        const float *dv = d + v * (n / 32), *sv = s + v * (n / 32);
-        float *yv = y + v * ldy;
-        switch (batch - v) {
-        case 1: rows_vnni(k, four, 1, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 2: rows_vnni(k, four, 2, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 3: rows_vnni(k, four, 3, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 4: rows_vnni(k, four, 4, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 5: rows_vnni(k, four, 5, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 6: rows_vnni(k, four, 6, w, stride, qv, dv, sv, n, yv, ldy); break;
-        case 7: rows_vnni(k, four, 7, w, stride, qv, dv, sv, n, yv, ldy); break;
-        default: rows_vnni(k, four, 8, w, stride, qv, dv, sv, n, yv, ldy); break;
-        }
-    }
+#define GROUP(NB) rows_vnni(k, four, NB, w, stride, q + v * n, d + v * (n / 32), s + v * (n / 32), n, y + v * ldy, ldy)
+    EIGHT_AT_A_TIME(batch, GROUP)
+#undef GROUP
 }
 
 VNNI void lmlab_vnni_q4_0_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
