@@ -203,26 +203,16 @@ VNNI_INLINE void rows_vnni_batch(enum kind k, int four, const uint8_t *w, long s
 #undef GROUP
 }
 
-VNNI void lmlab_vnni_q4_0_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
-                                long batch, float *y, long ldy) {
-    rows_vnni_batch(Q4_0, 0, w, stride, q, d, s, n, batch, y, ldy);
-}
-VNNI void lmlab_vnni_q4_1_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
-                                long batch, float *y, long ldy) {
-    rows_vnni_batch(Q4_1, 0, w, stride, q, d, s, n, batch, y, ldy);
-}
-VNNI void lmlab_vnni_q8_0_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
-                                long batch, float *y, long ldy) {
-    rows_vnni_batch(Q8_0, 0, w, stride, q, d, s, n, batch, y, ldy);
-}
-VNNI void lmlab_vnni_iq4_nl_rows8(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
-                                  long batch, float *y, long ldy) {
-    rows_vnni_batch(IQ4_NL, 0, w, stride, q, d, s, n, batch, y, ldy);
-}
-VNNI void lmlab_vnni_q8_0_rows4(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n,
-                                long batch, float *y, long ldy) {
-    rows_vnni_batch(Q8_0, 1, w, stride, q, d, s, n, batch, y, ldy);
-}
+#define KERNEL(name, kind, four)                                                                                     \
+    VNNI void name(const void *w, long stride, const int8_t *q, const float *d, const float *s, long n, long batch,   \
+                   float *y, long ldy) {                                                                             \
+        rows_vnni_batch(kind, four, w, stride, q, d, s, n, batch, y, ldy);                                           \
+    }
+KERNEL(lmlab_vnni_q4_0_rows8, Q4_0, 0)
+KERNEL(lmlab_vnni_q4_1_rows8, Q4_1, 0)
+KERNEL(lmlab_vnni_q8_0_rows8, Q8_0, 0)
+KERNEL(lmlab_vnni_iq4_nl_rows8, IQ4_NL, 0)
+KERNEL(lmlab_vnni_q8_0_rows4, Q8_0, 1)
 
 #else
 // Not x86-64: lmlab_cpu_has_avx512vnni() is 0 and these are never called.
