@@ -101,6 +101,43 @@ VNNI_INLINE void rows8_signed_vnni(enum kind k, int NB, const uint8_t *w, long s
     for (int v = 0; v < NB; v++) _mm256_storeu_ps(y + v * ldy, acc[v]);
 }
 
+/// Rows 0…7 of IQ4_NL against one vector. rows8_signed_vnni's Σ w per row (eight vpdpbusd per block) is paid for by
+/// the vectors that share it; with one vector it is cheaper to move the weights up instead: grid + 128 ∈ 1…241 is
+/// unsigned (one vpshufb from a table moved up by 128, as iq4_grid), the activations stay signed, and 128·Σq —
+/// one vpdpbusd by ones and a lane sum per block — is taken off: Σ (g + 128)·q − 128·Σ q = Σ g·q, exact in 32 bits.
+/// Then the same float step. Zen 4, one thread, 1536×576 in cache: 28 → 38 G/s (AVX2's four-row kernel: 31).
+VNNI_INLINE void rows8_iq4_one_vnni(const uint8_t *w, long stride, const int8_t *q, const float *d, long n, float *y) {
+    const long nd = n / 32;
+    const __m256i m4 = _mm256_set1_epi8(15), ones = _mm256_set1_epi8(1), top = _mm256_set1_epi8((char)0x80);
+    const __m256i up = _mm256_xor_si256(iq4_grid(_mm256_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+                                                                   0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)),
+                                        top);  // grid + 128 (mod 256)
+    __m256 acc = _mm256_setzero_ps();
+    for (long b = 0; b < nd; b++) {
+        const uint8_t *p = w + 18 * b, *x = (const uint8_t *)(q + 32 * b);
+        prefetch(w + 8 * stride + 8 * 18 * b, 8 * 18);
+        __m256i c[4], t[4];
+        words8(p, stride, 2, c);
+        for (int i = 0; i < 4; i++) t[i] = _mm256_setzero_si256();
+#pragma clang loop unroll(full)
+        for (int j = 0; j < 4; j++) {  // four independent sums: a vpdpbusd takes 4–5 cycles before the next
+            const __m256i lo = _mm256_shuffle_epi8(up, _mm256_and_si256(c[j], m4));
+            const __m256i hi = _mm256_shuffle_epi8(up, _mm256_and_si256(_mm256_srli_epi16(c[j], 4), m4));
+            t[(2 * j) % 4] = _mm256_dpbusd_epi32(t[(2 * j) % 4], lo, _mm256_set1_epi32((int)load32(x + 4 * j)));
+            t[(2 * j + 1) % 4] = _mm256_dpbusd_epi32(t[(2 * j + 1) % 4], hi, _mm256_set1_epi32((int)load32(x + 16 + 4 * j)));
+        }
+        // Σ q of the block in every lane: 8 sums of 4 bytes, then their total
+        __m256i sq = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, _mm256_loadu_si256((const __m256i *)x));
+        sq = _mm256_add_epi32(sq, _mm256_permute2x128_si256(sq, sq, 1));
+        sq = _mm256_add_epi32(sq, _mm256_shuffle_epi32(sq, 0x4E));
+        sq = _mm256_add_epi32(sq, _mm256_shuffle_epi32(sq, 0xB1));
+        const __m256i sum = _mm256_sub_epi32(_mm256_add_epi32(_mm256_add_epi32(t[0], t[1]), _mm256_add_epi32(t[2], t[3])),
+                                             _mm256_slli_epi32(sq, 7));
+        acc = _mm256_fmadd_ps(halves8(p, stride), _mm256_mul_ps(_mm256_cvtepi32_ps(sum), _mm256_set1_ps(d[b])), acc);
+    }
+    _mm256_storeu_ps(y, acc);
+}
+
 /// Rows 0…7 of Q5_0 against NB vectors, as rows8_q4_vnni with a fifth bit per element: n + 16·h ∈ 0…31 (the
 /// stored value plus 16), then rows4_32's float steps for Q5_0 (rows8_step): d_w·(d_x·Σ (n + 16h)·q − 16·s_x).
 /// The eight rows' 32-bit qh words sit one per lane of a vector; for each transposed nibble vector, vpshufbitqmb
@@ -191,6 +228,7 @@ VNNI_INLINE void rows4_q8_vnni(int NB, const uint8_t *w, long stride, const int8
 VNNI_INLINE void rows_vnni(enum kind k, int four, int NB, const uint8_t *w, long stride, const int8_t *q,
                            const float *d, const float *s, long n, float *y, long ldy) {
     if (four) rows4_q8_vnni(NB, w, stride, q, d, n, y, ldy);
+    else if (k == IQ4_NL && NB == 1) rows8_iq4_one_vnni(w, stride, q, d, n, y);
     else if (k == Q8_0 || k == IQ4_NL) rows8_signed_vnni(k, NB, w, stride, q, d, n, y, ldy);
     else rows8_q4_vnni(k, NB, w, stride, q, d, s, n, y, ldy);
 }

@@ -76,8 +76,8 @@ struct MatVecKernelTable {
                 // Zen 4, one thread, in cache (G multiply–adds/s, AVX2 eight-row → VNNI): Q4_1 1536×576 with 8
                 // vectors 81 → 118, one vector 39 → 40; Q8_0 8 vectors 57 → 67, two 40 → 47, but one 31 → 28 (its
                 // transposition then costs more than it saves: AVX2's four-row kernel, as before); IQ4_NL (most matrices
-                // of an IQ4_XS file with 576-wide rows) 1536×576: 8 vectors 49 → 68, two 41 → 47, one 32 → 28.
-                (table.q8Rows8Batch, table.q8Rows8MinimumBatch) = (rows8, type == .q8_0 || type == .iq4_nl ? 2 : 1)
+                // of an IQ4_XS file with 576-wide rows) 1536×576: 8 vectors 49 → 68, two 40 → 47, one 31 → 38.
+                (table.q8Rows8Batch, table.q8Rows8MinimumBatch) = (rows8, type == .q8_0 ? 2 : 1)
             }
             if set == .avx512vnni, type == .q5_0, KernelSet.hasBitalg {
                 // Q5_0 (most matrices of a Q4_K_M or Q5_K_M file whose rows are not a multiple of 256: llama-quantize
