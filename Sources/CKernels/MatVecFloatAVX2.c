@@ -35,8 +35,6 @@ INLINE float lane_sum(f16x v) {
 /// The 32 weights of a block as floats: elements 0…15 (`lo`) and 16…31 (`hi`).
 typedef struct { f16x lo, hi; } block32;
 
-INLINE __m256 ints8(__m128i bytes8_as_i32) { return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes8_as_i32)); }
-
 /// 16 bytes of nibbles: low nibbles are elements 0…15, high nibbles 16…31; plus `fifth` (bit j of it added as 16 to
 /// element j) for the 5-bit types.
 INLINE block32 nibbles(const uint8_t *p, int has_fifth, uint32_t fifth) {
