@@ -1,6 +1,7 @@
 // What the AVX2 kernel files share: the per-function target attributes (all of them: MatVecQ8AVX2.c,
 // MatVecFloatAVX2.c, AttentionF16AVX2.c); for the two matrix–vector files the unaligned little-endian loads and f16
-// conversion of a block's fields, software prefetch, a block's nibbles and the IQ4 grid, the batch split into groups of eight vectors, and the 32-element ggml block kinds with their sizes (layouts:
+// conversion of a block's fields, software prefetch, a block's nibbles and the IQ4 grid, the batch split into groups
+// of eight vectors, and the 32-element ggml block kinds with their sizes (layouts:
 // Sources/Tensor/Quantization/Dequantize*.swift). Internal to CKernels — the public declarations are in
 // include/CKernels.h. x86-64 only: include it inside the files' __x86_64__ branch.
 #ifndef LMLAB_AVX2_SHARED_H

@@ -427,7 +427,8 @@ INLINE float iq4_xs_row(const uint8_t *w, long ahead, const int8_t *q, const flo
         __m256i dots[8];
         for (int j = 0; j < 8; j++) dots[j] = dot_s8(iq4_grid(nibbles32(p + 8 + 16 * j)), load_x(q + 256 * b + 32 * j));
         __m256 f = _mm256_cvtepi32_ps(sum8(dots));
-        acc = _mm256_fmadd_ps(f, _mm256_mul_ps(_mm256_mul_ps(iq4_xs_scales(p), _mm256_loadu_ps(d + 8 * b)), _mm256_set1_ps(half(p))), acc);
+        const __m256 scale = _mm256_mul_ps(_mm256_mul_ps(iq4_xs_scales(p), _mm256_loadu_ps(d + 8 * b)), _mm256_set1_ps(half(p)));
+        acc = _mm256_fmadd_ps(f, scale, acc);
     }
     return total8(acc);
 }
@@ -497,7 +498,8 @@ INLINE void rows4_256_many(enum kind256 k, int NB, const uint8_t *w, long stride
                     dots[j] = is_signed ? signed_dot(u[r].a[j], u[r].v[j], u[r].m[j], load_x(x + 32 * j))
                                         : dot_u8(u[r].a[j], load_x(x + 32 * j));
                 __m256 f = _mm256_cvtepi32_ps(sum8(dots));
-                acc[v][r] = _mm256_fmadd_ps(f, _mm256_mul_ps(_mm256_mul_ps(u[r].scale, dx), _mm256_set1_ps(u[r].d)), acc[v][r]);
+                const __m256 scale = _mm256_mul_ps(_mm256_mul_ps(u[r].scale, dx), _mm256_set1_ps(u[r].d));
+                acc[v][r] = _mm256_fmadd_ps(f, scale, acc[v][r]);
                 if (with_min) {
                     const __m256 sx = _mm256_loadu_ps(s + v * (n / 32) + 8 * b);
                     acc[v][r] = _mm256_fnmadd_ps(_mm256_mul_ps(u[r].min, sx), _mm256_set1_ps(u[r].dmin), acc[v][r]);
