@@ -436,6 +436,17 @@ INLINE float iq4_xs_row(const uint8_t *w, long ahead, const int8_t *q, const flo
 /// The ggml types stored in super-blocks of 256 elements.
 enum kind256 { Q4_K, Q5_K, Q6_K, IQ4_XS };
 
+/// Bytes of one super-block (the row functions above spell theirs out).
+INLINE long super_block_bytes(enum kind256 k) {
+    switch (k) {
+    case Q4_K: return 144;
+    case Q5_K: return 176;
+    case Q6_K: return 210;
+    case IQ4_XS: return 136;
+    }
+    return 0;
+}
+
 /// One row's super-block unpacked for many vectors: per run of 32 the weights' magnitudes a and what gives q their
 /// signs (v; the unsigned kinds use q as it is), vpmaddwd's multipliers m (Q6_K: the run's two scales, else ones),
 /// and the float steps of the one-row paths: each run's sum times (scale·d_x)·d (Q6_K: scale 1, so d_x·d exactly),
@@ -477,7 +488,7 @@ INLINE void unpack256(enum kind256 k, const uint8_t *p, unpacked256 *u) {
 /// Four rows of a 256-element kind against NB ≤ 8 vectors, each super-block of the four rows unpacked once.
 INLINE void rows4_256_many(enum kind256 k, int NB, const uint8_t *w, long stride, const int8_t *q, const float *d,
                            const float *s, long n, float *y, long ldy) {
-    const long bb = k == Q4_K ? 144 : k == Q5_K ? 176 : k == Q6_K ? 210 : 136;
+    const long bb = super_block_bytes(k);
     const int is_signed = k == Q6_K || k == IQ4_XS, with_min = k == Q4_K || k == Q5_K;
     __m256 acc[8][4];
     for (int v = 0; v < 8; v++)
@@ -492,6 +503,7 @@ INLINE void rows4_256_many(enum kind256 k, int NB, const uint8_t *w, long stride
         for (int v = 0; v < NB; v++) {
             const int8_t *x = q + v * n + 256 * b;
             const __m256 dx = _mm256_loadu_ps(d + v * (n / 32) + 8 * b);
+            const __m256 sx = with_min ? _mm256_loadu_ps(s + v * (n / 32) + 8 * b) : _mm256_setzero_ps();
             for (int r = 0; r < 4; r++) {
                 __m256i dots[8];
                 for (int j = 0; j < 8; j++)
@@ -500,10 +512,8 @@ INLINE void rows4_256_many(enum kind256 k, int NB, const uint8_t *w, long stride
                 __m256 f = _mm256_cvtepi32_ps(sum8(dots));
                 const __m256 scale = _mm256_mul_ps(_mm256_mul_ps(u[r].scale, dx), _mm256_set1_ps(u[r].d));
                 acc[v][r] = _mm256_fmadd_ps(f, scale, acc[v][r]);
-                if (with_min) {
-                    const __m256 sx = _mm256_loadu_ps(s + v * (n / 32) + 8 * b);
+                if (with_min)
                     acc[v][r] = _mm256_fnmadd_ps(_mm256_mul_ps(u[r].min, sx), _mm256_set1_ps(u[r].dmin), acc[v][r]);
-                }
             }
         }
     }
